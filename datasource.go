@@ -1,0 +1,100 @@
+// Package pluginserver holds the domain types every part of the server
+// shares: datasources, their tokens, callers and authorization states.
+package pluginserver
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Role is what an API key may do.
+type Role string
+
+const (
+	RoleAdmin   Role = "admin"
+	RoleBuilder Role = "builder"
+)
+
+// Caller is who made a request: a workspace and a role.
+type Caller struct {
+	Workspace string
+	Role      Role
+}
+
+// Datasource is a configured connection to a plugin's service, owned by one
+// workspace. Secrets are kept sealed; no field here is ever sent as it is.
+type Datasource struct {
+	ID        string
+	Workspace string
+	Plugin    string
+	Name      string
+	// Config is the non-secret configuration, as the datasource form says.
+	Config json.RawMessage
+	// ClientSecret is the datasource's own OAuth app secret, sealed.
+	ClientSecret []byte
+	Token        *Token
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Token is an OAuth grant, its secrets sealed.
+type Token struct {
+	Access           []byte
+	Refresh          []byte
+	ExpiresAt        time.Time
+	RefreshExpiresAt time.Time
+	Scopes           []string
+	Member           *Member
+}
+
+// Member is who authorized a datasource, from LinkedIn's userinfo.
+type Member struct {
+	Sub   string `json:"sub"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// Auth statuses shown on a datasource.
+const (
+	StatusUnauthorized = "unauthorized"
+	StatusAuthorized   = "authorized"
+	StatusExpiring     = "expiring"
+	StatusExpired      = "expired"
+	StatusError        = "error"
+)
+
+// ExpiringWindow is how close to expiry a token without a refresh token is
+// shown as expiring, so an admin has a week to authorize again.
+const ExpiringWindow = 7 * 24 * time.Hour
+
+// AuthStatus tells an admin whether the datasource can be used.
+func (d *Datasource) AuthStatus(now time.Time) string {
+	t := d.Token
+	switch {
+	case t == nil:
+		return StatusUnauthorized
+	case t.Refreshable(now):
+		return StatusAuthorized
+	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):
+		return StatusExpired
+	case !t.ExpiresAt.IsZero() && t.ExpiresAt.Sub(now) < ExpiringWindow:
+		return StatusExpiring
+	}
+	return StatusAuthorized
+}
+
+// Refreshable says whether a refresh token can renew the access token.
+func (t *Token) Refreshable(now time.Time) bool {
+	return t != nil && len(t.Refresh) > 0 && (t.RefreshExpiresAt.IsZero() || now.Before(t.RefreshExpiresAt))
+}
+
+// AuthState is a pending authorization: the state parameter sent to LinkedIn,
+// bound to one datasource of one workspace. Only its hash is stored.
+type AuthState struct {
+	StateHash    string
+	Workspace    string
+	DatasourceID string
+	ReturnURL    string
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+}

@@ -1,0 +1,246 @@
+// Package sqlite is the default store: one SQLite file, written through a
+// pure-Go driver so the binary needs no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	ps "pluginserver"
+	"pluginserver/plugin"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is a SQLite file.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database file and applies migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, name).Scan(&done); err != nil {
+			return err
+		}
+		if done > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, name); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Close() error                   { return s.db.Close() }
+
+func notFound(id string) error { return plugin.Errorf(plugin.NotFound, "datasource %s not found", id) }
+
+func (s *Store) CreateDatasource(ctx context.Context, d *ps.Datasource) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO datasources (id, workspace, plugin, name, config, client_secret, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.Workspace, d.Plugin, d.Name, string(d.Config), d.ClientSecret, millis(d.CreatedAt), millis(d.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("create datasource: %w", err)
+	}
+	return nil
+}
+
+const datasourceColumns = `id, workspace, plugin, name, config, client_secret, access_token, refresh_token,
+	token_expires_at, refresh_expires_at, scopes, member, created_at, updated_at`
+
+func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? AND id = ?`, workspace, id)
+	d, err := scanDatasource(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(id)
+	}
+	return d, err
+}
+
+func (s *Store) Datasources(ctx context.Context, workspace string) ([]*ps.Datasource, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? ORDER BY created_at, id`, workspace)
+	if err != nil {
+		return nil, fmt.Errorf("list datasources: %w", err)
+	}
+	defer rows.Close()
+	list := []*ps.Datasource{}
+	for rows.Next() {
+		d, err := scanDatasource(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+func (s *Store) UpdateDatasource(ctx context.Context, d *ps.Datasource) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET name = ?, config = ?, client_secret = ?, updated_at = ?
+		WHERE workspace = ? AND id = ?`, d.Name, string(d.Config), d.ClientSecret, millis(d.UpdatedAt), d.Workspace, d.ID)
+	return affected(res, err, d.ID)
+}
+
+func (s *Store) DeleteDatasource(ctx context.Context, workspace, id string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM datasources WHERE workspace = ? AND id = ?`, workspace, id)
+	return affected(res, err, id)
+}
+
+func (s *Store) SetToken(ctx context.Context, workspace, id string, t *ps.Token) error {
+	var access, refresh []byte
+	var expires, refreshExpires any
+	var scopes, member any
+	if t != nil {
+		access, refresh = t.Access, t.Refresh
+		expires, refreshExpires = nullMillis(t.ExpiresAt), nullMillis(t.RefreshExpiresAt)
+		scopes = strings.Join(t.Scopes, " ")
+		if t.Member != nil {
+			b, _ := json.Marshal(t.Member)
+			member = string(b)
+		}
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET access_token = ?, refresh_token = ?, token_expires_at = ?,
+		refresh_expires_at = ?, scopes = ?, member = ?, updated_at = ? WHERE workspace = ? AND id = ?`,
+		access, refresh, expires, refreshExpires, scopes, member, millis(time.Now()), workspace, id)
+	return affected(res, err, id)
+}
+
+func (s *Store) SaveAuthState(ctx context.Context, a *ps.AuthState) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO auth_states (state_hash, workspace, datasource_id, return_url, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, a.StateHash, a.Workspace, a.DatasourceID, a.ReturnURL, millis(a.CreatedAt), millis(a.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("save auth state: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthState, error) {
+	var a ps.AuthState
+	var created, expires int64
+	err := s.db.QueryRowContext(ctx, `DELETE FROM auth_states WHERE state_hash = ?
+		RETURNING state_hash, workspace, datasource_id, return_url, created_at, expires_at`, stateHash).
+		Scan(&a.StateHash, &a.Workspace, &a.DatasourceID, &a.ReturnURL, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, plugin.Errorf(plugin.NotFound, "unknown or already used state")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("take auth state: %w", err)
+	}
+	a.CreatedAt, a.ExpiresAt = fromMillis(created), fromMillis(expires)
+	return &a, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanDatasource(row scanner) (*ps.Datasource, error) {
+	var d ps.Datasource
+	var config string
+	var access, refresh []byte
+	var expires, refreshExpires sql.NullInt64
+	var scopes, member sql.NullString
+	var created, updated int64
+	err := row.Scan(&d.ID, &d.Workspace, &d.Plugin, &d.Name, &config, &d.ClientSecret, &access, &refresh,
+		&expires, &refreshExpires, &scopes, &member, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	d.Config = json.RawMessage(config)
+	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
+	if len(access) > 0 {
+		t := &ps.Token{Access: access, Refresh: refresh, ExpiresAt: fromNull(expires), RefreshExpiresAt: fromNull(refreshExpires)}
+		if scopes.String != "" {
+			t.Scopes = strings.Fields(scopes.String)
+		}
+		if member.Valid {
+			t.Member = &ps.Member{}
+			if err := json.Unmarshal([]byte(member.String), t.Member); err != nil {
+				return nil, fmt.Errorf("datasource %s member: %w", d.ID, err)
+			}
+		}
+		d.Token = t
+	}
+	return &d, nil
+}
+
+func affected(res sql.Result, err error, id string) error {
+	if err != nil {
+		return fmt.Errorf("datasource %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return notFound(id)
+	}
+	return nil
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func nullMillis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromNull(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromMillis(n.Int64)
+}
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

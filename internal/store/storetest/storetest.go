@@ -1,0 +1,176 @@
+// Package storetest is the conformance suite every store passes.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	ps "pluginserver"
+	"pluginserver/internal/store"
+	"pluginserver/plugin"
+)
+
+// Run runs every conformance test against stores made by open, each empty.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"DatasourceCRUD", testDatasourceCRUD},
+		{"WorkspaceIsolation", testWorkspaceIsolation},
+		{"TokenRoundTrip", testTokenRoundTrip},
+		{"AuthStateSingleUse", testAuthStateSingleUse},
+		{"DeleteDropsAuthStates", testDeleteDropsAuthStates},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+	}
+}
+
+var now = time.UnixMilli(time.Now().UnixMilli()).UTC()
+
+// NewDatasource is a datasource ready to be created.
+func NewDatasource(workspace, id string) *ps.Datasource {
+	return &ps.Datasource{ID: id, Workspace: workspace, Plugin: "linkedin", Name: "ds " + id,
+		Config: json.RawMessage(`{"scopes":["openid"]}`), CreatedAt: now, UpdatedAt: now}
+}
+
+func isNotFound(err error) bool {
+	var e *plugin.Error
+	return errors.As(err, &e) && e.Code == plugin.NotFound
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testDatasourceCRUD(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	d := NewDatasource("w1", "ds1")
+	d.ClientSecret = []byte{1, 2, 3}
+	must(t, s.CreateDatasource(ctx, d))
+	if err := s.CreateDatasource(ctx, d); err == nil {
+		t.Fatal("second create with the same id succeeded")
+	}
+	got, err := s.Datasource(ctx, "w1", "ds1")
+	must(t, err)
+	if got.Name != d.Name || string(got.Config) != string(d.Config) || !got.CreatedAt.Equal(now) || string(got.ClientSecret) != "\x01\x02\x03" || got.Token != nil {
+		t.Fatalf("read back %+v, want %+v", got, d)
+	}
+	got.Name, got.Config, got.ClientSecret = "renamed", json.RawMessage(`{}`), nil
+	must(t, s.UpdateDatasource(ctx, got))
+	again, err := s.Datasource(ctx, "w1", "ds1")
+	must(t, err)
+	if again.Name != "renamed" || string(again.Config) != "{}" || again.ClientSecret != nil {
+		t.Fatalf("update not kept: %+v", again)
+	}
+	for i := range 3 {
+		must(t, s.CreateDatasource(ctx, NewDatasource("w1", fmt.Sprintf("ds%d", i+2))))
+	}
+	list, err := s.Datasources(ctx, "w1")
+	must(t, err)
+	if len(list) != 4 {
+		t.Fatalf("listed %d datasources, want 4", len(list))
+	}
+	must(t, s.DeleteDatasource(ctx, "w1", "ds1"))
+	if _, err := s.Datasource(ctx, "w1", "ds1"); !isNotFound(err) {
+		t.Fatalf("deleted datasource: err = %v, want not_found", err)
+	}
+	if err := s.DeleteDatasource(ctx, "w1", "ds1"); !isNotFound(err) {
+		t.Fatalf("second delete: err = %v, want not_found", err)
+	}
+}
+
+func testWorkspaceIsolation(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "mine")))
+	if _, err := s.Datasource(ctx, "w2", "mine"); !isNotFound(err) {
+		t.Fatalf("other workspace read: err = %v, want not_found", err)
+	}
+	other := NewDatasource("w2", "mine")
+	other.Name = "hijack"
+	for name, err := range map[string]error{
+		"update": s.UpdateDatasource(ctx, other),
+		"token":  s.SetToken(ctx, "w2", "mine", &ps.Token{Access: []byte("x")}),
+		"delete": s.DeleteDatasource(ctx, "w2", "mine"),
+	} {
+		if !isNotFound(err) {
+			t.Errorf("other workspace %s: err = %v, want not_found", name, err)
+		}
+	}
+	list, err := s.Datasources(ctx, "w2")
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("workspace w2 lists %d datasources of w1", len(list))
+	}
+	d, err := s.Datasource(ctx, "w1", "mine")
+	must(t, err)
+	if d.Name != "ds mine" || d.Token != nil {
+		t.Fatalf("another workspace changed the datasource: %+v", d)
+	}
+}
+
+func testTokenRoundTrip(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	tok := &ps.Token{Access: []byte("sealed-access"), Refresh: []byte("sealed-refresh"),
+		ExpiresAt: now.Add(time.Hour), RefreshExpiresAt: now.Add(365 * 24 * time.Hour),
+		Scopes: []string{"openid", "w_member_social"}, Member: &ps.Member{Sub: "782bbtaQ", Name: "John Doe", Email: "doe@email.com"}}
+	must(t, s.SetToken(ctx, "w1", "ds", tok))
+	d, err := s.Datasource(ctx, "w1", "ds")
+	must(t, err)
+	got := d.Token
+	if got == nil || string(got.Access) != "sealed-access" || string(got.Refresh) != "sealed-refresh" ||
+		!got.ExpiresAt.Equal(tok.ExpiresAt) || !got.RefreshExpiresAt.Equal(tok.RefreshExpiresAt) ||
+		!slices.Equal(got.Scopes, tok.Scopes) || *got.Member != *tok.Member {
+		t.Fatalf("token read back %+v, want %+v", got, tok)
+	}
+	must(t, s.SetToken(ctx, "w1", "ds", &ps.Token{Access: []byte("a2")}))
+	d, err = s.Datasource(ctx, "w1", "ds")
+	must(t, err)
+	if d.Token.Refresh != nil || !d.Token.ExpiresAt.IsZero() || d.Token.Member != nil {
+		t.Fatalf("replaced token kept old fields: %+v", d.Token)
+	}
+	must(t, s.SetToken(ctx, "w1", "ds", nil))
+	d, err = s.Datasource(ctx, "w1", "ds")
+	must(t, err)
+	if d.Token != nil {
+		t.Fatalf("forgotten token still there: %+v", d.Token)
+	}
+}
+
+func testAuthStateSingleUse(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	a := &ps.AuthState{StateHash: "h1", Workspace: "w1", DatasourceID: "ds", ReturnURL: "https://app.example/back", CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+	must(t, s.SaveAuthState(ctx, a))
+	got, err := s.TakeAuthState(ctx, "h1")
+	must(t, err)
+	if *got != *a {
+		t.Fatalf("state read back %+v, want %+v", got, a)
+	}
+	if _, err := s.TakeAuthState(ctx, "h1"); !isNotFound(err) {
+		t.Fatalf("second take: err = %v, want not_found", err)
+	}
+	if _, err := s.TakeAuthState(ctx, "unknown"); !isNotFound(err) {
+		t.Fatalf("unknown state: err = %v, want not_found", err)
+	}
+}
+
+func testDeleteDropsAuthStates(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	must(t, s.SaveAuthState(ctx, &ps.AuthState{StateHash: "h", Workspace: "w1", DatasourceID: "ds", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}))
+	must(t, s.DeleteDatasource(ctx, "w1", "ds"))
+	if _, err := s.TakeAuthState(ctx, "h"); !isNotFound(err) {
+		t.Fatalf("state of a deleted datasource: err = %v, want not_found", err)
+	}
+}

@@ -1,0 +1,129 @@
+package linkedin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+
+	"pluginserver/plugin"
+)
+
+var createPostWithMedia = &plugin.Command{
+	ID:          "createPostWithMedia",
+	Title:       "Create Post With Media",
+	Description: "Share a post with images, a video or an article link. Register and upload the media first; each entry names its asset URN (or, for ARTICLE, its URL).",
+	Scopes:      []string{"w_member_social"},
+	Form: form([]field{authorField, lifecycleField, textField, visibilityField,
+		{name: "mediaCategory", required: true, schema: `{"type":"string","title":"Media category","description":"What the media entries are.","default":"IMAGE","examples":["IMAGE"],
+			"oneOf":[{"const":"IMAGE","title":"Image"},{"const":"VIDEO","title":"Video"},{"const":"ARTICLE","title":"Article link"}]}`},
+		{name: "media", required: true, schema: `{"title":"Media",
+			"description":"A JSON array, or a string holding one, of entries {\"media\": asset URN, \"title\", \"description\"}; for ARTICLE {\"originalUrl\", \"title\", \"description\"}.",
+			"examples":[[{"media":"urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg","title":"Our new office","description":"Opening day"}]],
+			"anyOf":[{"type":"array","minItems":1,"maxItems":20,"items":{"type":"object"}},{"type":"string","minLength":2}],
+			"errorMessage":"must be a JSON array of media entries, or a string holding one"}`,
+			ui: `{"ui:widget":"textarea","ui:options":{"rows":8,"format":"json"}}`},
+	},
+		example("An image post", `{"author":"person:123456789","lifecycleState":"PUBLISHED","text":"Our new office","visibility":"PUBLIC","mediaCategory":"IMAGE","media":[{"media":"urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg","title":"Our new office","description":"Opening day"}]}`),
+		example("An article given as a JSON string", `{"author":"organization:2414183","lifecycleState":"PUBLISHED","text":"Read our launch notes","visibility":"PUBLIC","mediaCategory":"ARTICLE","media":"[{\"originalUrl\":\"https://blog.example.com/launch\",\"title\":\"Launch notes\"}]"}`)),
+	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
+		p, err := decode[struct {
+			postParams
+			MediaCategory string          `json:"mediaCategory"`
+			Media         json.RawMessage `json:"media"`
+		}](raw)
+		if err != nil {
+			return nil, err
+		}
+		media, err := parseMedia(p.Media, p.MediaCategory)
+		if err != nil {
+			return nil, err
+		}
+		body, err := p.ugcPost(p.MediaCategory, media)
+		if err != nil {
+			return nil, err
+		}
+		return apiCall(s, "POST", "/v2/ugcPosts", nil, body)
+	},
+	Map: createdID,
+}
+
+// mediaEntry is one element of ShareContent.media as LinkedIn takes it.
+type mediaEntry struct {
+	Status      string     `json:"status"`
+	Media       string     `json:"media,omitempty"`
+	OriginalURL string     `json:"originalUrl,omitempty"`
+	Title       *mediaText `json:"title,omitempty"`
+	Description *mediaText `json:"description,omitempty"`
+}
+
+// mediaText accepts "text" or LinkedIn's {"text":"..."}.
+type mediaText struct {
+	Text string `json:"text"`
+}
+
+func (t *mediaText) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &t.Text)
+	}
+	type plain mediaText
+	return json.Unmarshal(b, (*plain)(t))
+}
+
+var (
+	assetURN   = regexp.MustCompile(`^urn:li:(digitalmediaAsset|image|video|document):[A-Za-z0-9_-]+$`)
+	articleURL = regexp.MustCompile(`^https?://[^\s/?#]+[^\s]*$`)
+)
+
+// parseMedia reads the media param (an array or a string holding one) and
+// checks each entry against the category.
+func parseMedia(raw json.RawMessage, category string) ([]mediaEntry, error) {
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, plugin.InvalidField("media", "is not a string")
+		}
+		raw = json.RawMessage(s)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var entries []mediaEntry
+	if err := dec.Decode(&entries); err != nil {
+		return nil, plugin.InvalidField("media", "must be a JSON array of media entries: %v", err)
+	}
+	if len(entries) == 0 {
+		return nil, plugin.InvalidField("media", "must have at least 1 entry")
+	}
+	var problems []plugin.FieldProblem
+	bad := func(i int, name, msg string) {
+		problems = append(problems, plugin.FieldProblem{Field: fmt.Sprintf("media.%d.%s", i, name), Message: msg})
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.Status == "" {
+			e.Status = "READY"
+		} else if e.Status != "READY" {
+			bad(i, "status", "must be READY")
+		}
+		if category == "ARTICLE" {
+			if !articleURL.MatchString(e.OriginalURL) {
+				bad(i, "originalUrl", "must be an http(s) URL for an ARTICLE")
+			}
+			if e.Media != "" {
+				bad(i, "media", "is not used for an ARTICLE; give originalUrl")
+			}
+			continue
+		}
+		if !assetURN.MatchString(e.Media) {
+			bad(i, "media", "must be an asset URN such as urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg")
+		}
+		if e.OriginalURL != "" {
+			bad(i, "originalUrl", "is only for an ARTICLE")
+		}
+	}
+	if problems != nil {
+		return nil, plugin.InvalidFields(problems)
+	}
+	return entries, nil
+}

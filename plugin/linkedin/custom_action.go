@@ -1,0 +1,155 @@
+package linkedin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"pluginserver/plugin"
+)
+
+var customAction = &plugin.Command{
+	ID:          "customAction",
+	Title:       "Custom Action",
+	Description: "Any route of the LinkedIn API under /v2/ or /rest/, with the datasource's token. LinkedIn-Version and X-Restli-Protocol-Version are added unless you set them.",
+	Form: form([]field{
+		{name: "method", required: true, schema: `{"type":"string","title":"Method","default":"GET","examples":["GET"],
+			"oneOf":[{"const":"GET","title":"GET"},{"const":"POST","title":"POST"},{"const":"PUT","title":"PUT"},{"const":"PATCH","title":"PATCH"},{"const":"DELETE","title":"DELETE"}]}`},
+		{name: "path", required: true, schema: `{"type":"string","title":"Path","description":"A path on the LinkedIn API host, under /v2/ or /rest/. URNs inside it are percent-encoded.",
+			"examples":["/v2/userinfo","/rest/posts/urn%3Ali%3Ashare%3A6844785523593134080"],"maxLength":2048,
+			"pattern":"^/(v2|rest)/","errorMessage":"must start with /v2/ or /rest/"}`},
+		{name: "queryParams", schema: `{"type":"object","title":"Query parameters","examples":[{"q":"author","author":"urn:li:person:8675309"}],"additionalProperties":{"type":"string"}}`,
+			ui: `{"ui:options":{"expandable":true}}`},
+		{name: "headers", schema: `{"type":"object","title":"Headers","description":"Extra request headers. Authorization, Host, Cookie and hop-by-hop headers are refused.","examples":[{"LinkedIn-Version":"202610"}],"additionalProperties":{"type":"string"}}`,
+			ui: `{"ui:options":{"expandable":true}}`},
+		{name: "body", schema: `{"title":"Body","description":"JSON sent as application/json, or a string sent as it is."}`,
+			ui: `{"ui:widget":"textarea","ui:options":{"rows":8,"format":"json"}}`},
+	},
+		example("Read the member", `{"method":"GET","path":"/v2/userinfo"}`),
+		example("List a member's posts", `{"method":"GET","path":"/rest/posts","queryParams":{"q":"author","author":"urn:li:person:8675309"}}`)),
+	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
+		p, err := decode[struct {
+			Method      string            `json:"method"`
+			Path        string            `json:"path"`
+			QueryParams map[string]string `json:"queryParams"`
+			Headers     map[string]string `json:"headers"`
+			Body        json.RawMessage   `json:"body"`
+		}](raw)
+		if err != nil {
+			return nil, err
+		}
+		path, query, err := cleanPath(p.Path)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range p.QueryParams {
+			query.Set(k, v)
+		}
+		c, err := apiCall(s, p.Method, path, query, nil)
+		if err != nil {
+			return nil, err
+		}
+		if err := addHeaders(c.Header, p.Headers); err != nil {
+			return nil, err
+		}
+		if len(p.Body) > 0 && !bytes.Equal(p.Body, []byte("null")) {
+			if p.Method == http.MethodGet {
+				return nil, plugin.InvalidField("body", "a GET carries no body")
+			}
+			c.Body = p.Body
+			var text string
+			if p.Body[0] == '"' && json.Unmarshal(p.Body, &text) == nil {
+				c.Body = []byte(text)
+			}
+			if c.Header.Get("Content-Type") == "" {
+				c.Header.Set("Content-Type", "application/json")
+			}
+		}
+		return c, nil
+	},
+}
+
+// cleanPath checks a caller's path so the resolved URL stays under /v2/ or
+// /rest/ of the API host: no dot segments, no empty segments, no backslashes,
+// no encoded dots, slashes or control characters that a server might decode
+// into a way out.
+func cleanPath(raw string) (string, url.Values, error) {
+	bad := func(why string) (string, url.Values, error) {
+		return "", nil, plugin.InvalidField("path", "%s", why)
+	}
+	if strings.ContainsAny(raw, "\\#") || strings.ContainsFunc(raw, isControl) {
+		return bad("must not contain backslashes, '#' or control characters")
+	}
+	path, rawQuery, _ := strings.Cut(raw, "?")
+	if !strings.HasPrefix(path, "/v2/") && !strings.HasPrefix(path, "/rest/") {
+		return bad("must start with /v2/ or /rest/")
+	}
+	lower := strings.ToLower(path)
+	for _, enc := range []string{"%2e", "%2f", "%5c", "%00", "%0a", "%0d"} {
+		if strings.Contains(lower, enc) {
+			return bad("must not percent-encode dots, slashes or control characters")
+		}
+	}
+	for _, seg := range strings.Split(path[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return bad("must not contain empty, '.' or '..' segments")
+		}
+	}
+	if _, err := url.PathUnescape(path); err != nil {
+		return bad("has a bad percent-encoding")
+	}
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return bad("has a bad query string")
+	}
+	return path, query, nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// forbiddenHeaders are the caller headers that would let a builder replace
+// the token, address another host or smuggle a request.
+var forbiddenHeaders = []string{"Authorization", "Host", "Cookie", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "Te", "Trailer", "Keep-Alive"}
+
+func addHeaders(h http.Header, extra map[string]string) error {
+	var problems []plugin.FieldProblem
+	for name, value := range extra {
+		canonical := http.CanonicalHeaderKey(name)
+		switch {
+		case !validHeaderName(name):
+			problems = append(problems, plugin.FieldProblem{Field: "headers." + name, Message: "is not a valid header name"})
+		case strings.ContainsFunc(value, isControl):
+			problems = append(problems, plugin.FieldProblem{Field: "headers." + name, Message: "must not contain control characters"})
+		case isForbiddenHeader(canonical):
+			problems = append(problems, plugin.FieldProblem{Field: "headers." + name, Message: "may not be set by the caller"})
+		default:
+			h.Set(canonical, value)
+		}
+	}
+	if problems != nil {
+		return plugin.InvalidFields(problems)
+	}
+	return nil
+}
+
+func isForbiddenHeader(canonical string) bool {
+	return slices.Contains(forbiddenHeaders, canonical) ||
+		strings.HasPrefix(canonical, "Proxy-") || strings.HasPrefix(canonical, "X-Forwarded-")
+}
+
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,208 @@
+// Package linkedin declares the LinkedIn plugin: its datasource form, one file
+// per command, and the rules every LinkedIn request follows (headers, URN
+// encoding, created ids).
+package linkedin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"pluginserver/plugin"
+)
+
+// Plugin returns the LinkedIn plugin with every command.
+func Plugin() *plugin.Plugin {
+	return &plugin.Plugin{
+		ID:          "linkedin",
+		Title:       "LinkedIn",
+		Description: "Sign in a LinkedIn member, read their profile and post as them, with images and videos.",
+		Datasource:  datasourceForm,
+		Commands: []*plugin.Command{
+			getUserInfo, createPost, createPostWithMedia, registerMediaUpload,
+			uploadMedia, getMediaUploadStatus, customAction,
+		},
+	}
+}
+
+// Scopes a datasource asks for when its config names none.
+var DefaultScopes = []string{"openid", "profile", "email", "w_member_social"}
+
+// VersionFor is the LinkedIn-Version used when a datasource names none: the
+// previous month, which LinkedIn has always released and keeps for about a
+// year. A hard-coded version is what broke every peer after a year.
+func VersionFor(now time.Time) string {
+	return now.UTC().AddDate(0, -1, 0).Format("200601")
+}
+
+const restliVersion = "2.0.0"
+
+// apiCall builds a request to the LinkedIn API host. escapedPath starts with
+// /v2/ or /rest/ and is already percent-encoded.
+func apiCall(s plugin.Settings, method, escapedPath string, query url.Values, body any) (*plugin.Call, error) {
+	u, err := apiURL(s.APIURL, escapedPath)
+	if err != nil {
+		return nil, err
+	}
+	u.RawQuery = query.Encode()
+	c := &plugin.Call{Method: method, URL: u, Header: http.Header{}}
+	c.Header.Set("X-Restli-Protocol-Version", restliVersion)
+	if strings.HasPrefix(escapedPath, "/rest/") {
+		c.Header.Set("LinkedIn-Version", s.Version)
+	}
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode body: %w", err)
+		}
+		c.Body = b
+		c.Header.Set("Content-Type", "application/json")
+	}
+	return c, nil
+}
+
+// apiURL appends an escaped path to the API root, keeping the root's own path
+// (the sandbox lives under /sandbox).
+func apiURL(root *url.URL, escapedPath string) (*url.URL, error) {
+	p, err := url.PathUnescape(escapedPath)
+	if err != nil {
+		return nil, plugin.InvalidField("path", "has a bad percent-encoding")
+	}
+	u := *root
+	base := strings.TrimSuffix(root.EscapedPath(), "/")
+	u.Path = strings.TrimSuffix(root.Path, "/") + p
+	u.RawPath = base + escapedPath
+	u.RawQuery, u.Fragment = "", ""
+	return &u, nil
+}
+
+// EncodeURN percent-encodes a URN for a path segment the way LinkedIn's own
+// clients do: everything but unreserved characters, so ':' is %3A and
+// ',()' are encoded too.
+func EncodeURN(urn string) string {
+	var b strings.Builder
+	for i := 0; i < len(urn); i++ {
+		c := urn[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+var authorPattern = regexp.MustCompile(`^(?:urn:li:)?(person|organization):([A-Za-z0-9_-]+)$`)
+
+// authorURN turns person:ID, organization:ID or a full URN into a URN.
+func authorURN(author string) (string, error) {
+	m := authorPattern.FindStringSubmatch(author)
+	if m == nil {
+		return "", plugin.InvalidField("author", "must be person:ID, organization:ID or a urn:li:person / urn:li:organization URN")
+	}
+	return "urn:li:" + m[1] + ":" + m[2], nil
+}
+
+// decode reads params that already passed the form's schema.
+func decode[T any](raw json.RawMessage) (T, error) {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, plugin.InvalidField("params", "%v", err)
+	}
+	return v, nil
+}
+
+// createdID is the output of a create: LinkedIn's body, with id taken from
+// the X-RestLi-Id header when the body lacks it.
+func createdID(r *plugin.Response) json.RawMessage {
+	id := r.Header.Get("X-RestLi-Id")
+	var body map[string]json.RawMessage
+	if len(bytes.TrimSpace(r.Body)) > 0 {
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			return r.Body
+		}
+	}
+	if _, ok := body["id"]; ok || id == "" {
+		if body == nil {
+			return nil
+		}
+		return r.Body
+	}
+	if body == nil {
+		body = map[string]json.RawMessage{}
+	}
+	body["id"], _ = json.Marshal(id)
+	out, _ := json.Marshal(body)
+	return out
+}
+
+// field is one property of a form: its schema, how it is rendered, whether it
+// is required. Forms are assembled from fields so shared ones (author, text)
+// are written once and the uiSchema's order follows the declaration.
+type field struct {
+	name     string
+	required bool
+	schema   string
+	ui       string
+}
+
+func form(fields []field, examples ...plugin.Example) plugin.Form {
+	var props, ui bytes.Buffer
+	var required, order []string
+	props.WriteByte('{')
+	ui.WriteString(`{"ui:order":`)
+	for i, f := range fields {
+		if i > 0 {
+			props.WriteByte(',')
+		}
+		fmt.Fprintf(&props, "%q:%s", f.name, f.schema)
+		order = append(order, f.name)
+		if f.required {
+			required = append(required, f.name)
+		}
+	}
+	props.WriteByte('}')
+	o, _ := json.Marshal(order)
+	ui.Write(o)
+	for _, f := range fields {
+		if f.ui != "" {
+			fmt.Fprintf(&ui, ",%q:%s", f.name, f.ui)
+		}
+	}
+	ui.WriteByte('}')
+	if required == nil {
+		required = []string{}
+	}
+	r, _ := json.Marshal(required)
+	schema := fmt.Sprintf(`{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,"required":%s,"properties":%s}`, r, props.Bytes())
+	return plugin.Form{Schema: json.RawMessage(schema), UISchema: json.RawMessage(ui.Bytes()), Examples: examples}
+}
+
+func example(title, params string) plugin.Example {
+	return plugin.Example{Title: title, Params: json.RawMessage(params)}
+}
+
+// Fields shared by several commands.
+var (
+	authorField = field{name: "author", required: true, schema: `{"type":"string","title":"Author",
+		"description":"Who posts: person:ID for a member (the sub of Get User Info), organization:ID for a page the member administers, or a full urn:li:person / urn:li:organization URN.",
+		"examples":["person:123456789","organization:2414183","urn:li:person:8675309"],
+		"pattern":"^(urn:li:)?(person|organization):[A-Za-z0-9_-]+$",
+		"errorMessage":"must be person:ID, organization:ID or a urn:li:person / urn:li:organization URN"}`,
+		ui: `{"ui:placeholder":"person:123456789"}`}
+	lifecycleField = field{name: "lifecycleState", required: true, schema: `{"type":"string","title":"Lifecycle state",
+		"description":"PUBLISHED posts now; DRAFT keeps the post unpublished.","default":"PUBLISHED","examples":["PUBLISHED"],
+		"oneOf":[{"const":"PUBLISHED","title":"Published"},{"const":"DRAFT","title":"Draft"}]}`}
+	textField = field{name: "text", required: true, schema: `{"type":"string","title":"Text",
+		"description":"The commentary of the post, up to 3000 characters.","examples":["Hello World!"],
+		"minLength":1,"maxLength":3000,"pattern":"\\S","errorMessage":"must not be empty"}`,
+		ui: `{"ui:widget":"textarea","ui:options":{"rows":5}}`}
+	visibilityField = field{name: "visibility", required: true, schema: `{"type":"string","title":"Visibility",
+		"description":"Who can see the post.","default":"PUBLIC","examples":["PUBLIC"],
+		"oneOf":[{"const":"PUBLIC","title":"Anyone on or off LinkedIn"},{"const":"CONNECTIONS","title":"Connections only"}]}`}
+)

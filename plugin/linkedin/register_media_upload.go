@@ -1,0 +1,41 @@
+package linkedin
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+
+	"pluginserver/plugin"
+)
+
+var registerMediaUpload = &plugin.Command{
+	ID:          "registerMediaUpload",
+	Title:       "Register Media Upload",
+	Description: "Ask LinkedIn for an upload URL (Assets API). output.value.uploadMechanism[...].uploadUrl goes to Upload Media; output.value.asset goes into Create Post With Media.",
+	Scopes:      []string{"w_member_social"},
+	Form: form([]field{authorField,
+		{name: "mediaCategory", required: true, schema: `{"type":"string","title":"Media category","default":"image","examples":["image"],
+			"oneOf":[{"const":"image","title":"Image"},{"const":"video","title":"Video"}]}`},
+	}, example("Register an image", `{"author":"person:123456789","mediaCategory":"image"}`)),
+	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
+		p, err := decode[struct {
+			Author        string `json:"author"`
+			MediaCategory string `json:"mediaCategory"`
+		}](raw)
+		if err != nil {
+			return nil, err
+		}
+		owner, err := authorURN(p.Author)
+		if err != nil {
+			return nil, err
+		}
+		body := map[string]any{"registerUploadRequest": map[string]any{
+			"recipes": []string{"urn:li:digitalmediaRecipe:feedshare-" + p.MediaCategory},
+			"owner":   owner,
+			"serviceRelationships": []map[string]string{
+				{"relationshipType": "OWNER", "identifier": "urn:li:userGeneratedContent"},
+			},
+		}}
+		return apiCall(s, "POST", "/v2/assets", url.Values{"action": {"registerUpload"}}, body)
+	},
+}

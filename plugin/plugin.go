@@ -1,0 +1,106 @@
+// Package plugin is the contract between the server and a datasource plugin:
+// a plugin declares its datasource form and its commands once, and the server,
+// the docs, the OpenAPI document and the tests all read that declaration.
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Plugin is one kind of datasource, such as LinkedIn.
+type Plugin struct {
+	ID          string
+	Title       string
+	Description string
+	// Datasource is the form an admin fills in to create a datasource.
+	Datasource Form
+	Commands   []*Command
+}
+
+// Command finds a command by id.
+func (p *Plugin) Command(id string) (*Command, bool) {
+	for _, c := range p.Commands {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// Form is a JSON Schema (draft-07) with the uiSchema that renders it and
+// examples of valid input.
+type Form struct {
+	Schema   json.RawMessage
+	UISchema json.RawMessage
+	Examples []Example
+}
+
+// Example is one valid input of a form, shown in docs and checked by tests.
+type Example struct {
+	Title  string          `json:"title"`
+	Params json.RawMessage `json:"params"`
+}
+
+// Command is one thing a builder can run against a datasource.
+type Command struct {
+	ID          string
+	Title       string
+	Description string
+	// Scopes are the OAuth scopes the member must have granted.
+	Scopes []string
+	Form   Form
+	// Build turns params that passed the form's schema into the exact request.
+	Build func(ctx context.Context, params json.RawMessage, s Settings) (*Call, error)
+	// Map turns the upstream answer into the envelope's output. Nil means the
+	// JSON body as it came.
+	Map func(r *Response) json.RawMessage
+}
+
+// Settings are what a command needs to know about the datasource and server.
+type Settings struct {
+	// APIURL is the LinkedIn API root, e.g. https://api.linkedin.com.
+	APIURL *url.URL
+	// Version is the LinkedIn-Version header for /rest routes (YYYYMM).
+	Version string
+	// UploadHosts are the hosts an upload URL may point to.
+	UploadHosts []string
+}
+
+// Call is a request a command wants sent. The proxy adds the token.
+type Call struct {
+	Method string
+	URL    *url.URL
+	Header http.Header
+	Body   []byte
+}
+
+// Response is what the upstream answered.
+type Response struct {
+	Status   int
+	Header   http.Header
+	Body     []byte
+	Duration time.Duration
+}
+
+// Envelope is the answer to every execute: LinkedIn's status, headers and
+// JSON body, plus our error and metadata.
+type Envelope struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Output  json.RawMessage   `json:"output"`
+	Error   *Error            `json:"error,omitempty"`
+	Meta    Meta              `json:"meta"`
+}
+
+// Meta describes the execution itself.
+type Meta struct {
+	Command           string `json:"command,omitempty"`
+	DurationMs        int64  `json:"durationMs"`
+	RequestID         string `json:"requestId,omitempty"`
+	LinkedInRequestID string `json:"linkedinRequestId,omitempty"`
+	DryRun            bool   `json:"dryRun,omitempty"`
+}

@@ -1,0 +1,167 @@
+// Package schema compiles form schemas once and turns validation failures
+// into field problems a person can read.
+package schema
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xeipuuv/gojsonschema"
+
+	"pluginserver/plugin"
+)
+
+// Validator checks documents against one compiled form schema.
+type Validator struct {
+	schema *gojsonschema.Schema
+	// choices holds, per field path, the values of a oneOf of consts, so a
+	// wrong value reads "must be one of A, B" instead of gojsonschema's
+	// account of every branch it tried.
+	choices map[string][]string
+	// messages holds the schema's own errorMessage per field path.
+	messages map[string]string
+}
+
+// Compile compiles a draft-07 schema. name only labels errors.
+func Compile(name string, raw json.RawMessage) (*Validator, error) {
+	s, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("compile schema %s: %w", name, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("decode schema %s: %w", name, err)
+	}
+	v := &Validator{schema: s, choices: map[string][]string{}, messages: map[string]string{}}
+	v.collect("", doc)
+	return v, nil
+}
+
+func (v *Validator) collect(path string, node map[string]any) {
+	if msg, ok := node["errorMessage"].(string); ok {
+		v.messages[path] = msg
+	}
+	if alts, ok := node["oneOf"].([]any); ok {
+		var values []string
+		for _, a := range alts {
+			alt, _ := a.(map[string]any)
+			c, ok := alt["const"]
+			if !ok {
+				values = nil
+				break
+			}
+			values = append(values, fmt.Sprint(c))
+		}
+		if len(values) > 0 {
+			v.choices[path] = values
+		}
+	}
+	if props, ok := node["properties"].(map[string]any); ok {
+		for name, p := range props {
+			if child, ok := p.(map[string]any); ok {
+				v.collect(join(path, name), child)
+			}
+		}
+	}
+	if items, ok := node["items"].(map[string]any); ok {
+		v.collect(join(path, "*"), items)
+	}
+}
+
+// Validate checks a JSON document and lists every problem, one per field.
+// A document that is not JSON at all is one problem on the root.
+func (v *Validator) Validate(doc []byte) []plugin.FieldProblem {
+	res, err := v.schema.Validate(gojsonschema.NewBytesLoader(doc))
+	if err != nil {
+		return []plugin.FieldProblem{{Field: "", Message: "is not valid JSON"}}
+	}
+	if res.Valid() {
+		return nil
+	}
+	var problems []plugin.FieldProblem
+	seen := map[string]bool{}
+	for _, e := range res.Errors() {
+		field, msg := v.describe(e)
+		if seen[field] {
+			continue
+		}
+		seen[field] = true
+		problems = append(problems, plugin.FieldProblem{Field: field, Message: msg})
+	}
+	return problems
+}
+
+func (v *Validator) describe(e gojsonschema.ResultError) (field, message string) {
+	field = e.Field()
+	if field == "(root)" {
+		field = ""
+	}
+	d := e.Details()
+	switch e.Type() {
+	case "required":
+		return join(field, fmt.Sprint(d["property"])), "is required"
+	case "additional_property_not_allowed":
+		return join(field, fmt.Sprint(d["property"])), "is not a known field"
+	}
+	key := pattern(field)
+	if values, ok := v.choices[key]; ok {
+		return field, "must be one of " + strings.Join(values, ", ")
+	}
+	switch e.Type() {
+	case "invalid_type":
+		return field, "must be " + article(fmt.Sprint(d["expected"]))
+	case "string_gte":
+		if fmt.Sprint(d["min"]) == "1" {
+			return field, "must not be empty"
+		}
+		return field, fmt.Sprintf("must be at least %v characters", d["min"])
+	case "string_lte":
+		return field, fmt.Sprintf("must be at most %v characters", d["max"])
+	case "pattern":
+		if msg, ok := v.messages[key]; ok {
+			return field, msg
+		}
+		return field, "does not have the expected form"
+	case "array_min_items":
+		return field, fmt.Sprintf("must have at least %v items", d["min"])
+	case "array_max_items":
+		return field, fmt.Sprintf("must have at most %v items", d["max"])
+	case "array_no_additional_items", "unique":
+		return field, "must not repeat items"
+	case "format":
+		return field, fmt.Sprintf("must be a valid %v", d["format"])
+	}
+	if msg, ok := v.messages[key]; ok {
+		return field, msg
+	}
+	return field, e.Description()
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// pattern replaces array indexes with "*" so a field matches its schema path.
+func pattern(field string) string {
+	parts := strings.Split(field, ".")
+	for i, p := range parts {
+		if _, err := strconv.Atoi(p); err == nil {
+			parts[i] = "*"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func article(types string) string {
+	types = strings.ReplaceAll(types, "/", " or ")
+	switch {
+	case strings.HasPrefix(types, "a"), strings.HasPrefix(types, "o"), strings.HasPrefix(types, "i"):
+		return "an " + types
+	}
+	return "a " + types
+}
