@@ -1,0 +1,406 @@
+// Package oauthbroker runs the OAuth 2.0 authorization-code dance with
+// LinkedIn for a datasource and keeps its token: state, authorize URL,
+// callback, code exchange, sealing, and handing the token to the proxy.
+package oauthbroker
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/oauth2"
+
+	ps "pluginserver"
+	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin"
+)
+
+// Store is what the broker needs from the store.
+type Store interface {
+	Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error)
+	SetToken(ctx context.Context, workspace, id string, t *ps.Token) error
+	SaveAuthState(ctx context.Context, s *ps.AuthState) error
+	TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthState, error)
+}
+
+// App is a LinkedIn OAuth application.
+type App struct {
+	ClientID     string
+	ClientSecret string
+}
+
+// Endpoints are LinkedIn's OAuth and API URLs, overridable for the sandbox.
+type Endpoints struct {
+	AuthURL   string
+	TokenURL  string
+	RevokeURL string
+	APIURL    string
+}
+
+// StateTTL is how long an authorization may take from click to callback.
+const StateTTL = 10 * time.Minute
+
+// Broker authorizes datasources and keeps their tokens.
+type Broker struct {
+	Store     Store
+	Sealer    *Sealer
+	Endpoints Endpoints
+	// App is the server-wide LinkedIn app, used when a datasource has none.
+	App App
+	// RedirectURL is {public}/oauth/callback.
+	RedirectURL string
+	// ReturnOrigins are the origins a returnUrl may point to.
+	ReturnOrigins []string
+	HTTPClient    *http.Client
+	Now           func() time.Time
+	Log           zerolog.Logger
+}
+
+// Authorize starts an authorization of ds: it stores a single-use state
+// bound to the datasource and returns LinkedIn's authorization URL.
+func (b *Broker) Authorize(ctx context.Context, ds *ps.Datasource, returnURL string) (string, time.Time, error) {
+	if returnURL != "" {
+		if err := b.checkReturnURL(returnURL); err != nil {
+			return "", time.Time{}, err
+		}
+	}
+	cfg, err := b.oauthConfig(ds)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	state := base64.RawURLEncoding.EncodeToString(raw)
+	now := b.Now()
+	a := &ps.AuthState{StateHash: hashState(state), Workspace: ds.Workspace, DatasourceID: ds.ID,
+		ReturnURL: returnURL, CreatedAt: now, ExpiresAt: now.Add(StateTTL)}
+	if err := b.Store.SaveAuthState(ctx, a); err != nil {
+		return "", time.Time{}, err
+	}
+	return cfg.AuthCodeURL(state), a.ExpiresAt, nil
+}
+
+// checkReturnURL allows only absolute http(s) URLs on a configured origin.
+func (b *Broker) checkReturnURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return plugin.InvalidField("returnUrl", "must be an absolute http(s) URL")
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	if !slices.Contains(b.ReturnOrigins, origin) {
+		return plugin.InvalidField("returnUrl", "origin %s is not in PLUGIN_SERVER_RETURN_ORIGINS", origin)
+	}
+	return nil
+}
+
+func hashState(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return hex.EncodeToString(sum[:])
+}
+
+// oauthConfig is the datasource's own app when it has one, else the server's.
+func (b *Broker) oauthConfig(ds *ps.Datasource) (*oauth2.Config, error) {
+	cfg := linkedin.ParseConfig(ds.Config)
+	app := b.App
+	if cfg.ClientID != "" {
+		app = App{ClientID: cfg.ClientID}
+		if len(ds.ClientSecret) > 0 {
+			secret, err := b.Sealer.Open(ds.ClientSecret, clientSecretAAD(ds.ID))
+			if err != nil {
+				return nil, fmt.Errorf("open client secret of %s: %w", ds.ID, err)
+			}
+			app.ClientSecret = string(secret)
+		}
+	}
+	if app.ClientID == "" || app.ClientSecret == "" {
+		return nil, &plugin.Error{Code: plugin.InvalidInput,
+			Message: "no LinkedIn app: set LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET, or give the datasource its own clientId and clientSecret",
+			Fields:  []plugin.FieldProblem{{Field: "config.clientId", Message: "no LinkedIn app is configured"}}}
+	}
+	return &oauth2.Config{
+		ClientID:     app.ClientID,
+		ClientSecret: app.ClientSecret,
+		RedirectURL:  b.RedirectURL,
+		Scopes:       cfg.Scopes,
+		Endpoint: oauth2.Endpoint{AuthURL: b.Endpoints.AuthURL, TokenURL: b.Endpoints.TokenURL,
+			// LinkedIn takes the client credentials in the form body.
+			AuthStyle: oauth2.AuthStyleInParams},
+	}, nil
+}
+
+// SealClientSecret seals a datasource's own app secret for the store.
+func (b *Broker) SealClientSecret(datasourceID, secret string) []byte {
+	return b.Sealer.Seal([]byte(secret), clientSecretAAD(datasourceID))
+}
+
+func clientSecretAAD(id string) string { return "datasource/" + id + "/client_secret" }
+func accessTokenAAD(id string) string  { return "datasource/" + id + "/access_token" }
+func refreshTokenAAD(id string) string { return "datasource/" + id + "/refresh_token" }
+func sealedOrNil(s *Sealer, v, aad string) []byte {
+	if v == "" {
+		return nil
+	}
+	return s.Seal([]byte(v), aad)
+}
+
+// Outcome is how a callback ended: for the member's browser, a redirect to
+// the returnUrl or a page that says what happened.
+type Outcome struct {
+	DatasourceID string
+	ReturnURL    string
+	Member       *ps.Member
+	// Error is a stable reason such as invalid_state or
+	// user_cancelled_authorize; Message says it to a person.
+	Error   string
+	Message string
+}
+
+// RedirectURL is where the browser goes, or "" when there is no returnUrl.
+func (o *Outcome) RedirectURL() string {
+	if o.ReturnURL == "" {
+		return ""
+	}
+	u, err := url.Parse(o.ReturnURL)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("datasourceId", o.DatasourceID)
+	if o.Error == "" {
+		q.Set("status", "authorized")
+	} else {
+		q.Set("status", "error")
+		q.Set("error", o.Error)
+		q.Set("message", o.Message)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// linkedInRefusals are the error values LinkedIn's authorization page sends
+// back; any other value is reported as authorization_failed.
+var linkedInRefusals = map[string]string{
+	"user_cancelled_login":     "The member cancelled the LinkedIn sign-in.",
+	"user_cancelled_authorize": "The member declined to authorize the app.",
+	"access_denied":            "LinkedIn denied the authorization.",
+	"unauthorized_scope_error": "The LinkedIn app may not ask for one of the requested scopes.",
+	"invalid_scope":            "The LinkedIn app may not ask for one of the requested scopes.",
+	"invalid_request":          "LinkedIn refused the authorization request.",
+}
+
+// Callback finishes an authorization from the query LinkedIn redirected
+// the member's browser with. Whatever goes wrong, nothing is stored but a
+// complete token.
+func (b *Broker) Callback(ctx context.Context, q url.Values) *Outcome {
+	state := q.Get("state")
+	if state == "" {
+		return &Outcome{Error: "invalid_state", Message: "The callback has no state: start again from Authorize."}
+	}
+	a, err := b.Store.TakeAuthState(ctx, hashState(state))
+	if err != nil {
+		if plugin.AsError(err).Code != plugin.NotFound {
+			b.Log.Error().Err(err).Msg("take auth state")
+		}
+		return &Outcome{Error: "invalid_state", Message: "This authorization link is unknown or was already used: start again from Authorize."}
+	}
+	o := &Outcome{DatasourceID: a.DatasourceID, ReturnURL: a.ReturnURL}
+	fail := func(code, msg string) *Outcome {
+		o.Error, o.Message = code, msg
+		b.Log.Info().Str("datasource", a.DatasourceID).Str("reason", code).Msg("authorization failed")
+		return o
+	}
+	if !b.Now().Before(a.ExpiresAt) {
+		return fail("expired_state", "This authorization took longer than 10 minutes: start again from Authorize.")
+	}
+	if e := q.Get("error"); e != "" {
+		if msg, ok := linkedInRefusals[e]; ok {
+			return fail(e, msg)
+		}
+		return fail("authorization_failed", "LinkedIn did not authorize the app.")
+	}
+	code := q.Get("code")
+	if code == "" {
+		return fail("missing_code", "LinkedIn sent no authorization code.")
+	}
+	ds, err := b.Store.Datasource(ctx, a.Workspace, a.DatasourceID)
+	if err != nil {
+		return fail("datasource_not_found", "The datasource was deleted while it was being authorized.")
+	}
+	cfg, err := b.oauthConfig(ds)
+	if err != nil {
+		return fail("no_app", "No LinkedIn app is configured for this datasource.")
+	}
+	tok, err := cfg.Exchange(context.WithValue(ctx, oauth2.HTTPClient, b.HTTPClient), code)
+	if err != nil {
+		b.Log.Warn().Str("datasource", ds.ID).Str("detail", exchangeDetail(err)).Msg("code exchange failed")
+		return fail("token_exchange_failed", "LinkedIn did not exchange the authorization code for a token: "+exchangeDetail(err))
+	}
+	t := b.sealToken(ds.ID, tok)
+	if t.Member, err = b.userinfo(ctx, tok.AccessToken); err != nil {
+		// The grant is good without it: a datasource asked without openid
+		// cannot read userinfo, and only authorizedAs is left empty.
+		b.Log.Warn().Str("datasource", ds.ID).Err(err).Msg("userinfo after authorization")
+	}
+	if err := b.Store.SetToken(ctx, ds.Workspace, ds.ID, t); err != nil {
+		b.Log.Error().Err(err).Str("datasource", ds.ID).Msg("save token")
+		return fail("internal", "The token could not be saved; try again.")
+	}
+	o.Member = t.Member
+	b.Log.Info().Str("datasource", ds.ID).Strs("scopes", t.Scopes).Msg("datasource authorized")
+	return o
+}
+
+// exchangeDetail says why the token endpoint refused, without the response
+// body, which could hold a token.
+func exchangeDetail(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		if re.ErrorCode != "" {
+			return fmt.Sprintf("%s (HTTP %d)", re.ErrorCode, status)
+		}
+		return fmt.Sprintf("HTTP %d", status)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return "the token endpoint could not be reached or answered garbage"
+}
+
+func (b *Broker) sealToken(id string, tok *oauth2.Token) *ps.Token {
+	now := b.Now()
+	t := &ps.Token{
+		Access:  b.Sealer.Seal([]byte(tok.AccessToken), accessTokenAAD(id)),
+		Refresh: sealedOrNil(b.Sealer, tok.RefreshToken, refreshTokenAAD(id)),
+		Scopes:  parseScopes(tok.Extra("scope")),
+	}
+	if tok.ExpiresIn > 0 {
+		t.ExpiresAt = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
+	}
+	if secs := number(tok.Extra("refresh_token_expires_in")); secs > 0 && t.Refresh != nil {
+		t.RefreshExpiresAt = now.Add(time.Duration(secs) * time.Second)
+	}
+	return t
+}
+
+// parseScopes reads LinkedIn's comma-separated scope (and the standard
+// space-separated one).
+func parseScopes(v any) []string {
+	s, _ := v.(string)
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+}
+
+func number(v any) int64 {
+	switch n := v.(type) {
+	case float64:
+		return int64(n)
+	case json.Number:
+		i, _ := n.Int64()
+		return i
+	case string:
+		var i int64
+		fmt.Sscan(n, &i)
+		return i
+	}
+	return 0
+}
+
+func (b *Broker) userinfo(ctx context.Context, accessToken string) (*ps.Member, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(b.Endpoints.APIURL, "/")+"/v2/userinfo", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	resp, err := b.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("userinfo: HTTP %d", resp.StatusCode)
+	}
+	var m ps.Member
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	if m.Sub == "" {
+		return nil, errors.New("userinfo: no sub")
+	}
+	return &m, nil
+}
+
+// AccessToken opens the datasource's access token for a call, or says why
+// the admin must authorize again.
+func (b *Broker) AccessToken(ctx context.Context, ds *ps.Datasource) (string, error) {
+	t := ds.Token
+	if t == nil {
+		return "", plugin.Errorf(plugin.AuthorizationRequired, "datasource %s is not authorized: an admin must click Authorize", ds.ID)
+	}
+	if !t.ExpiresAt.IsZero() && !b.Now().Before(t.ExpiresAt) {
+		return "", plugin.Errorf(plugin.AuthorizationRequired, "the LinkedIn token of datasource %s expired at %s: an admin must click Authorize again", ds.ID, t.ExpiresAt.Format(time.RFC3339))
+	}
+	tok, err := b.Sealer.Open(t.Access, accessTokenAAD(ds.ID))
+	if err != nil {
+		return "", fmt.Errorf("open token of %s: %w", ds.ID, err)
+	}
+	return string(tok), nil
+}
+
+// Disconnect revokes the datasource's token at LinkedIn and forgets it. The
+// token is forgotten even when LinkedIn cannot be told; that error is
+// returned for the admin to see.
+func (b *Broker) Disconnect(ctx context.Context, ds *ps.Datasource) error {
+	var revokeErr error
+	if ds.Token != nil {
+		revokeErr = b.revoke(ctx, ds)
+	}
+	if err := b.Store.SetToken(ctx, ds.Workspace, ds.ID, nil); err != nil {
+		return err
+	}
+	b.Log.Info().Str("datasource", ds.ID).Msg("datasource disconnected")
+	return revokeErr
+}
+
+func (b *Broker) revoke(ctx context.Context, ds *ps.Datasource) error {
+	if b.Endpoints.RevokeURL == "" {
+		return nil
+	}
+	token, err := b.Sealer.Open(ds.Token.Access, accessTokenAAD(ds.ID))
+	if err != nil {
+		return fmt.Errorf("open token of %s: %w", ds.ID, err)
+	}
+	cfg, err := b.oauthConfig(ds)
+	if err != nil {
+		return err
+	}
+	form := url.Values{"client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret}, "token": {string(token)}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.Endpoints.RevokeURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := b.HTTPClient.Do(req)
+	if err != nil {
+		return plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn could not be told to revoke the token; it was forgotten here")
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn answered HTTP %d to the revocation; the token was forgotten here", resp.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package sandbox
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+var authorizePage = template.Must(template.New("authorize").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>LinkedIn sandbox: authorize</title>
+<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;color:#1d2226}
+h1{font-size:1.4rem}.who{background:#f3f6f8;padding:1rem;border-radius:8px}
+button{font-size:1rem;padding:.6rem 1.4rem;border-radius:1.5rem;border:1px solid #0a66c2;margin-right:.5rem;cursor:pointer}
+#approve{background:#0a66c2;color:#fff}#cancel{background:#fff;color:#0a66c2}.err{color:#b24020}</style></head>
+<body><h1>LinkedIn sandbox</h1>
+{{if .Error}}<p class="err" id="error">{{.Error}}</p>{{else}}
+<p>The app <b>{{.ClientID}}</b> would like to:</p>
+<ul>{{range .Scopes}}<li>{{.}}</li>{{end}}</ul>
+<p class="who">Signed in as <b>{{.Name}}</b> ({{.Email}}). This is an emulator: no LinkedIn account is used.</p>
+<form method="post">
+<input type="hidden" name="client_id" value="{{.ClientID}}">
+<input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
+<input type="hidden" name="state" value="{{.State}}">
+<input type="hidden" name="scope" value="{{.Scope}}">
+<button id="approve" name="decision" value="approve">Allow</button>
+<button id="cancel" name="decision" value="cancel">Cancel</button>
+</form>{{end}}
+</body></html>`))
+
+// authRequest is the query of an authorization request, checked the way
+// LinkedIn checks it before showing its consent page.
+func (s *Sandbox) authRequest(q url.Values) (map[string]any, string) {
+	v := map[string]any{"ClientID": q.Get("client_id"), "RedirectURI": q.Get("redirect_uri"), "State": q.Get("state"),
+		"Scope": q.Get("scope"), "Scopes": strings.Fields(q.Get("scope")), "Name": Member["name"], "Email": Member["email"]}
+	if q.Get("response_type") != "code" && q.Get("decision") == "" {
+		return v, "response_type must be code"
+	}
+	if _, ok := s.opts.Clients[q.Get("client_id")]; !ok {
+		return v, "The client_id is not known to this sandbox."
+	}
+	u, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || !u.IsAbs() || u.Fragment != "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return v, "The redirect_uri does not match the registered value."
+	}
+	if len(v["Scopes"].([]string)) == 0 {
+		return v, "Scope is required."
+	}
+	return v, ""
+}
+
+func (s *Sandbox) authorizationPage(w http.ResponseWriter, r *http.Request) {
+	v, problem := s.authRequest(r.URL.Query())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if problem != "" {
+		w.WriteHeader(http.StatusBadRequest)
+		v["Error"] = problem
+	}
+	authorizePage.Execute(w, v)
+}
+
+// authorizationDecision is the Allow or Cancel button: back to the app with
+// a code, or with error=user_cancelled_authorize.
+func (s *Sandbox) authorizationDecision(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	v, problem := s.authRequest(r.PostForm)
+	if problem != "" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		v["Error"] = problem
+		authorizePage.Execute(w, v)
+		return
+	}
+	back, _ := url.Parse(r.PostForm.Get("redirect_uri"))
+	q := back.Query()
+	q.Set("state", r.PostForm.Get("state"))
+	if r.PostForm.Get("decision") == "approve" {
+		code := "AQ" + randomID(60)
+		s.mu.Lock()
+		s.codes[code] = &grant{clientID: r.PostForm.Get("client_id"), redirectURI: back.String(),
+			scopes: v["Scopes"].([]string), expires: s.opts.Now().Add(30 * time.Minute)}
+		s.mu.Unlock()
+		q.Set("code", code)
+	} else {
+		q.Set("error", "user_cancelled_authorize")
+		q.Set("error_description", "The user cancelled the authorization")
+	}
+	back.RawQuery = q.Encode()
+	http.Redirect(w, r, back.String(), http.StatusFound)
+}
+
+func tokenError(w http.ResponseWriter, status int, code, description string) {
+	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
+}
+
+// accessToken is LinkedIn's token endpoint: form-encoded, client
+// credentials in the body, scope answered comma-separated.
+func (s *Sandbox) accessToken(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_request", "The request body must be form-encoded")
+		return
+	}
+	f := r.PostForm
+	secret, known := s.opts.Clients[f.Get("client_id")]
+	if !known || f.Get("client_secret") != secret {
+		tokenError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+		return
+	}
+	now := s.opts.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var g *grant
+	switch f.Get("grant_type") {
+	case "authorization_code":
+		c := s.codes[f.Get("code")]
+		delete(s.codes, f.Get("code"))
+		if c == nil || c.clientID != f.Get("client_id") || c.redirectURI != f.Get("redirect_uri") || !now.Before(c.expires) {
+			tokenError(w, http.StatusBadRequest, "invalid_request", "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired. Or external member binding exists")
+			return
+		}
+		g = c
+	case "refresh_token":
+		old := s.refresh[f.Get("refresh_token")]
+		if old == nil || old.revoked || old.clientID != f.Get("client_id") || !now.Before(old.expires) {
+			tokenError(w, http.StatusBadRequest, "invalid_grant", "The provided authorization grant or refresh token is invalid, expired or revoked")
+			return
+		}
+		g = old
+	default:
+		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+		return
+	}
+	access := "AQV" + randomID(80)
+	s.tokens[access] = &grant{clientID: g.clientID, scopes: g.scopes, expires: now.Add(s.opts.TokenLifetime)}
+	out := map[string]any{"access_token": access, "expires_in": int(s.opts.TokenLifetime.Seconds()),
+		"scope": strings.Join(g.scopes, ","), "token_type": "Bearer"}
+	if s.opts.RefreshTokens {
+		if f.Get("grant_type") == "refresh_token" {
+			// Using a refresh token does not extend its life.
+			out["refresh_token"], out["refresh_token_expires_in"] = f.Get("refresh_token"), int(g.expires.Sub(now).Seconds())
+		} else {
+			refresh := "AQX" + randomID(80)
+			s.refresh[refresh] = &grant{clientID: g.clientID, scopes: g.scopes, expires: now.Add(365 * 24 * time.Hour)}
+			out["refresh_token"], out["refresh_token_expires_in"] = refresh, 365*24*3600
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// revoke forgets a token (form: client_id, client_secret, token).
+func (s *Sandbox) revoke(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_request", "The request body must be form-encoded")
+		return
+	}
+	secret, known := s.opts.Clients[r.PostForm.Get("client_id")]
+	if !known || r.PostForm.Get("client_secret") != secret {
+		tokenError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
+		return
+	}
+	s.mu.Lock()
+	for _, m := range []map[string]*grant{s.tokens, s.refresh} {
+		if g := m[r.PostForm.Get("token")]; g != nil && g.clientID == r.PostForm.Get("client_id") {
+			g.revoked = true
+		}
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,271 @@
+// Package sandbox is a LinkedIn emulator: OAuth pages and token endpoint,
+// userinfo, UGC posts, asset uploads and media status, answering the way
+// LinkedIn documents, errors included. plugin-server --sandbox serves it so
+// the whole flow works without a LinkedIn account, and tests use it as the
+// fake LinkedIn.
+package sandbox
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Options configure an emulator.
+type Options struct {
+	// BaseURL is where the emulator is reached, e.g.
+	// http://127.0.0.1:8080/sandbox; upload URLs point there.
+	BaseURL string
+	// Clients maps client ids to secrets. Default: sandbox-client.
+	Clients map[string]string
+	// RefreshTokens makes the token endpoint issue refresh tokens, as
+	// LinkedIn does for partner apps only.
+	RefreshTokens bool
+	// TokenLifetime defaults to LinkedIn's 60 days.
+	TokenLifetime time.Duration
+	Now           func() time.Time
+}
+
+// Default client of the sandbox.
+const (
+	ClientID     = "sandbox-client"
+	ClientSecret = "sandbox-secret"
+)
+
+// Member is the member who signs in to the sandbox.
+var Member = map[string]any{
+	"sub": "782bbtaQ", "name": "John Doe", "given_name": "John", "family_name": "Doe",
+	"picture": "https://media.licdn.com/dms/image/C4D03AQ/profile-displayphoto-shrink_100_100/0/1",
+	"locale":  "en-US", "email": "doe@email.com", "email_verified": true,
+}
+
+// Sandbox is the emulator. Everything it knows lives in memory.
+type Sandbox struct {
+	opts    Options
+	handler http.Handler
+
+	mu       sync.Mutex
+	codes    map[string]*grant
+	tokens   map[string]*grant
+	refresh  map[string]*grant
+	posts    map[string]string // fingerprint of author, text and media -> post URN
+	assets   map[string]*asset
+	seq      int64
+	requests []Request
+}
+
+type grant struct {
+	clientID, redirectURI string
+	scopes                []string
+	expires               time.Time
+	revoked               bool
+}
+
+type asset struct {
+	id, owner, recipe string
+	data              []byte
+	contentType       string
+}
+
+// Request is what the emulator received, for tests to compare.
+type Request struct {
+	Method string      `json:"method"`
+	Path   string      `json:"path"`
+	Query  string      `json:"query,omitempty"`
+	Header http.Header `json:"headers"`
+	Body   string      `json:"body,omitempty"`
+}
+
+const maxRecorded = 1000
+
+// New makes an emulator.
+func New(opts Options) *Sandbox {
+	if opts.Clients == nil {
+		opts.Clients = map[string]string{ClientID: ClientSecret}
+	}
+	if opts.TokenLifetime == 0 {
+		opts.TokenLifetime = 60 * 24 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
+	s := &Sandbox{opts: opts, codes: map[string]*grant{}, tokens: map[string]*grant{}, refresh: map[string]*grant{},
+		posts: map[string]string{}, assets: map[string]*asset{}, seq: 6844785523593134080}
+	r := chi.NewRouter()
+	r.Get("/oauth/v2/authorization", s.authorizationPage)
+	r.Post("/oauth/v2/authorization", s.authorizationDecision)
+	r.Post("/oauth/v2/accessToken", s.accessToken)
+	r.Post("/oauth/v2/revoke", s.revoke)
+	r.Get("/v2/userinfo", s.api(nil, s.userinfo))
+	r.Post("/v2/ugcPosts", s.api([]string{"w_member_social"}, s.createPost))
+	r.Post("/v2/assets", s.api([]string{"w_member_social"}, s.registerUpload))
+	r.Put("/mediaUpload/{asset}/*", s.api(nil, s.upload))
+	r.Post("/mediaUpload/{asset}/*", s.api(nil, s.upload))
+	for _, kind := range []string{"image", "video", "document"} {
+		r.Get("/rest/"+kind+"s/{urn}", s.api(nil, s.versioned(s.mediaStatus(kind))))
+	}
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "No virtual resource found")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Method "+r.Method+" is not allowed on this resource")
+	})
+	s.handler = r
+	return s
+}
+
+// ServeHTTP records the request and answers it.
+func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil {
+		apiError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the body")
+		return
+	}
+	r.Body = io.NopCloser(strings.NewReader(string(body)))
+	s.mu.Lock()
+	if len(s.requests) == maxRecorded {
+		s.requests = slices.Delete(s.requests, 0, 1)
+	}
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body)})
+	s.mu.Unlock()
+	w.Header().Set("X-Li-Uuid", randomID(22))
+	s.handler.ServeHTTP(w, r)
+}
+
+// Requests returns what the emulator received, oldest first.
+func (s *Sandbox) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// Reset forgets the recorded requests.
+func (s *Sandbox) Reset() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
+}
+
+// api checks the bearer token and the scopes a route needs, the way
+// LinkedIn answers: 401 for a bad token, 403 for a missing permission.
+func (s *Sandbox) api(scopes []string, next func(http.ResponseWriter, *http.Request, *grant)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s.mu.Lock()
+		g := s.tokens[token]
+		s.mu.Unlock()
+		switch {
+		case !ok || g == nil:
+			apiError(w, http.StatusUnauthorized, "INVALID_ACCESS_TOKEN", "Invalid access token")
+			return
+		case g.revoked:
+			apiError(w, http.StatusUnauthorized, "REVOKED_ACCESS_TOKEN", "The token used in the request has been revoked by the user")
+			return
+		case !s.opts.Now().Before(g.expires):
+			apiError(w, http.StatusUnauthorized, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired")
+			return
+		}
+		for _, need := range scopes {
+			if !slices.Contains(g.scopes, need) {
+				apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+r.Method+" "+r.URL.Path)
+				return
+			}
+		}
+		next(w, r, g)
+	}
+}
+
+// versioned checks LinkedIn-Version: LinkedIn keeps each monthly version for
+// about a year and answers 426 for any other.
+func (s *Sandbox) versioned(next func(http.ResponseWriter, *http.Request, *grant)) func(http.ResponseWriter, *http.Request, *grant) {
+	return func(w http.ResponseWriter, r *http.Request, g *grant) {
+		v := r.Header.Get("LinkedIn-Version")
+		if v == "" {
+			apiError(w, http.StatusBadRequest, "VERSION_MISSING", "A version must be present. Please specify a version by adding the LinkedIn-Version header.")
+			return
+		}
+		if !s.activeVersion(v) {
+			apiError(w, http.StatusUpgradeRequired, "NONEXISTENT_VERSION", "Requested version "+v+" is not active")
+			return
+		}
+		if r.Header.Get("X-Restli-Protocol-Version") != "2.0.0" {
+			apiError(w, http.StatusBadRequest, "BAD_REQUEST", "X-Restli-Protocol-Version 2.0.0 is required")
+			return
+		}
+		next(w, r, g)
+	}
+}
+
+func (s *Sandbox) activeVersion(v string) bool {
+	t, err := time.Parse("200601", v)
+	if err != nil || len(v) != 6 {
+		return false
+	}
+	now := s.opts.Now().UTC()
+	current := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return !t.After(current) && t.After(current.AddDate(-1, 0, 0))
+}
+
+func (s *Sandbox) userinfo(w http.ResponseWriter, r *http.Request, g *grant) {
+	if !slices.Contains(g.scopes, "openid") {
+		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: userinfo.GET.NO_VERSION")
+		return
+	}
+	out := map[string]any{"sub": Member["sub"]}
+	if slices.Contains(g.scopes, "profile") {
+		for _, k := range []string{"name", "given_name", "family_name", "picture", "locale"} {
+			out[k] = Member[k]
+		}
+	}
+	if slices.Contains(g.scopes, "email") {
+		out["email"], out["email_verified"] = Member["email"], Member["email_verified"]
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiError writes LinkedIn's error body.
+func apiError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, map[string]any{"serviceErrorCode": serviceErrorCode(status), "code": code, "message": message, "status": status})
+}
+
+func serviceErrorCode(status int) int {
+	switch status {
+	case http.StatusUnauthorized:
+		return 65600
+	case http.StatusForbidden:
+		return 100
+	}
+	return 0
+}
+
+// invalid writes LinkedIn's 422 for a body that fails its schema.
+func invalid(w http.ResponseWriter, pointer, why string) {
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+		"message": fmt.Sprintf("ERROR :: %s :: %s\n", pointer, why), "status": http.StatusUnprocessableEntity})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+func randomID(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
