@@ -19,6 +19,11 @@ type Plugin struct {
 	// Datasource is the form an admin fills in to create a datasource.
 	Datasource Form
 	Commands   []*Command
+	// Explain says in a sentence why the service refused a call, from its
+	// error answer; "" when the answer says nothing useful.
+	Explain func(r *Response) string
+	// HealthCheck is the command that tells whether a datasource works.
+	HealthCheck string
 }
 
 // Command finds a command by id.

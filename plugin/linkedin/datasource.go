@@ -1,6 +1,11 @@
 package linkedin
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+
+	"pluginserver/plugin"
+)
 
 // datasourceForm is what an admin fills in to create a LinkedIn datasource.
 var datasourceForm = form([]field{
@@ -38,4 +43,14 @@ func ParseConfig(raw json.RawMessage) Config {
 		c.Scopes = DefaultScopes
 	}
 	return c
+}
+
+// Settings completes the server's settings with a datasource's config: its
+// LinkedIn-Version, or last month's when it names none.
+func Settings(base plugin.Settings, config json.RawMessage, now time.Time) plugin.Settings {
+	base.Version = ParseConfig(config).LinkedInVersion
+	if base.Version == "" {
+		base.Version = VersionFor(now)
+	}
+	return base
 }

@@ -27,6 +27,8 @@ func Plugin() *plugin.Plugin {
 			getUserInfo, createPost, createPostWithMedia, registerMediaUpload,
 			uploadMedia, getMediaUploadStatus, customAction,
 		},
+		Explain:     explain,
+		HealthCheck: getUserInfo.ID,
 	}
 }
 
@@ -206,3 +208,21 @@ var (
 		"description":"Who can see the post.","default":"PUBLIC","examples":["PUBLIC"],
 		"oneOf":[{"const":"PUBLIC","title":"Anyone on or off LinkedIn"},{"const":"CONNECTIONS","title":"Connections only"}]}`}
 )
+
+// explain reads LinkedIn's error body ({"code","message","status"}) and
+// says what to do where LinkedIn's words alone would not.
+func explain(r *plugin.Response) string {
+	var body struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	_ = json.Unmarshal(r.Body, &body)
+	msg := strings.TrimSpace(body.Message)
+	switch body.Code {
+	case "NONEXISTENT_VERSION":
+		return msg + ": LinkedIn retired this LinkedIn-Version; set the datasource's linkedinVersion to a recent YYYYMM or leave it empty"
+	case "ACCESS_DENIED":
+		return msg + ": the app or the member lacks a permission for this route"
+	}
+	return msg
+}

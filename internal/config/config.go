@@ -1,0 +1,220 @@
+// Package config reads the server's configuration from flags and the
+// environment (flags win) and checks all of it at once.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	ps "pluginserver"
+	"pluginserver/oauthbroker"
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// APIKey is one entry of PLUGIN_SERVER_API_KEYS.
+type APIKey struct {
+	Key    string
+	Caller ps.Caller
+}
+
+// Config is everything the server is told at start.
+type Config struct {
+	Addr          string
+	PublicURL     string
+	DB            string
+	SecretKey     []byte // nil: use or make <db>.key
+	APIKeys       []APIKey
+	ReturnOrigins []string
+	Sandbox       bool
+	App           oauthbroker.App
+	Endpoints     oauthbroker.Endpoints
+	UploadHosts   []string
+	LogLevel      zerolog.Level
+	LogFormat     string // "console", "json" or "" for: console on a terminal
+	// CallTimeout bounds one call to LinkedIn.
+	CallTimeout time.Duration
+}
+
+// LinkedIn's own endpoints.
+const (
+	LinkedInAuthURL   = "https://www.linkedin.com/oauth/v2/authorization"
+	LinkedInTokenURL  = "https://www.linkedin.com/oauth/v2/accessToken"
+	LinkedInRevokeURL = "https://www.linkedin.com/oauth/v2/revoke"
+	LinkedInAPIURL    = "https://api.linkedin.com"
+)
+
+var workspacePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// Parse reads flags and environment. Every problem is listed in the error.
+func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config, error) {
+	fs := flag.NewFlagSet("plugin-server", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	c := &Config{}
+	fs.StringVar(&c.Addr, "addr", env("PLUGIN_SERVER_ADDR", "127.0.0.1:8080"), "listen address (PLUGIN_SERVER_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", env("PLUGIN_SERVER_PUBLIC_URL", ""), "base of the OAuth redirect URI (PLUGIN_SERVER_PUBLIC_URL)")
+	fs.StringVar(&c.DB, "db", env("PLUGIN_SERVER_DB", "plugin-server.db"), "SQLite file path (PLUGIN_SERVER_DB)")
+	sandbox := env("PLUGIN_SERVER_SANDBOX", "")
+	fs.BoolVar(&c.Sandbox, "sandbox", sandbox != "" && sandbox != "0" && sandbox != "false", "serve the LinkedIn emulator and use it (PLUGIN_SERVER_SANDBOX)")
+	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "console or json (LOG_FORMAT)")
+	fs.DurationVar(&c.CallTimeout, "call-timeout", 30*time.Second, "longest wait for one LinkedIn call")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("PLUGIN_SERVER_ADDR %q: must be host:port", c.Addr)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("PLUGIN_SERVER_PUBLIC_URL %q: must be an absolute http(s) URL", c.PublicURL)
+		}
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	}
+	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+		bad("PLUGIN_SERVER_DB: PostgreSQL is not supported by this build yet; use a SQLite file path")
+	}
+	if k := getenv("PLUGIN_SERVER_SECRET_KEY"); k != "" {
+		key, err := oauthbroker.ParseKey(k)
+		if err != nil {
+			bad("PLUGIN_SERVER_SECRET_KEY: %v", err)
+		}
+		c.SecretKey = key
+	}
+	for i, entry := range splitList(getenv("PLUGIN_SERVER_API_KEYS")) {
+		parts := strings.Split(entry, ":")
+		if len(parts) != 3 || parts[0] == "" {
+			bad("PLUGIN_SERVER_API_KEYS entry %d: must be KEY:ROLE:WORKSPACE", i+1)
+			continue
+		}
+		role := ps.Role(parts[1])
+		if role != ps.RoleAdmin && role != ps.RoleBuilder {
+			bad("PLUGIN_SERVER_API_KEYS entry %d: role must be admin or builder", i+1)
+		}
+		if !workspacePattern.MatchString(parts[2]) {
+			bad("PLUGIN_SERVER_API_KEYS entry %d: workspace must be 1-64 letters, digits, '.', '_' or '-'", i+1)
+		}
+		c.APIKeys = append(c.APIKeys, APIKey{Key: parts[0], Caller: ps.Caller{Workspace: parts[2], Role: role}})
+	}
+	for _, o := range splitList(getenv("PLUGIN_SERVER_RETURN_ORIGINS")) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.User != nil {
+			bad("PLUGIN_SERVER_RETURN_ORIGINS %q: must be an origin such as https://app.example.com", o)
+			continue
+		}
+		c.ReturnOrigins = append(c.ReturnOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	c.App = oauthbroker.App{ClientID: getenv("LINKEDIN_CLIENT_ID"), ClientSecret: getenv("LINKEDIN_CLIENT_SECRET")}
+	if (c.App.ClientID == "") != (c.App.ClientSecret == "") {
+		bad("LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET must be set together")
+	}
+	c.Endpoints = oauthbroker.Endpoints{AuthURL: getenv("LINKEDIN_AUTH_URL"), TokenURL: getenv("LINKEDIN_TOKEN_URL"),
+		RevokeURL: getenv("LINKEDIN_REVOKE_URL"), APIURL: getenv("LINKEDIN_API_URL")}
+	for name, v := range map[string]string{"LINKEDIN_AUTH_URL": c.Endpoints.AuthURL, "LINKEDIN_TOKEN_URL": c.Endpoints.TokenURL,
+		"LINKEDIN_REVOKE_URL": c.Endpoints.RevokeURL, "LINKEDIN_API_URL": c.Endpoints.APIURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			bad("%s %q: must be an absolute http(s) URL", name, v)
+		}
+	}
+	for _, h := range splitList(getenv("LINKEDIN_UPLOAD_HOSTS")) {
+		c.UploadHosts = append(c.UploadHosts, strings.ToLower(h))
+	}
+	level, err := zerolog.ParseLevel(*logLevel)
+	if err != nil || *logLevel == "" {
+		bad("LOG_LEVEL %q: must be debug, info, warn or error", *logLevel)
+	}
+	c.LogLevel = level
+	if c.LogFormat != "" && c.LogFormat != "console" && c.LogFormat != "json" {
+		bad("LOG_FORMAT %q: must be console or json", c.LogFormat)
+	}
+	if len(c.APIKeys) == 0 && !IsLoopback(c.Addr) {
+		bad("PLUGIN_SERVER_API_KEYS is empty: without API keys the server only listens on loopback (127.0.0.1 or ::1)")
+	}
+	if len(problems) > 0 {
+		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))
+	}
+	return c, nil
+}
+
+// Resolve fills what depends on the address the server really listens on:
+// the public URL and, in sandbox mode, LinkedIn's URLs pointing at the
+// emulator.
+func (c *Config) Resolve(listenAddr string) {
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + listenAddr
+	}
+	if c.Sandbox {
+		base := c.SandboxURL()
+		fill(&c.Endpoints.AuthURL, base+"/oauth/v2/authorization")
+		fill(&c.Endpoints.TokenURL, base+"/oauth/v2/accessToken")
+		fill(&c.Endpoints.RevokeURL, base+"/oauth/v2/revoke")
+		fill(&c.Endpoints.APIURL, base)
+		if c.App.ClientID == "" {
+			c.App = oauthbroker.App{ClientID: sandbox.ClientID, ClientSecret: sandbox.ClientSecret}
+		}
+	}
+	fill(&c.Endpoints.AuthURL, LinkedInAuthURL)
+	fill(&c.Endpoints.TokenURL, LinkedInTokenURL)
+	fill(&c.Endpoints.RevokeURL, LinkedInRevokeURL)
+	fill(&c.Endpoints.APIURL, LinkedInAPIURL)
+	if len(c.UploadHosts) == 0 {
+		api, _ := url.Parse(c.Endpoints.APIURL)
+		c.UploadHosts = []string{strings.ToLower(api.Host), "www.linkedin.com"}
+	}
+}
+
+// SandboxURL is where the emulator is served.
+func (c *Config) SandboxURL() string { return c.PublicURL + "/sandbox" }
+
+// RedirectURL is the OAuth redirect URI to register with LinkedIn.
+func (c *Config) RedirectURL() string { return c.PublicURL + "/oauth/callback" }
+
+// IsLoopback says whether addr listens on loopback only.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func fill(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,183 @@
+// Package executor runs a command against a datasource: validate the form,
+// build the request, send it through the proxy with the member's token, and
+// map LinkedIn's answer into the envelope.
+package executor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	ps "pluginserver"
+	"pluginserver/internal/catalog"
+	"pluginserver/plugin"
+)
+
+// Tokens hands out a datasource's access token.
+type Tokens interface {
+	AccessToken(ctx context.Context, ds *ps.Datasource) (string, error)
+}
+
+// Sender sends a call with a token.
+type Sender interface {
+	Do(ctx context.Context, c *plugin.Call, token string) (*plugin.Response, error)
+}
+
+// Executor runs commands.
+type Executor struct {
+	Catalog  *catalog.Catalog
+	Tokens   Tokens
+	Sender   Sender
+	Settings func(ds *ps.Datasource) plugin.Settings
+}
+
+// Request is one execution.
+type Request struct {
+	Command   string
+	Params    json.RawMessage
+	DryRun    bool
+	RequestID string
+}
+
+// Execute always answers with an envelope; its Error says what went wrong.
+// Internal errors are returned too, for the log, and show no detail.
+func (e *Executor) Execute(ctx context.Context, ds *ps.Datasource, req Request) (*plugin.Envelope, error) {
+	start := time.Now()
+	env := &plugin.Envelope{Headers: map[string]string{}, Meta: plugin.Meta{Command: req.Command, RequestID: req.RequestID, DryRun: req.DryRun}}
+	err := e.execute(ctx, ds, req, env)
+	if err != nil {
+		env.Error = plugin.AsError(err)
+		if env.Error.Code != plugin.Internal {
+			err = nil
+		}
+	}
+	env.Meta.DurationMs = time.Since(start).Milliseconds()
+	return env, err
+}
+
+func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, env *plugin.Envelope) error {
+	p, err := e.Catalog.Plugin(ds.Plugin)
+	if err != nil {
+		return err
+	}
+	cmd, validator, err := e.Catalog.Command(ds.Plugin, req.Command)
+	if err != nil {
+		return err
+	}
+	params := req.Params
+	if len(bytes.TrimSpace(params)) == 0 || bytes.Equal(bytes.TrimSpace(params), []byte("null")) {
+		params = json.RawMessage("{}")
+	}
+	if problems := validator.Validate(params); problems != nil {
+		for i := range problems {
+			if problems[i].Field == "" {
+				problems[i].Field = "params"
+			}
+		}
+		return plugin.InvalidFields(problems)
+	}
+	call, err := cmd.Build(ctx, params, e.Settings(ds))
+	if err != nil {
+		return err
+	}
+	if req.DryRun {
+		env.Output = dryRun(call)
+		return nil
+	}
+	token, err := e.Tokens.AccessToken(ctx, ds)
+	if err != nil {
+		return err
+	}
+	resp, err := e.Sender.Do(ctx, call, token)
+	if err != nil {
+		return err
+	}
+	env.Status = resp.Status
+	env.Headers = usefulHeaders(resp.Header)
+	env.Meta.LinkedInRequestID = resp.Header.Get("X-Li-Uuid")
+	env.Output = output(resp.Body)
+	if resp.Status < 300 {
+		if cmd.Map != nil {
+			env.Output = cmd.Map(resp)
+		}
+		return nil
+	}
+	return upstreamError(p, resp)
+}
+
+// upstreamError maps LinkedIn's refusal to an envelope code; its body stays
+// in output.
+func upstreamError(p *plugin.Plugin, resp *plugin.Response) *plugin.Error {
+	why := ""
+	if p.Explain != nil {
+		why = p.Explain(resp)
+	}
+	say := func(code plugin.Code, what string) *plugin.Error {
+		msg := what + " (HTTP " + strconv.Itoa(resp.Status) + ")"
+		if why != "" {
+			msg += ": " + why
+		}
+		return &plugin.Error{Code: code, Message: msg}
+	}
+	switch s := resp.Status; {
+	case s == http.StatusUnauthorized:
+		return say(plugin.AuthorizationRequired, "LinkedIn no longer accepts this datasource's token; an admin must click Authorize")
+	case s == http.StatusTooManyRequests:
+		e := say(plugin.RateLimited, "LinkedIn's rate limit was reached")
+		e.RetryAfter, _ = strconv.Atoi(resp.Header.Get("Retry-After"))
+		return e
+	case s >= 500:
+		return say(plugin.UpstreamUnavailable, "LinkedIn failed")
+	}
+	return say(plugin.LinkedInRejected, "LinkedIn refused the request")
+}
+
+// output is a JSON answer as it came, any other text as a JSON string.
+func output(body []byte) json.RawMessage {
+	body = bytes.TrimSpace(body)
+	switch {
+	case len(body) == 0:
+		return nil
+	case json.Valid(body):
+		return body
+	}
+	b, _ := json.Marshal(string(body))
+	return b
+}
+
+// usefulHeaders are LinkedIn's headers a builder may need, lower-case and
+// never a cookie.
+func usefulHeaders(h http.Header) map[string]string {
+	out := map[string]string{}
+	for _, k := range []string{"Content-Type", "Location", "Retry-After", "X-Restli-Id", "X-Li-Uuid", "X-Linkedin-Id", "Linkedin-Version", "X-Restli-Gateway-Error"} {
+		if v := h.Get(k); v != "" {
+			out[strings.ToLower(k)] = v
+		}
+	}
+	return out
+}
+
+// dryRun describes the request that would be sent, token redacted.
+func dryRun(c *plugin.Call) json.RawMessage {
+	headers := map[string]string{"Authorization": "Bearer [REDACTED]"}
+	for k := range c.Header {
+		headers[k] = c.Header.Get(k)
+	}
+	out := map[string]any{"method": c.Method, "url": c.URL.String(), "headers": headers, "body": nil}
+	switch {
+	case len(c.Body) == 0:
+	case json.Valid(c.Body):
+		out["body"] = json.RawMessage(c.Body)
+	case utf8.Valid(c.Body) && !strings.HasPrefix(c.Header.Get("Content-Type"), "image/") && !strings.HasPrefix(c.Header.Get("Content-Type"), "video/"):
+		out["body"] = string(c.Body)
+	default:
+		out["bodyBytes"] = len(c.Body)
+	}
+	b, _ := json.Marshal(out)
+	return b
+}

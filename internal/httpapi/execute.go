@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"pluginserver/internal/executor"
+	"pluginserver/plugin"
+)
+
+func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
+	d, err := s.datasource(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var body struct {
+		Command string          `json:"command"`
+		Params  json.RawMessage `json:"params"`
+	}
+	if err := s.decodeJSON(w, r, &body, false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.Command == "" {
+		s.writeError(w, r, plugin.InvalidField("command", "is required"))
+		return
+	}
+	dryRun := false
+	switch r.URL.Query().Get("dryRun") {
+	case "", "false", "0":
+	case "true", "1":
+		dryRun = true
+	default:
+		s.writeError(w, r, plugin.InvalidField("dryRun", "must be true or false"))
+		return
+	}
+	env, err := s.Executor.Execute(r.Context(), d, executor.Request{Command: body.Command, Params: body.Params, DryRun: dryRun, RequestID: requestID(r.Context())})
+	if err != nil {
+		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Str("command", body.Command).Msg("execute failed")
+	}
+	s.writeEnvelope(w, r, env)
+}
+
+// testDatasource runs the plugin's health-check command.
+func (s *Server) testDatasource(w http.ResponseWriter, r *http.Request) {
+	d, err := s.datasource(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Catalog.Plugin(d.Plugin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	env, err := s.Executor.Execute(r.Context(), d, executor.Request{Command: p.HealthCheck, RequestID: requestID(r.Context())})
+	if err != nil {
+		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Msg("test failed")
+	}
+	result := map[string]any{"ok": env.Error == nil, "member": nil}
+	if env.Error != nil {
+		result["message"] = env.Error.Message
+		result["code"] = env.Error.Code
+	} else {
+		var m struct {
+			Name string `json:"name"`
+			Sub  string `json:"sub"`
+		}
+		json.Unmarshal(env.Output, &m)
+		result["message"] = fmt.Sprintf("Connected to %s as %s", p.Title, firstNonEmpty(m.Name, m.Sub))
+		result["member"] = env.Output
+	}
+	writeJSON(w, http.StatusOK, result)
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,118 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	ps "pluginserver"
+	"pluginserver/plugin"
+)
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	callerKey
+)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func callerOf(ctx context.Context) ps.Caller {
+	c, _ := ctx.Value(callerKey).(ps.Caller)
+	return c
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// withRequestID takes a sane X-Request-Id from the caller or makes one.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+// logRequests logs one line per request: the route pattern, never the
+// query (the OAuth callback's carries a code) nor any header.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		defer func() {
+			if p := recover(); p != nil {
+				// The panic value may quote a request, so it is not logged.
+				s.Log.Error().Str("requestId", requestID(r.Context())).Str("route", chi.RouteContext(r.Context()).RoutePattern()).Msg("panic while serving")
+				if ww.Status() == 0 {
+					s.writeError(ww, r, plugin.Errorf(plugin.Internal, "internal error"))
+				}
+			}
+			route := "unmatched"
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			s.Log.Info().Str("method", r.Method).Str("route", route).Int("status", ww.Status()).
+				Dur("duration", time.Since(start)).Str("requestId", requestID(r.Context())).
+				Str("workspace", callerOf(r.Context()).Workspace).Msg("request")
+		}()
+		next.ServeHTTP(ww, r)
+	})
+}
+
+// authenticate finds the caller from the API key. Keys are compared as
+// SHA-256 digests in constant time against every configured key, so
+// neither timing nor an early exit tells how much of a key was right.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	digests := make([][32]byte, len(s.APIKeys))
+	for i, k := range s.APIKeys {
+		digests[i] = sha256.Sum256([]byte(k.Key))
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var caller ps.Caller
+		found := false
+		if key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			d := sha256.Sum256([]byte(key))
+			for i := range digests {
+				if subtle.ConstantTimeCompare(d[:], digests[i][:]) == 1 {
+					caller, found = s.APIKeys[i].Caller, true
+				}
+			}
+		} else if s.Anonymous && r.Header.Get("Authorization") == "" {
+			caller, found = ps.Caller{Workspace: "default", Role: ps.RoleAdmin}, true
+		}
+		if !found {
+			s.writeError(w, r, plugin.Errorf(plugin.Unauthenticated, "a valid API key is required: Authorization: Bearer <key>"))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey, caller)))
+	})
+}
+
+// adminOnly refuses builders.
+func (s *Server) adminOnly(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if callerOf(r.Context()).Role != ps.RoleAdmin {
+			s.writeError(w, r, plugin.Errorf(plugin.Forbidden, "only an admin key may do this"))
+			return
+		}
+		next(w, r)
+	}
+}

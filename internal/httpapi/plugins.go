@@ -1,0 +1,86 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"pluginserver/plugin"
+)
+
+type commandSummary struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Scopes      []string `json:"scopes"`
+}
+
+type commandView struct {
+	commandSummary
+	Schema   json.RawMessage  `json:"schema"`
+	UISchema json.RawMessage  `json:"uiSchema"`
+	Examples []plugin.Example `json:"examples"`
+}
+
+type formView struct {
+	Schema   json.RawMessage  `json:"schema"`
+	UISchema json.RawMessage  `json:"uiSchema"`
+	Examples []plugin.Example `json:"examples"`
+}
+
+type pluginView struct {
+	ID          string    `json:"id"`
+	Title       string    `json:"title"`
+	Description string    `json:"description"`
+	Datasource  *formView `json:"datasource,omitempty"`
+	Commands    any       `json:"commands"`
+}
+
+func summary(c *plugin.Command) commandSummary {
+	scopes := c.Scopes
+	if scopes == nil {
+		scopes = []string{}
+	}
+	return commandSummary{ID: c.ID, Title: c.Title, Description: c.Description, Scopes: scopes}
+}
+
+func viewCommand(c *plugin.Command) commandView {
+	return commandView{commandSummary: summary(c), Schema: c.Form.Schema, UISchema: c.Form.UISchema, Examples: c.Form.Examples}
+}
+
+func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
+	list := []pluginView{}
+	for _, p := range s.Catalog.Plugins() {
+		cmds := []commandSummary{}
+		for _, c := range p.Commands {
+			cmds = append(cmds, summary(c))
+		}
+		list = append(list, pluginView{ID: p.ID, Title: p.Title, Description: p.Description, Commands: cmds})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plugins": list})
+}
+
+func (s *Server) getPlugin(w http.ResponseWriter, r *http.Request) {
+	p, err := s.Catalog.Plugin(chi.URLParam(r, "plugin"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cmds := []commandView{}
+	for _, c := range p.Commands {
+		cmds = append(cmds, viewCommand(c))
+	}
+	writeJSON(w, http.StatusOK, pluginView{ID: p.ID, Title: p.Title, Description: p.Description,
+		Datasource: &formView{Schema: p.Datasource.Schema, UISchema: p.Datasource.UISchema, Examples: p.Datasource.Examples},
+		Commands:   cmds})
+}
+
+func (s *Server) getCommand(w http.ResponseWriter, r *http.Request) {
+	c, _, err := s.Catalog.Command(chi.URLParam(r, "plugin"), chi.URLParam(r, "command"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewCommand(c))
+}

@@ -1,0 +1,46 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Handler lists every route of the server.
+func (s *Server) Handler() http.Handler {
+	s.openAPIDoc = openAPI(s.Catalog)
+	r := chi.NewRouter()
+	r.Use(withRequestID, s.logRequests)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errNoRoute)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errNoRoute)
+	})
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Get("/openapi.json", s.openapi)
+	r.Get("/oauth/callback", s.callback)
+	if s.Sandbox != nil {
+		r.Mount("/sandbox", http.StripPrefix("/sandbox", s.Sandbox))
+	}
+
+	r.Route("/v1", func(r chi.Router) {
+		r.Use(s.authenticate)
+		r.Get("/plugins", s.listPlugins)
+		r.Get("/plugins/{plugin}", s.getPlugin)
+		r.Get("/plugins/{plugin}/commands/{command}", s.getCommand)
+
+		r.Post("/datasources", s.adminOnly(s.createDatasource))
+		r.Get("/datasources", s.listDatasources)
+		r.Get("/datasources/{id}", s.getDatasource)
+		r.Patch("/datasources/{id}", s.adminOnly(s.updateDatasource))
+		r.Delete("/datasources/{id}", s.adminOnly(s.deleteDatasource))
+		r.Post("/datasources/{id}/authorize", s.adminOnly(s.authorize))
+		r.Post("/datasources/{id}/test", s.testDatasource)
+		r.Post("/datasources/{id}/disconnect", s.adminOnly(s.disconnect))
+		r.Post("/datasources/{id}/execute", s.execute)
+	})
+	return r
+}

@@ -1,0 +1,163 @@
+// Package httpapi is the server's HTTP API: routes.go lists every route; the
+// handlers turn requests into calls on the store, the broker and the
+// executor, and every error into the envelope's shape.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	ps "pluginserver"
+	"pluginserver/internal/catalog"
+	"pluginserver/internal/config"
+	"pluginserver/internal/executor"
+	"pluginserver/oauthbroker"
+	"pluginserver/plugin"
+)
+
+// Store is what the API needs from the store.
+type Store interface {
+	CreateDatasource(ctx context.Context, d *ps.Datasource) error
+	Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error)
+	Datasources(ctx context.Context, workspace string) ([]*ps.Datasource, error)
+	UpdateDatasource(ctx context.Context, d *ps.Datasource) error
+	DeleteDatasource(ctx context.Context, workspace, id string) error
+	Ping(ctx context.Context) error
+}
+
+// Broker authorizes datasources.
+type Broker interface {
+	Authorize(ctx context.Context, ds *ps.Datasource, returnURL string) (string, time.Time, error)
+	Callback(ctx context.Context, q url.Values) *oauthbroker.Outcome
+	Disconnect(ctx context.Context, ds *ps.Datasource) error
+	SealClientSecret(datasourceID, secret string) []byte
+}
+
+// Executor runs commands.
+type Executor interface {
+	Execute(ctx context.Context, ds *ps.Datasource, req executor.Request) (*plugin.Envelope, error)
+}
+
+// Server holds what the handlers use.
+type Server struct {
+	Store    Store
+	Catalog  *catalog.Catalog
+	Broker   Broker
+	Executor Executor
+	APIKeys  []config.APIKey
+	// Anonymous lets calls without a key in as admin of workspace default;
+	// only ever set when listening on loopback without keys.
+	Anonymous bool
+	// Sandbox is the LinkedIn emulator, served under /sandbox when set.
+	Sandbox http.Handler
+	Log     zerolog.Logger
+	Now     func() time.Time
+	// MaxBody caps JSON request bodies.
+	MaxBody int64
+
+	openAPIDoc []byte
+}
+
+// DefaultMaxBody is the cap of a JSON request body.
+const DefaultMaxBody = 1 << 20
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// writeError answers in the envelope's shape, so a builder parses one shape
+// whatever went wrong. Internal errors are logged and show no detail.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := plugin.AsError(err)
+	if e.Code == plugin.Internal {
+		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Msg("internal error")
+	}
+	s.writeEnvelope(w, r, &plugin.Envelope{Headers: map[string]string{}, Error: e, Meta: plugin.Meta{RequestID: requestID(r.Context())}})
+}
+
+func (s *Server) writeEnvelope(w http.ResponseWriter, r *http.Request, env *plugin.Envelope) {
+	status := http.StatusOK
+	if env.Error != nil {
+		status = env.Error.Code.HTTPStatus()
+		if env.Error.RetryAfter > 0 {
+			w.Header().Set("Retry-After", fmt.Sprint(env.Error.RetryAfter))
+		}
+	}
+	writeJSON(w, status, env)
+}
+
+// decodeJSON reads a JSON body strictly: one object, no unknown fields,
+// within the size limit. An empty body is allowed when optional.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
+	limit := s.MaxBody
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return plugin.Errorf(plugin.PayloadTooLarge, "the request body is larger than %d bytes", limit)
+	}
+	if err != nil {
+		return plugin.Errorf(plugin.InvalidInput, "the request body could not be read")
+	}
+	if optional && len(strings.TrimSpace(string(body))) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return plugin.InvalidField("body", "must hold one JSON object")
+	}
+	return nil
+}
+
+// jsonError names the field a decoding error is about.
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return plugin.InvalidField(typeErr.Field, "must be %s", article(typeErr.Type.Kind().String()))
+	case errors.As(err, &typeErr):
+		return plugin.InvalidField("body", "must be a JSON object")
+	case errors.As(err, &syntaxErr):
+		return plugin.InvalidField("body", "is not valid JSON (at byte %d)", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return plugin.InvalidField(name, "is not a known field")
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return plugin.InvalidField("body", "is empty or cut short")
+	}
+	return plugin.InvalidField("body", "is not valid JSON")
+}
+
+func article(kind string) string {
+	switch kind {
+	case "map", "struct":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "int", "int64", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + kind
+}
