@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,17 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	ps "pluginserver"
-	"pluginserver/internal/catalog"
+	"pluginserver/internal/app"
 	"pluginserver/internal/config"
-	"pluginserver/internal/executor"
-	"pluginserver/internal/httpapi"
-	"pluginserver/internal/proxy"
-	"pluginserver/internal/store/sqlite"
-	"pluginserver/oauthbroker"
-	"pluginserver/plugin"
-	"pluginserver/plugin/linkedin"
-	"pluginserver/plugin/linkedin/sandbox"
 )
 
 func main() {
@@ -53,50 +43,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer ln.Close()
 	cfg.Resolve(ln.Addr().String())
 
-	st, err := sqlite.Open(ctx, cfg.DB)
+	a, err := app.New(ctx, cfg, log, app.Options{})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	key := cfg.SecretKey
-	if key == nil {
-		if key, err = oauthbroker.LoadOrCreateKey(cfg.DB + ".key"); err != nil {
-			return err
-		}
-	}
-	sealer, err := oauthbroker.NewSealer(key)
-	if err != nil {
-		return err
-	}
-	cat, err := catalog.New(linkedin.Plugin())
-	if err != nil {
-		return err
-	}
-	apiURL, err := url.Parse(cfg.Endpoints.APIURL)
-	if err != nil {
-		return fmt.Errorf("LINKEDIN_API_URL: %w", err)
-	}
-	client := proxy.NewClient(cfg.CallTimeout)
-	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App,
-		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: client, Now: time.Now, Log: log}
-	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
-	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: client},
-		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, time.Now()) }}
-	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
-		Anonymous: len(cfg.APIKeys) == 0, Log: log, Now: time.Now}
-	if cfg.Sandbox {
-		api.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL()})
-	}
+	defer a.Close()
 
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-	}
-	if api.Anonymous {
-		log.Warn().Msg("no PLUGIN_SERVER_API_KEYS: anonymous calls act as admin of workspace \"default\" (allowed on loopback only)")
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("publicUrl", cfg.PublicURL).Str("db", cfg.DB).Bool("sandbox", cfg.Sandbox).Msg("plugin-server listening")
 	fmt.Fprintf(stdout, "plugin-server listening on %s\n", cfg.PublicURL)

@@ -10,7 +10,7 @@ import (
 // datasourceForm is what an admin fills in to create a LinkedIn datasource.
 var datasourceForm = form([]field{
 	{name: "name", required: true, schema: `{"type":"string","title":"Name","description":"How builders will find this datasource.","examples":["Marketing LinkedIn"],"minLength":1,"maxLength":100,"pattern":"\\S","errorMessage":"must not be empty"}`},
-	{name: "config", schema: `{"type":"object","title":"LinkedIn","additionalProperties":false,"properties":{
+	{name: "config", schema: `{"type":"object","title":"LinkedIn","additionalProperties":false,"examples":[{"scopes":["openid","profile","email","w_member_social"],"linkedinVersion":"202610"}],"properties":{
 			"scopes":{"type":"array","title":"Scopes","description":"What the member is asked to grant. openid, profile and email read the member; w_member_social posts as them; w_organization_social posts as a page they administer.",
 				"default":["openid","profile","email","w_member_social"],"examples":[["openid","profile","email","w_member_social"]],"uniqueItems":true,"minItems":1,
 				"items":{"type":"string","oneOf":[

@@ -78,6 +78,7 @@ type asset struct {
 // Request is what the emulator received, for tests to compare.
 type Request struct {
 	Method string      `json:"method"`
+	Host   string      `json:"host"`
 	Path   string      `json:"path"`
 	Query  string      `json:"query,omitempty"`
 	Header http.Header `json:"headers"`
@@ -135,7 +136,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(s.requests) == maxRecorded {
 		s.requests = slices.Delete(s.requests, 0, 1)
 	}
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body)})
+	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body)})
 	s.mu.Unlock()
 	w.Header().Set("X-Li-Uuid", randomID(22))
 	s.handler.ServeHTTP(w, r)

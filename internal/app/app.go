@@ -1,0 +1,103 @@
+// Package app wires the server together from its configuration: store,
+// sealed tokens, OAuth broker, executor, proxy and HTTP API, and the
+// sandbox when asked. main and the tests build the server the same way.
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	ps "pluginserver"
+	"pluginserver/internal/catalog"
+	"pluginserver/internal/config"
+	"pluginserver/internal/executor"
+	"pluginserver/internal/httpapi"
+	"pluginserver/internal/proxy"
+	"pluginserver/internal/store/sqlite"
+	"pluginserver/oauthbroker"
+	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin"
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// App is a wired server.
+type App struct {
+	Handler http.Handler
+	// Sandbox is the LinkedIn emulator, nil unless cfg.Sandbox.
+	Sandbox *sandbox.Sandbox
+	Broker  *oauthbroker.Broker
+	store   *sqlite.Store
+}
+
+// Options are what tests change; zero values are production's.
+type Options struct {
+	Now        func() time.Time
+	HTTPClient *http.Client
+}
+
+// New builds the server for a resolved configuration.
+func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = proxy.NewClient(cfg.CallTimeout)
+	}
+	st, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a, err := wire(cfg, log, opts, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func wire(cfg *config.Config, log zerolog.Logger, opts Options, st *sqlite.Store) (*App, error) {
+	key := cfg.SecretKey
+	if key == nil {
+		var err error
+		if key, err = oauthbroker.LoadOrCreateKey(cfg.DB + ".key"); err != nil {
+			return nil, err
+		}
+	}
+	sealer, err := oauthbroker.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := catalog.New(linkedin.Plugin())
+	if err != nil {
+		return nil, err
+	}
+	apiURL, err := url.Parse(cfg.Endpoints.APIURL)
+	if err != nil {
+		return nil, fmt.Errorf("LINKEDIN_API_URL: %w", err)
+	}
+	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App,
+		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: opts.HTTPClient, Now: opts.Now, Log: log}
+	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
+	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient},
+		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, opts.Now()) }}
+	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
+		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now}
+	a := &App{Broker: broker, store: st}
+	if cfg.Sandbox {
+		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
+		api.Sandbox = a.Sandbox
+	}
+	a.Handler = api.Handler()
+	if api.Anonymous {
+		log.Warn().Msg("no PLUGIN_SERVER_API_KEYS: anonymous calls act as admin of workspace \"default\" (allowed on loopback only)")
+	}
+	return a, nil
+}
+
+// Close closes the store.
+func (a *App) Close() error { return a.store.Close() }
