@@ -1,0 +1,287 @@
+package oauthbroker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	ps "pluginserver"
+	"pluginserver/internal/store/sqlite"
+	"pluginserver/internal/store/storetest"
+	"pluginserver/oauthbroker"
+	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// clock is a time the test moves.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type fixture struct {
+	broker *oauthbroker.Broker
+	store  *sqlite.Store
+	dbPath string
+	fake   *httptest.Server
+	clock  *clock
+	ds     *ps.Datasource
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	clk := &clock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	fake := httptest.NewUnstartedServer(nil)
+	fake.Config.Handler = sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String(), Now: clk.Now})
+	fake.Start()
+	t.Cleanup(fake.Close)
+	dbPath := filepath.Join(t.TempDir(), "plugin-server.db")
+	st, err := sqlite.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	sealer, _ := oauthbroker.NewSealer(bytes.Repeat([]byte{1}, oauthbroker.KeySize))
+	b := &oauthbroker.Broker{
+		Store: st, Sealer: sealer,
+		Endpoints: oauthbroker.Endpoints{AuthURL: fake.URL + "/oauth/v2/authorization", TokenURL: fake.URL + "/oauth/v2/accessToken",
+			RevokeURL: fake.URL + "/oauth/v2/revoke", APIURL: fake.URL},
+		App:         oauthbroker.App{ClientID: sandbox.ClientID, ClientSecret: sandbox.ClientSecret},
+		RedirectURL: "http://127.0.0.1:8080/oauth/callback", ReturnOrigins: []string{"https://app.example"},
+		HTTPClient: fake.Client(), Now: clk.Now, Log: zerolog.Nop(),
+	}
+	ds := storetest.NewDatasource("acme", "ds1")
+	ds.Config = json.RawMessage(`{"scopes":["openid","profile","email","w_member_social"]}`)
+	if err := st.CreateDatasource(context.Background(), ds); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{broker: b, store: st, dbPath: dbPath, fake: fake, clock: clk, ds: ds}
+}
+
+// consent starts an authorization and answers LinkedIn's page with
+// decision, returning the query LinkedIn sends back to the callback.
+func (f *fixture) consent(t *testing.T, returnURL, decision string) url.Values {
+	t.Helper()
+	authURL, _, err := f.broker.Authorize(context.Background(), f.ds, returnURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(authURL)
+	q := u.Query()
+	if q.Get("response_type") != "code" || q.Get("redirect_uri") != f.broker.RedirectURL || q.Get("scope") != "openid profile email w_member_social" || len(q.Get("state")) < 22 {
+		t.Fatalf("authorization URL %s", authURL)
+	}
+	form := url.Values{"client_id": {q.Get("client_id")}, "redirect_uri": {q.Get("redirect_uri")}, "state": {q.Get("state")}, "scope": {q.Get("scope")}, "decision": {decision}}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(f.fake.URL+"/oauth/v2/authorization", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		t.Fatalf("LinkedIn's page did not redirect: %d", resp.StatusCode)
+	}
+	return loc.Query()
+}
+
+func (f *fixture) token(t *testing.T) *ps.Token {
+	t.Helper()
+	d, err := f.store.Datasource(context.Background(), "acme", "ds1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d.Token
+}
+
+func TestAuthorizeAndCallback(t *testing.T) {
+	f := newFixture(t)
+	q := f.consent(t, "https://app.example/back?tab=ds", "approve")
+	o := f.broker.Callback(context.Background(), q)
+	if o.Error != "" {
+		t.Fatalf("callback failed: %s %s", o.Error, o.Message)
+	}
+	if got := o.RedirectURL(); got != "https://app.example/back?datasourceId=ds1&status=authorized&tab=ds" {
+		t.Fatalf("redirect %s", got)
+	}
+	tok := f.token(t)
+	if tok == nil || strings.Join(tok.Scopes, " ") != "openid profile email w_member_social" || tok.Member.Sub != "782bbtaQ" ||
+		!tok.ExpiresAt.Equal(f.clock.Now().Add(60*24*time.Hour)) || tok.Refresh != nil {
+		t.Fatalf("stored token %+v", tok)
+	}
+	d, _ := f.store.Datasource(context.Background(), "acme", "ds1")
+	access, err := f.broker.AccessToken(context.Background(), d)
+	if err != nil || !strings.HasPrefix(access, "AQV") {
+		t.Fatalf("AccessToken = %q, %v", access, err)
+	}
+
+	// The state is single-use.
+	if o := f.broker.Callback(context.Background(), q); o.Error != "invalid_state" {
+		t.Fatalf("reused state: %+v", o)
+	}
+
+	// The token on disk is sealed: not in the file, not opened by another key.
+	f.store.Close()
+	for _, name := range []string{f.dbPath, f.dbPath + "-wal"} {
+		raw, _ := os.ReadFile(name)
+		if bytes.Contains(raw, []byte(access)) {
+			t.Fatalf("%s holds the access token in clear", name)
+		}
+	}
+	st, err := sqlite.Open(context.Background(), f.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d, err = st.Datasource(context.Background(), "acme", "ds1")
+	if err != nil || d.Token == nil {
+		t.Fatalf("token lost on reopen: %v", err)
+	}
+	if got, err := f.broker.AccessToken(context.Background(), d); err != nil || got != access {
+		t.Fatalf("after reopen: %q, %v", got, err)
+	}
+	wrongKey, _ := oauthbroker.NewSealer(bytes.Repeat([]byte{2}, oauthbroker.KeySize))
+	other := *f.broker
+	other.Sealer = wrongKey
+	if got, err := other.AccessToken(context.Background(), d); err == nil || got != "" {
+		t.Fatalf("another key opened the token: %q", got)
+	}
+}
+
+func TestCallbackFailuresStoreNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		query  func(t *testing.T, f *fixture) url.Values
+		reason string
+	}{
+		{"cancelled on LinkedIn's page", func(t *testing.T, f *fixture) url.Values {
+			return f.consent(t, "", "cancel")
+		}, "user_cancelled_authorize"},
+		{"cancelled the login", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, "", "approve")
+			return url.Values{"state": q["state"], "error": {"user_cancelled_login"}, "error_description": {"The user cancelled LinkedIn login"}}
+		}, "user_cancelled_login"},
+		{"an error LinkedIn does not document", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, "", "approve")
+			return url.Values{"state": q["state"], "error": {"<script>"}}
+		}, "authorization_failed"},
+		{"state expired", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, "", "approve")
+			f.clock.Advance(oauthbroker.StateTTL + time.Second)
+			return q
+		}, "expired_state"},
+		{"unknown state", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, "", "approve")
+			q.Set("state", q.Get("state")+"x")
+			return q
+		}, "invalid_state"},
+		{"no code", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, "", "approve")
+			q.Del("code")
+			return q
+		}, "missing_code"},
+		{"code LinkedIn refuses", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, "", "approve")
+			q.Set("code", "AQ-forged")
+			return q
+		}, "token_exchange_failed"},
+		{"wrong client secret", func(t *testing.T, f *fixture) url.Values {
+			f.broker.App.ClientSecret = "wrong"
+			return f.consent(t, "", "approve")
+		}, "token_exchange_failed"},
+		{"token endpoint answers garbage", func(t *testing.T, f *fixture) url.Values {
+			garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(http.StatusInternalServerError)
+				w.Write([]byte("<html>upstream error</html>"))
+			}))
+			t.Cleanup(garbage.Close)
+			f.broker.Endpoints.TokenURL = garbage.URL
+			return f.consent(t, "", "approve")
+		}, "token_exchange_failed"},
+		{"datasource deleted meanwhile", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, "", "approve")
+			// Deleting a datasource drops its pending states too.
+			f.store.DeleteDatasource(context.Background(), "acme", "ds1")
+			return q
+		}, "invalid_state"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			o := f.broker.Callback(context.Background(), tt.query(t, f))
+			if o.Error != tt.reason || o.Message == "" {
+				t.Fatalf("outcome %+v, want reason %s", o, tt.reason)
+			}
+			if d, err := f.store.Datasource(context.Background(), "acme", "ds1"); err == nil && d.Token != nil {
+				t.Fatalf("a failed callback stored a token")
+			}
+		})
+	}
+}
+
+func TestReturnURLMustBeAllowed(t *testing.T) {
+	f := newFixture(t)
+	for _, bad := range []string{"javascript:alert(1)", "https://evil.test/back", "//evil.test/back", "/relative", "https://user@app.example/", "https://app.example.evil.test/", "http://app.example/"} {
+		_, _, err := f.broker.Authorize(context.Background(), f.ds, bad)
+		if e := plugin.AsError(err); err == nil || e.Code != plugin.InvalidInput || e.Fields[0].Field != "returnUrl" {
+			t.Errorf("returnUrl %q: err = %v", bad, err)
+		}
+	}
+}
+
+func TestAccessTokenExpired(t *testing.T) {
+	f := newFixture(t)
+	if o := f.broker.Callback(context.Background(), f.consent(t, "", "approve")); o.Error != "" {
+		t.Fatal(o.Message)
+	}
+	d, _ := f.store.Datasource(context.Background(), "acme", "ds1")
+	f.clock.Advance(60*24*time.Hour + time.Second)
+	_, err := f.broker.AccessToken(context.Background(), d)
+	if e := plugin.AsError(err); e.Code != plugin.AuthorizationRequired || !strings.Contains(e.Message, "expired") {
+		t.Fatalf("expired token: %v", err)
+	}
+}
+
+func TestDisconnectRevokes(t *testing.T) {
+	f := newFixture(t)
+	if o := f.broker.Callback(context.Background(), f.consent(t, "", "approve")); o.Error != "" {
+		t.Fatal(o.Message)
+	}
+	d, _ := f.store.Datasource(context.Background(), "acme", "ds1")
+	access, _ := f.broker.AccessToken(context.Background(), d)
+	if err := f.broker.Disconnect(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if f.token(t) != nil {
+		t.Fatal("token kept after disconnect")
+	}
+	req, _ := http.NewRequest("GET", f.fake.URL+"/v2/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("revoked token still works at LinkedIn: %d", resp.StatusCode)
+	}
+}
