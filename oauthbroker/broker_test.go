@@ -89,16 +89,9 @@ func (f *fixture) consent(t *testing.T, returnURL, decision string) url.Values {
 	if q.Get("response_type") != "code" || q.Get("redirect_uri") != f.broker.RedirectURL || q.Get("scope") != "openid profile email w_member_social" || len(q.Get("state")) < 22 {
 		t.Fatalf("authorization URL %s", authURL)
 	}
-	form := url.Values{"client_id": {q.Get("client_id")}, "redirect_uri": {q.Get("redirect_uri")}, "state": {q.Get("state")}, "scope": {q.Get("scope")}, "decision": {decision}}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.PostForm(f.fake.URL+"/oauth/v2/authorization", form)
+	loc, err := sandbox.Consent(f.fake.Client().Transport, authURL, decision == "approve")
 	if err != nil {
 		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if err != nil {
-		t.Fatalf("LinkedIn's page did not redirect: %d", resp.StatusCode)
 	}
 	return loc.Query()
 }

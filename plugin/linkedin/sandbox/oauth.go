@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -170,4 +171,34 @@ func (s *Sandbox) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
+}
+
+// Consent answers the consent page of authURL as the member would, with
+// Allow or Cancel, and returns where the emulator sends the browser back.
+// Tests use it to authorize without a browser.
+func Consent(transport http.RoundTripper, authURL string, allow bool) (*url.URL, error) {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	decision := "cancel"
+	if allow {
+		decision = "approve"
+	}
+	form := url.Values{"decision": {decision}}
+	for _, k := range []string{"client_id", "redirect_uri", "state", "scope"} {
+		form.Set(k, q.Get(k))
+	}
+	u.RawQuery = ""
+	client := &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(u.String(), form)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		return nil, fmt.Errorf("consent page answered %d", resp.StatusCode)
+	}
+	return resp.Location()
 }
