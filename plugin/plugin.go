@@ -44,10 +44,19 @@ type Form struct {
 	Examples []Example
 }
 
-// Example is one valid input of a form, shown in docs and checked by tests.
+// Example is one valid input of a form, shown in docs and checked by tests,
+// with what LinkedIn's documentation says it answers.
 type Example struct {
 	Title  string          `json:"title"`
 	Params json.RawMessage `json:"params"`
+	Answer *Answer         `json:"answer,omitempty"`
+}
+
+// Answer is the status, headers and output an example gets.
+type Answer struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Output  json.RawMessage   `json:"output"`
 }
 
 // Command is one thing a builder can run against a datasource.

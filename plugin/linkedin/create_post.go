@@ -13,7 +13,8 @@ var createPost = &plugin.Command{
 	Description: "Share a text post as the member or a page (UGC Posts API). The new post's URN is output.id.",
 	Scopes:      []string{"w_member_social"},
 	Form: form([]field{authorField, lifecycleField, textField, visibilityField},
-		example("A public post", `{"author":"person:123456789","lifecycleState":"PUBLISHED","text":"Hello World!","visibility":"PUBLIC"}`)),
+		answered("A public post", `{"author":"person:123456789","lifecycleState":"PUBLISHED","text":"Hello World!","visibility":"PUBLIC"}`,
+			201, map[string]string{"x-restli-id": "urn:li:share:6844785523593134080"}, `{"id":"urn:li:share:6844785523593134080"}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[postParams](raw)
 		if err != nil {

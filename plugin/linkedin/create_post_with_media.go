@@ -25,7 +25,8 @@ var createPostWithMedia = &plugin.Command{
 			"errorMessage":"must be a JSON array of media entries, or a string holding one"}`,
 			ui: `{"ui:widget":"textarea","ui:options":{"rows":8,"format":"json"}}`},
 	},
-		example("An image post", `{"author":"person:123456789","lifecycleState":"PUBLISHED","text":"Our new office","visibility":"PUBLIC","mediaCategory":"IMAGE","media":[{"media":"urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg","title":"Our new office","description":"Opening day"}]}`),
+		answered("An image post", `{"author":"person:123456789","lifecycleState":"PUBLISHED","text":"Our new office","visibility":"PUBLIC","mediaCategory":"IMAGE","media":[{"media":"urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg","title":"Our new office","description":"Opening day"}]}`,
+			201, map[string]string{"x-restli-id": "urn:li:share:6844785523593134081"}, `{"id":"urn:li:share:6844785523593134081"}`),
 		example("An article given as a JSON string", `{"author":"organization:2414183","lifecycleState":"PUBLISHED","text":"Read our launch notes","visibility":"PUBLIC","mediaCategory":"ARTICLE","media":"[{\"originalUrl\":\"https://blog.example.com/launch\",\"title\":\"Launch notes\"}]"}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[struct {

@@ -29,7 +29,7 @@ var customAction = &plugin.Command{
 		{name: "body", schema: `{"title":"Body","description":"JSON sent as application/json, or a string sent as it is."}`,
 			ui: `{"ui:widget":"textarea","ui:options":{"rows":8,"format":"json"}}`},
 	},
-		example("Read the member", `{"method":"GET","path":"/v2/userinfo"}`),
+		answered("Read the member", `{"method":"GET","path":"/v2/userinfo"}`, 200, nil, `{"sub":"782bbtaQ","name":"John Doe","email":"doe@email.com"}`),
 		example("List a member's posts", `{"method":"GET","path":"/rest/posts","queryParams":{"q":"author","author":"urn:li:person:8675309"}}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[struct {

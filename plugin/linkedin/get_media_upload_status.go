@@ -20,7 +20,8 @@ var getMediaUploadStatus = &plugin.Command{
 		{name: "mediaId", required: true, schema: `{"type":"string","title":"Media id","description":"The bare id, the asset URN from Register Media Upload, or an image, video or document URN.",
 			"examples":["C5522AQGTYER3k3ByHQ","urn:li:digitalmediaAsset:C5522AQGTYER3k3ByHQ","urn:li:image:C5522AQGTYER3k3ByHQ"],
 			"pattern":"^(urn:li:(digitalmediaAsset|image|video|document):)?[A-Za-z0-9_-]+$","errorMessage":"must be a media id or a urn:li:digitalmediaAsset, image, video or document URN"}`},
-	}, example("Status of an image", `{"mediaCategory":"image","mediaId":"urn:li:digitalmediaAsset:C5522AQGTYER3k3ByHQ"}`)),
+	}, answered("Status of an image", `{"mediaCategory":"image","mediaId":"urn:li:digitalmediaAsset:C5522AQGTYER3k3ByHQ"}`, 200, nil,
+		`{"id":"urn:li:image:C5522AQGTYER3k3ByHQ","owner":"urn:li:person:123456789","status":"AVAILABLE","downloadUrl":"https://media.licdn.com/dms/image/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0","downloadUrlExpiresAt":1801101585634}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[struct {
 			MediaCategory string `json:"mediaCategory"`

@@ -189,6 +189,13 @@ func example(title, params string) plugin.Example {
 	return plugin.Example{Title: title, Params: json.RawMessage(params)}
 }
 
+// answered is an example with LinkedIn's documented answer to it.
+func answered(title, params string, status int, headers map[string]string, output string) plugin.Example {
+	e := example(title, params)
+	e.Answer = &plugin.Answer{Status: status, Headers: headers, Output: json.RawMessage(output)}
+	return e
+}
+
 // Fields shared by several commands.
 var (
 	authorField = field{name: "author", required: true, schema: `{"type":"string","title":"Author",

@@ -16,7 +16,8 @@ var registerMediaUpload = &plugin.Command{
 	Form: form([]field{authorField,
 		{name: "mediaCategory", required: true, schema: `{"type":"string","title":"Media category","default":"image","examples":["image"],
 			"oneOf":[{"const":"image","title":"Image"},{"const":"video","title":"Video"}]}`},
-	}, example("Register an image", `{"author":"person:123456789","mediaCategory":"image"}`)),
+	}, answered("Register an image", `{"author":"person:123456789","mediaCategory":"image"}`, 200, nil,
+		`{"value":{"uploadMechanism":{"com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest":{"headers":{},"uploadUrl":"https://api.linkedin.com/mediaUpload/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0?ca=vector_feedshare&cn=uploads&m=AQ..&app=1953784&sync=0&v=beta&ut=2H.."}},"mediaArtifact":"urn:li:digitalmediaMediaArtifact:(urn:li:digitalmediaAsset:C5522AQGTYER3k3ByHQ,urn:li:digitalmediaMediaArtifactClass:feedshare-uploadedImage)","asset":"urn:li:digitalmediaAsset:C5522AQGTYER3k3ByHQ"}}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[struct {
 			Author        string `json:"author"`

@@ -24,7 +24,8 @@ var uploadMedia = &plugin.Command{
 		{name: "data", required: true, schema: `{"type":"string","title":"File","description":"The file, as base64 or a data: URL (what a file picker gives).","examples":["data:image/png;base64,iVBORw0KGgo="],"minLength":1}`,
 			ui: `{"ui:widget":"file"}`},
 		{name: "contentType", schema: `{"type":"string","title":"Content type","description":"The file's media type. Taken from a data: URL when empty.","examples":["image/png"],"pattern":"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$","errorMessage":"must be a media type such as image/png"}`},
-	}, example("Upload a PNG", `{"uploadUrl":"https://api.linkedin.com/mediaUpload/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0?ca=vector_feedshare&cn=uploads&m=AQ..&app=1953784&sync=0&v=beta&ut=2H..","data":"data:image/png;base64,iVBORw0KGgo=","contentType":"image/png"}`)),
+	}, answered("Upload a PNG", `{"uploadUrl":"https://api.linkedin.com/mediaUpload/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0?ca=vector_feedshare&cn=uploads&m=AQ..&app=1953784&sync=0&v=beta&ut=2H..","data":"data:image/png;base64,iVBORw0KGgo=","contentType":"image/png"}`,
+		201, nil, `null`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[struct {
 			UploadURL   string `json:"uploadUrl"`
