@@ -146,8 +146,11 @@ func output(body []byte) json.RawMessage {
 	case json.Valid(body):
 		return body
 	}
-	b, _ := json.Marshal(string(body))
-	return b
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(string(body))
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // usefulHeaders are LinkedIn's headers a builder may need, lower-case and
