@@ -362,18 +362,20 @@ func (b *Broker) AccessToken(ctx context.Context, ds *ps.Datasource) (string, er
 }
 
 // Disconnect revokes the datasource's token at LinkedIn and forgets it. The
-// token is forgotten even when LinkedIn cannot be told; that error is
-// returned for the admin to see.
-func (b *Broker) Disconnect(ctx context.Context, ds *ps.Datasource) error {
-	var revokeErr error
+// token is forgotten even when LinkedIn cannot be told; warning then says
+// so. err is set only when the token could not be forgotten.
+func (b *Broker) Disconnect(ctx context.Context, ds *ps.Datasource) (warning string, err error) {
 	if ds.Token != nil {
-		revokeErr = b.revoke(ctx, ds)
+		if err := b.revoke(ctx, ds); err != nil {
+			b.Log.Warn().Str("datasource", ds.ID).Err(err).Msg("revocation not confirmed")
+			warning = "LinkedIn did not confirm the revocation (" + err.Error() + "); the token was forgotten here"
+		}
 	}
 	if err := b.Store.SetToken(ctx, ds.Workspace, ds.ID, nil); err != nil {
-		return err
+		return "", err
 	}
 	b.Log.Info().Str("datasource", ds.ID).Msg("datasource disconnected")
-	return revokeErr
+	return warning, nil
 }
 
 func (b *Broker) revoke(ctx context.Context, ds *ps.Datasource) error {
@@ -382,11 +384,11 @@ func (b *Broker) revoke(ctx context.Context, ds *ps.Datasource) error {
 	}
 	token, err := b.Sealer.Open(ds.Token.Access, accessTokenAAD(ds.ID))
 	if err != nil {
-		return fmt.Errorf("open token of %s: %w", ds.ID, err)
+		return errors.New("the token cannot be opened with this server's key")
 	}
 	cfg, err := b.oauthConfig(ds)
 	if err != nil {
-		return err
+		return errors.New("no LinkedIn app is configured")
 	}
 	form := url.Values{"client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret}, "token": {string(token)}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.Endpoints.RevokeURL, strings.NewReader(form.Encode()))
@@ -396,11 +398,11 @@ func (b *Broker) revoke(ctx context.Context, ds *ps.Datasource) error {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := b.HTTPClient.Do(req)
 	if err != nil {
-		return plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn could not be told to revoke the token; it was forgotten here")
+		return errors.New("LinkedIn could not be reached")
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		return plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn answered HTTP %d to the revocation; the token was forgotten here", resp.StatusCode)
+		return fmt.Errorf("LinkedIn answered HTTP %d", resp.StatusCode)
 	}
 	return nil
 }

@@ -261,8 +261,8 @@ func TestDisconnectRevokes(t *testing.T) {
 	}
 	d, _ := f.store.Datasource(context.Background(), "acme", "ds1")
 	access, _ := f.broker.AccessToken(context.Background(), d)
-	if err := f.broker.Disconnect(context.Background(), d); err != nil {
-		t.Fatal(err)
+	if warning, err := f.broker.Disconnect(context.Background(), d); err != nil || warning != "" {
+		t.Fatal(warning, err)
 	}
 	if f.token(t) != nil {
 		t.Fatal("token kept after disconnect")
@@ -276,5 +276,21 @@ func TestDisconnectRevokes(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("revoked token still works at LinkedIn: %d", resp.StatusCode)
+	}
+}
+
+func TestDisconnectForgetsEvenWhenLinkedInCannotBeTold(t *testing.T) {
+	f := newFixture(t)
+	if o := f.broker.Callback(context.Background(), f.consent(t, "", "approve")); o.Error != "" {
+		t.Fatal(o.Message)
+	}
+	d, _ := f.store.Datasource(context.Background(), "acme", "ds1")
+	f.broker.Endpoints.RevokeURL = f.fake.URL + "/no-such-endpoint"
+	warning, err := f.broker.Disconnect(context.Background(), d)
+	if err != nil || !strings.Contains(warning, "HTTP 404") {
+		t.Fatalf("warning %q, err %v", warning, err)
+	}
+	if f.token(t) != nil {
+		t.Fatal("token kept when the revocation failed")
 	}
 }

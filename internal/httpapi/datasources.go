@@ -218,11 +218,11 @@ func (s *Server) deleteDatasource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	warning := ""
-	if err := s.Broker.Disconnect(r.Context(), d); err != nil {
-		warning = plugin.AsError(err).Message
+	warning, err := s.Broker.Disconnect(r.Context(), d)
+	if err == nil {
+		err = s.Store.DeleteDatasource(r.Context(), d.Workspace, d.ID)
 	}
-	if err := s.Store.DeleteDatasource(r.Context(), d.Workspace, d.ID); err != nil {
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -230,20 +230,16 @@ func (s *Server) deleteDatasource(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id": d.ID, "deleted": true, "warning": warning})
 }
 
-func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
+func (s *Server) disconnectDatasource(w http.ResponseWriter, r *http.Request) {
 	d, err := s.datasource(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	warning := ""
-	if err := s.Broker.Disconnect(r.Context(), d); err != nil {
-		if e := plugin.AsError(err); e.Code == plugin.Internal {
-			s.writeError(w, r, err)
-			return
-		} else {
-			warning = e.Message
-		}
+	warning, err := s.Broker.Disconnect(r.Context(), d)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	d.Token = nil
 	v := s.view(d)

@@ -39,7 +39,7 @@ func (s *Server) Handler() http.Handler {
 		r.Delete("/datasources/{id}", s.adminOnly(s.deleteDatasource))
 		r.Post("/datasources/{id}/authorize", s.adminOnly(s.authorize))
 		r.Post("/datasources/{id}/test", s.testDatasource)
-		r.Post("/datasources/{id}/disconnect", s.adminOnly(s.disconnect))
+		r.Post("/datasources/{id}/disconnect", s.adminOnly(s.disconnectDatasource))
 		r.Post("/datasources/{id}/execute", s.execute)
 	})
 	return r

@@ -38,7 +38,7 @@ type Store interface {
 type Broker interface {
 	Authorize(ctx context.Context, ds *ps.Datasource, returnURL string) (string, time.Time, error)
 	Callback(ctx context.Context, q url.Values) *oauthbroker.Outcome
-	Disconnect(ctx context.Context, ds *ps.Datasource) error
+	Disconnect(ctx context.Context, ds *ps.Datasource) (warning string, err error)
 	SealClientSecret(datasourceID, secret string) []byte
 }
 
