@@ -226,3 +226,16 @@ func TestDatasourceSecretIsWriteOnly(t *testing.T) {
 		t.Fatalf("PATCH name: %d %v", status, ds)
 	}
 }
+
+// TestLinkedInRefusesTheTokenMidUse: the member removed the app on LinkedIn;
+// the next command says authorization is required and shows LinkedIn's answer.
+func TestLinkedInRefusesTheTokenMidUse(t *testing.T) {
+	h := newHarness(t)
+	id := h.authorizedDatasource()
+	h.app.Sandbox.RevokeAll()
+	status, env := h.do("POST", "/v1/datasources/"+id+"/execute", builder, `{"command":"getUserInfo"}`)
+	out, _ := env["output"].(map[string]any)
+	if status != 409 || env["error"].(map[string]any)["code"] != "authorization_required" || env["status"] != 401.0 || out["code"] != "REVOKED_ACCESS_TOKEN" {
+		t.Fatalf("%d %v", status, env)
+	}
+}

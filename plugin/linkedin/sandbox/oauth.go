@@ -202,3 +202,15 @@ func Consent(transport http.RoundTripper, authURL string, allow bool) (*url.URL,
 	}
 	return resp.Location()
 }
+
+// RevokeAll revokes every token, as a member does by removing the app in
+// LinkedIn's settings.
+func (s *Sandbox) RevokeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range []map[string]*grant{s.tokens, s.refresh} {
+		for _, g := range m {
+			g.revoked = true
+		}
+	}
+}
