@@ -110,12 +110,7 @@ func TestGoldenRequests(t *testing.T) {
 				if len(reqs) != 1 {
 					t.Fatalf("fake received %d requests, want 1", len(reqs))
 				}
-				var buf bytes.Buffer
-				enc := json.NewEncoder(&buf)
-				enc.SetEscapeHTML(false)
-				enc.SetIndent("", "  ")
-				enc.Encode(normalize(reqs[0]))
-				got := buf.Bytes()
+				got := []byte(pretty(normalize(reqs[0])))
 				path := filepath.Join("testdata", "golden", name+".json")
 				if *update {
 					if err := os.WriteFile(path, got, 0o644); err != nil {
