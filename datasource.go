@@ -33,7 +33,9 @@ type Datasource struct {
 	// ClientSecret is the datasource's own OAuth app secret, sealed.
 	ClientSecret []byte
 	Token        *Token
-	CreatedAt    time.Time
+	// Problem is what went wrong with the token, when something did.
+	Problem   AuthProblem
+	CreatedAt time.Time
 	UpdatedAt    time.Time
 }
 
@@ -45,6 +47,21 @@ type Token struct {
 	RefreshExpiresAt time.Time
 	Scopes           []string
 	Member           *Member
+	// Version grows with every change of the token; a refresh saves its
+	// result only over the version it started from.
+	Version int64
+}
+
+// AuthProblem records a token that stopped working.
+type AuthProblem struct {
+	// Status is StatusError (a refresh failed) or StatusExpired (LinkedIn
+	// refused the token and it cannot be refreshed); "" when all is well.
+	Status string
+	Reason string
+	// Failures counts refreshes failed in a row; RetryAt is when the next
+	// may be tried.
+	Failures int
+	RetryAt  time.Time
 }
 
 // Member is who authorized a datasource, from LinkedIn's userinfo.
@@ -73,6 +90,8 @@ func (d *Datasource) AuthStatus(now time.Time) string {
 	switch {
 	case t == nil:
 		return StatusUnauthorized
+	case d.Problem.Status != "":
+		return d.Problem.Status
 	case t.Refreshable(now):
 		return StatusAuthorized
 	case !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt):

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	ps "pluginserver"
 )
@@ -18,8 +19,29 @@ type Store interface {
 	// UpdateDatasource saves name, config and client secret.
 	UpdateDatasource(ctx context.Context, d *ps.Datasource) error
 	DeleteDatasource(ctx context.Context, workspace, id string) error
-	// SetToken replaces the datasource's token; nil forgets it.
+	// SetToken replaces the datasource's token (nil forgets it), clears any
+	// problem and bumps the token version.
 	SetToken(ctx context.Context, workspace, id string, t *ps.Token) error
+
+	// ClaimRefresh lets one refresher at a time, across processes, refresh
+	// the token of the given version: it succeeds when the version is still
+	// current and no other owner holds an unexpired claim.
+	ClaimRefresh(ctx context.Context, workspace, id string, version int64, owner string, now, until time.Time) (bool, error)
+	// SaveRefreshed stores a refreshed token over the version the claim was
+	// made for, bumps the version, and clears the claim and any problem.
+	// It reports false when the version or the claim moved on.
+	SaveRefreshed(ctx context.Context, workspace, id string, version int64, owner string, t *ps.Token) (bool, error)
+	// SetProblem records what went wrong with the token of that version
+	// (a newer token is left alone) and drops any claim.
+	SetProblem(ctx context.Context, workspace, id string, version int64, p ps.AuthProblem) error
+
+	// ExpiringTokens lists, in every workspace, datasources whose token
+	// cannot be refreshed and expires before the given time, and whose
+	// coming expiry was not yet announced.
+	ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Datasource, error)
+	// MarkExpiringAnnounced remembers that the expiry of that token version
+	// was announced.
+	MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error
 
 	SaveAuthState(ctx context.Context, s *ps.AuthState) error
 	// TakeAuthState removes and returns a pending authorization, so a state

@@ -100,7 +100,8 @@ func (s *Store) CreateDatasource(ctx context.Context, d *ps.Datasource) error {
 }
 
 const datasourceColumns = `id, workspace, plugin, name, config, client_secret, access_token, refresh_token,
-	token_expires_at, refresh_expires_at, scopes, member, created_at, updated_at`
+	token_expires_at, refresh_expires_at, scopes, member, token_version,
+	problem_status, problem_reason, problem_failures, problem_retry_at, created_at, updated_at`
 
 func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? AND id = ?`, workspace, id)
@@ -139,23 +140,86 @@ func (s *Store) DeleteDatasource(ctx context.Context, workspace, id string) erro
 	return affected(res, err, id)
 }
 
-func (s *Store) SetToken(ctx context.Context, workspace, id string, t *ps.Token) error {
-	var access, refresh []byte
-	var expires, refreshExpires any
-	var scopes, member any
-	if t != nil {
-		access, refresh = t.Access, t.Refresh
-		expires, refreshExpires = nullMillis(t.ExpiresAt), nullMillis(t.RefreshExpiresAt)
-		scopes = strings.Join(t.Scopes, " ")
-		if t.Member != nil {
-			b, _ := json.Marshal(t.Member)
-			member = string(b)
-		}
+// tokenColumns are what a token writes, in the order tokenValues gives.
+const tokenColumns = `access_token = ?, refresh_token = ?, token_expires_at = ?, refresh_expires_at = ?, scopes = ?, member = ?`
+
+func tokenValues(t *ps.Token) []any {
+	if t == nil {
+		return []any{nil, nil, nil, nil, nil, nil}
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET access_token = ?, refresh_token = ?, token_expires_at = ?,
-		refresh_expires_at = ?, scopes = ?, member = ?, updated_at = ? WHERE workspace = ? AND id = ?`,
-		access, refresh, expires, refreshExpires, scopes, member, millis(time.Now()), workspace, id)
+	var member any
+	if t.Member != nil {
+		b, _ := json.Marshal(t.Member)
+		member = string(b)
+	}
+	return []any{t.Access, t.Refresh, nullMillis(t.ExpiresAt), nullMillis(t.RefreshExpiresAt), strings.Join(t.Scopes, " "), member}
+}
+
+// clearedState forgets any claim, problem and announcement: the token
+// they were about is gone.
+const clearedState = `token_version = token_version + 1, refresh_claim_owner = '', refresh_claim_until = NULL,
+	problem_status = '', problem_reason = '', problem_failures = 0, problem_retry_at = NULL, expiring_notified = -1`
+
+func (s *Store) SetToken(ctx context.Context, workspace, id string, t *ps.Token) error {
+	args := append(tokenValues(t), millis(time.Now()), workspace, id)
+	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = ?
+		WHERE workspace = ? AND id = ?`, args...)
 	return affected(res, err, id)
+}
+
+func (s *Store) ClaimRefresh(ctx context.Context, workspace, id string, version int64, owner string, now, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET refresh_claim_owner = ?, refresh_claim_until = ?
+		WHERE workspace = ? AND id = ? AND token_version = ? AND access_token IS NOT NULL
+		AND (refresh_claim_owner = '' OR refresh_claim_owner = ? OR refresh_claim_until < ?)`,
+		owner, millis(until), workspace, id, version, owner, millis(now))
+	return changed(res, err)
+}
+
+func (s *Store) SaveRefreshed(ctx context.Context, workspace, id string, version int64, owner string, t *ps.Token) (bool, error) {
+	args := append(tokenValues(t), millis(time.Now()), workspace, id, version, owner)
+	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = ?
+		WHERE workspace = ? AND id = ? AND token_version = ? AND refresh_claim_owner = ?`, args...)
+	return changed(res, err)
+}
+
+func (s *Store) SetProblem(ctx context.Context, workspace, id string, version int64, p ps.AuthProblem) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE datasources SET problem_status = ?, problem_reason = ?, problem_failures = ?,
+		problem_retry_at = ?, refresh_claim_owner = '', refresh_claim_until = NULL
+		WHERE workspace = ? AND id = ? AND token_version = ?`,
+		p.Status, p.Reason, p.Failures, nullMillis(p.RetryAt), workspace, id, version)
+	if err != nil {
+		return fmt.Errorf("datasource %s: %w", id, err)
+	}
+	return nil
+}
+
+func (s *Store) ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Datasource, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+datasourceColumns+` FROM datasources
+		WHERE access_token IS NOT NULL AND token_expires_at < ? AND expiring_notified != token_version
+		AND (refresh_token IS NULL OR refresh_expires_at < token_expires_at)
+		ORDER BY token_expires_at`, millis(before))
+	if err != nil {
+		return nil, fmt.Errorf("expiring tokens: %w", err)
+	}
+	defer rows.Close()
+	var list []*ps.Datasource
+	for rows.Next() {
+		d, err := scanDatasource(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}
+
+func (s *Store) MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE datasources SET expiring_notified = token_version
+		WHERE workspace = ? AND id = ? AND token_version = ?`, workspace, id, version)
+	if err != nil {
+		return fmt.Errorf("datasource %s: %w", id, err)
+	}
+	return nil
 }
 
 func (s *Store) SaveAuthState(ctx context.Context, a *ps.AuthState) error {
@@ -191,16 +255,19 @@ func scanDatasource(row scanner) (*ps.Datasource, error) {
 	var access, refresh []byte
 	var expires, refreshExpires sql.NullInt64
 	var scopes, member sql.NullString
-	var created, updated int64
+	var version, created, updated int64
+	var retryAt sql.NullInt64
 	err := row.Scan(&d.ID, &d.Workspace, &d.Plugin, &d.Name, &config, &d.ClientSecret, &access, &refresh,
-		&expires, &refreshExpires, &scopes, &member, &created, &updated)
+		&expires, &refreshExpires, &scopes, &member, &version,
+		&d.Problem.Status, &d.Problem.Reason, &d.Problem.Failures, &retryAt, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
 	d.Config = json.RawMessage(config)
 	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
+	d.Problem.RetryAt = fromNull(retryAt)
 	if len(access) > 0 {
-		t := &ps.Token{Access: access, Refresh: refresh, ExpiresAt: fromNull(expires), RefreshExpiresAt: fromNull(refreshExpires)}
+		t := &ps.Token{Access: access, Refresh: refresh, ExpiresAt: fromNull(expires), RefreshExpiresAt: fromNull(refreshExpires), Version: version}
 		if scopes.String != "" {
 			t.Scopes = strings.Fields(scopes.String)
 		}
@@ -225,6 +292,14 @@ func affected(res sql.Result, err error, id string) error {
 		return notFound(id)
 	}
 	return nil
+}
+
+func changed(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func millis(t time.Time) int64 { return t.UnixMilli() }

@@ -26,6 +26,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TokenRoundTrip", testTokenRoundTrip},
 		{"AuthStateSingleUse", testAuthStateSingleUse},
 		{"DeleteDropsAuthStates", testDeleteDropsAuthStates},
+		{"RefreshClaim", testRefreshClaim},
+		{"Problem", testProblem},
+		{"ExpiringTokens", testExpiringTokens},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -172,5 +175,111 @@ func testDeleteDropsAuthStates(t *testing.T, s store.Store) {
 	must(t, s.DeleteDatasource(ctx, "w1", "ds"))
 	if _, err := s.TakeAuthState(ctx, "h"); !isNotFound(err) {
 		t.Fatalf("state of a deleted datasource: err = %v, want not_found", err)
+	}
+}
+
+func version(t *testing.T, s store.Store, workspace, id string) int64 {
+	t.Helper()
+	d, err := s.Datasource(context.Background(), workspace, id)
+	must(t, err)
+	if d.Token == nil {
+		t.Fatal("no token")
+	}
+	return d.Token.Version
+}
+
+func testRefreshClaim(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	if ok, err := s.ClaimRefresh(ctx, "w1", "ds", 0, "a", now, now.Add(time.Minute)); ok || err != nil {
+		t.Fatalf("claimed a datasource without a token: %v %v", ok, err)
+	}
+	must(t, s.SetToken(ctx, "w1", "ds", &ps.Token{Access: []byte("a1"), Refresh: []byte("r1")}))
+	v := version(t, s, "w1", "ds")
+	claim := func(owner string, at time.Time) bool {
+		ok, err := s.ClaimRefresh(ctx, "w1", "ds", v, owner, at, at.Add(time.Minute))
+		must(t, err)
+		return ok
+	}
+	if !claim("a", now) {
+		t.Fatal("first claim refused")
+	}
+	if claim("b", now.Add(30*time.Second)) {
+		t.Fatal("a second owner claimed while the first claim holds")
+	}
+	if !claim("b", now.Add(2*time.Minute)) {
+		t.Fatal("an expired claim was not taken over")
+	}
+	if ok, _ := s.SaveRefreshed(ctx, "w1", "ds", v, "a", &ps.Token{Access: []byte("a2")}); ok {
+		t.Fatal("the owner of a lost claim saved")
+	}
+	if ok, err := s.SaveRefreshed(ctx, "w1", "ds", v, "b", &ps.Token{Access: []byte("a3"), Refresh: []byte("r1")}); !ok || err != nil {
+		t.Fatalf("the claim's owner could not save: %v", err)
+	}
+	d, _ := s.Datasource(ctx, "w1", "ds")
+	if string(d.Token.Access) != "a3" || d.Token.Version != v+1 {
+		t.Fatalf("after refresh: %+v", d.Token)
+	}
+	if claim("c", now.Add(time.Hour)) {
+		t.Fatal("a claim on a replaced version succeeded")
+	}
+	if ok, _ := s.SaveRefreshed(ctx, "w1", "ds", v, "b", &ps.Token{Access: []byte("a4")}); ok {
+		t.Fatal("a second save over the same version succeeded")
+	}
+	if ok, _ := s.ClaimRefresh(ctx, "w2", "ds", v+1, "x", now, now.Add(time.Minute)); ok {
+		t.Fatal("another workspace claimed the datasource")
+	}
+}
+
+func testProblem(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	must(t, s.SetToken(ctx, "w1", "ds", &ps.Token{Access: []byte("a1")}))
+	v := version(t, s, "w1", "ds")
+	p := ps.AuthProblem{Status: ps.StatusError, Reason: "invalid_grant: revoked", Failures: 2, RetryAt: now.Add(time.Minute)}
+	must(t, s.SetProblem(ctx, "w1", "ds", v, p))
+	d, _ := s.Datasource(ctx, "w1", "ds")
+	if d.Problem != p || d.AuthStatus(now) != ps.StatusError {
+		t.Fatalf("problem read back %+v", d.Problem)
+	}
+	must(t, s.SetToken(ctx, "w1", "ds", &ps.Token{Access: []byte("a2")}))
+	must(t, s.SetProblem(ctx, "w1", "ds", v, ps.AuthProblem{Status: ps.StatusExpired}))
+	d, _ = s.Datasource(ctx, "w1", "ds")
+	if d.Problem != (ps.AuthProblem{}) {
+		t.Fatalf("a new token kept or got the old token's problem: %+v", d.Problem)
+	}
+}
+
+func testExpiringTokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	soon, later := now.Add(3*24*time.Hour), now.Add(30*24*time.Hour)
+	tokens := map[string]*ps.Token{
+		"soon":        {Access: []byte("a"), ExpiresAt: soon},
+		"later":       {Access: []byte("a"), ExpiresAt: later},
+		"refreshable": {Access: []byte("a"), Refresh: []byte("r"), ExpiresAt: soon, RefreshExpiresAt: later},
+	}
+	for id, tok := range tokens {
+		must(t, s.CreateDatasource(ctx, NewDatasource("w-"+id, id)))
+		must(t, s.SetToken(ctx, "w-"+id, id, tok))
+	}
+	ids := func() []string {
+		list, err := s.ExpiringTokens(ctx, now.Add(7*24*time.Hour))
+		must(t, err)
+		var out []string
+		for _, d := range list {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	if got := ids(); !slices.Equal(got, []string{"soon"}) {
+		t.Fatalf("expiring %v, want [soon]", got)
+	}
+	must(t, s.MarkExpiringAnnounced(ctx, "w-soon", "soon", version(t, s, "w-soon", "soon")))
+	if got := ids(); len(got) != 0 {
+		t.Fatalf("announced again: %v", got)
+	}
+	must(t, s.SetToken(ctx, "w-soon", "soon", &ps.Token{Access: []byte("b"), ExpiresAt: soon}))
+	if got := ids(); !slices.Equal(got, []string{"soon"}) {
+		t.Fatalf("a new token's expiry is not announced: %v", got)
 	}
 }

@@ -11,6 +11,17 @@ CREATE TABLE datasources (
     refresh_expires_at INTEGER,
     scopes             TEXT,
     member             TEXT,
+    -- token_version grows with every token change: refreshes compare and
+    -- swap on it, so concurrent refreshers across processes save once.
+    token_version      INTEGER NOT NULL DEFAULT 0,
+    refresh_claim_owner TEXT NOT NULL DEFAULT '',
+    refresh_claim_until INTEGER,
+    problem_status     TEXT NOT NULL DEFAULT '',
+    problem_reason     TEXT NOT NULL DEFAULT '',
+    problem_failures   INTEGER NOT NULL DEFAULT 0,
+    problem_retry_at   INTEGER,
+    -- the token_version whose coming expiry was announced
+    expiring_notified  INTEGER NOT NULL DEFAULT -1,
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL
 );
