@@ -117,3 +117,10 @@ type AuthState struct {
 	CreatedAt    time.Time
 	ExpiresAt    time.Time
 }
+
+// Access is an opened access token and the version of the stored token it
+// came from, so a refusal can be matched to the token that was refused.
+type Access struct {
+	Token   string
+	Version int64
+}

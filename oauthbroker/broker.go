@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -33,7 +34,37 @@ type Store interface {
 	SetToken(ctx context.Context, workspace, id string, t *ps.Token) error
 	SaveAuthState(ctx context.Context, s *ps.AuthState) error
 	TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthState, error)
+	ClaimRefresh(ctx context.Context, workspace, id string, version int64, owner string, now, until time.Time) (bool, error)
+	SaveRefreshed(ctx context.Context, workspace, id string, version int64, owner string, t *ps.Token) (bool, error)
+	SetProblem(ctx context.Context, workspace, id string, version int64, p ps.AuthProblem) error
+	ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Datasource, error)
+	MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error
 }
+
+// Events hears about what happens to datasources' tokens.
+type Events interface {
+	Publish(ctx context.Context, e Event)
+}
+
+// Event is one change of a datasource's authorization.
+type Event struct {
+	Type       string     `json:"type"`
+	Datasource string     `json:"datasourceId"`
+	Workspace  string     `json:"workspace"`
+	At         time.Time  `json:"at"`
+	Reason     string     `json:"reason,omitempty"`
+	ExpiresAt  *time.Time `json:"tokenExpiresAt,omitempty"`
+}
+
+// Event types.
+const (
+	EventAuthorized    = "authorized"
+	EventRefreshed     = "refreshed"
+	EventRefreshFailed = "refresh_failed"
+	EventExpiring      = "expiring"
+	EventExpired       = "expired"
+	EventDisconnected  = "disconnected"
+)
 
 // App is a LinkedIn OAuth application.
 type App struct {
@@ -66,6 +97,31 @@ type Broker struct {
 	HTTPClient    *http.Client
 	Now           func() time.Time
 	Log           zerolog.Logger
+	// RefreshMargin is how long before expiry a refreshable token is
+	// renewed; DefaultRefreshMargin when zero.
+	RefreshMargin time.Duration
+	// Events hears every authorization event; nil drops them.
+	Events Events
+
+	flights flights
+	// owner names this broker in refresh claims, so a claim of another
+	// process is told apart from ours.
+	ownerOnce sync.Once
+	owner     string
+}
+
+// DefaultRefreshMargin renews a token ten minutes before it expires.
+const DefaultRefreshMargin = 10 * time.Minute
+
+func (b *Broker) publish(ctx context.Context, typ string, ds *ps.Datasource, reason string, expires time.Time) {
+	e := Event{Type: typ, Datasource: ds.ID, Workspace: ds.Workspace, At: b.Now().UTC(), Reason: reason}
+	if !expires.IsZero() {
+		e.ExpiresAt = &expires
+	}
+	b.Log.Info().Str("event", typ).Str("datasource", ds.ID).Str("workspace", ds.Workspace).Str("reason", reason).Msg("auth event")
+	if b.Events != nil {
+		b.Events.Publish(ctx, e)
+	}
 }
 
 // Authorize starts an authorization of ds: it stores a single-use state
@@ -204,6 +260,9 @@ var linkedInRefusals = map[string]string{
 // the member's browser with. Whatever goes wrong, nothing is stored but a
 // complete token.
 func (b *Broker) Callback(ctx context.Context, q url.Values) *Outcome {
+	if msg := checkCallbackQuery(q); msg != "" {
+		return &Outcome{Error: "invalid_request", Message: msg}
+	}
 	state := q.Get("state")
 	if state == "" {
 		return &Outcome{Error: "invalid_state", Message: "The callback has no state: start again from Authorize."}
@@ -247,7 +306,7 @@ func (b *Broker) Callback(ctx context.Context, q url.Values) *Outcome {
 		b.Log.Warn().Str("datasource", ds.ID).Str("detail", exchangeDetail(err)).Msg("code exchange failed")
 		return fail("token_exchange_failed", "LinkedIn did not exchange the authorization code for a token: "+exchangeDetail(err))
 	}
-	t := b.sealToken(ds.ID, tok)
+	t := b.sealToken(ds.ID, tok, cfg.Scopes)
 	if t.Member, err = b.userinfo(ctx, tok.AccessToken); err != nil {
 		// The grant is good without it: a datasource asked without openid
 		// cannot read userinfo, and only authorizedAs is left empty.
@@ -258,7 +317,7 @@ func (b *Broker) Callback(ctx context.Context, q url.Values) *Outcome {
 		return fail("internal", "The token could not be saved; try again.")
 	}
 	o.Member = t.Member
-	b.Log.Info().Str("datasource", ds.ID).Strs("scopes", t.Scopes).Msg("datasource authorized")
+	b.publish(ctx, EventAuthorized, ds, strings.Join(t.Scopes, " "), t.ExpiresAt)
 	return o
 }
 
@@ -282,20 +341,37 @@ func exchangeDetail(err error) string {
 	return "the token endpoint could not be reached or answered garbage"
 }
 
-func (b *Broker) sealToken(id string, tok *oauth2.Token) *ps.Token {
+// sealToken seals a token answer. Without a scope in the answer, the
+// requested scopes were granted (RFC 6749, 5.1).
+func (b *Broker) sealToken(id string, tok *oauth2.Token, requested []string) *ps.Token {
 	now := b.Now()
 	t := &ps.Token{
 		Access:  b.Sealer.Seal([]byte(tok.AccessToken), accessTokenAAD(id)),
 		Refresh: sealedOrNil(b.Sealer, tok.RefreshToken, refreshTokenAAD(id)),
 		Scopes:  parseScopes(tok.Extra("scope")),
 	}
+	if len(t.Scopes) == 0 {
+		t.Scopes = requested
+	}
 	if tok.ExpiresIn > 0 {
-		t.ExpiresAt = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
+		t.ExpiresAt = now.Add(lifetime(tok.ExpiresIn))
 	}
 	if secs := number(tok.Extra("refresh_token_expires_in")); secs > 0 && t.Refresh != nil {
-		t.RefreshExpiresAt = now.Add(time.Duration(secs) * time.Second)
+		t.RefreshExpiresAt = now.Add(lifetime(secs))
 	}
 	return t
+}
+
+// maxLifetime bounds what a token endpoint may claim: LinkedIn's longest is
+// a year, and a larger number (some servers send nanoseconds) would
+// overflow a time.Duration.
+const maxLifetime = 366 * 24 * time.Hour
+
+func lifetime(seconds int64) time.Duration {
+	if seconds > int64(maxLifetime/time.Second) {
+		return maxLifetime
+	}
+	return time.Duration(seconds) * time.Second
 }
 
 // parseScopes reads LinkedIn's comma-separated scope (and the standard
@@ -344,23 +420,6 @@ func (b *Broker) userinfo(ctx context.Context, accessToken string) (*ps.Member, 
 	return &m, nil
 }
 
-// AccessToken opens the datasource's access token for a call, or says why
-// the admin must authorize again.
-func (b *Broker) AccessToken(ctx context.Context, ds *ps.Datasource) (string, error) {
-	t := ds.Token
-	if t == nil {
-		return "", plugin.Errorf(plugin.AuthorizationRequired, "datasource %s is not authorized: an admin must click Authorize", ds.ID)
-	}
-	if !t.ExpiresAt.IsZero() && !b.Now().Before(t.ExpiresAt) {
-		return "", plugin.Errorf(plugin.AuthorizationRequired, "the LinkedIn token of datasource %s expired at %s: an admin must click Authorize again", ds.ID, t.ExpiresAt.Format(time.RFC3339))
-	}
-	tok, err := b.Sealer.Open(t.Access, accessTokenAAD(ds.ID))
-	if err != nil {
-		return "", fmt.Errorf("open token of %s: %w", ds.ID, err)
-	}
-	return string(tok), nil
-}
-
 // Disconnect revokes the datasource's token at LinkedIn and forgets it. The
 // token is forgotten even when LinkedIn cannot be told; warning then says
 // so. err is set only when the token could not be forgotten.
@@ -374,7 +433,7 @@ func (b *Broker) Disconnect(ctx context.Context, ds *ps.Datasource) (warning str
 	if err := b.Store.SetToken(ctx, ds.Workspace, ds.ID, nil); err != nil {
 		return "", err
 	}
-	b.Log.Info().Str("datasource", ds.ID).Msg("datasource disconnected")
+	b.publish(ctx, EventDisconnected, ds, warning, time.Time{})
 	return warning, nil
 }
 

@@ -121,7 +121,8 @@ func TestAuthorizeAndCallback(t *testing.T) {
 		t.Fatalf("stored token %+v", tok)
 	}
 	d, _ := f.store.Datasource(context.Background(), "acme", "ds1")
-	access, err := f.broker.AccessToken(context.Background(), d)
+	opened, err := f.broker.AccessToken(context.Background(), d)
+	access := opened.Token
 	if err != nil || !strings.HasPrefix(access, "AQV") {
 		t.Fatalf("AccessToken = %q, %v", access, err)
 	}
@@ -148,14 +149,13 @@ func TestAuthorizeAndCallback(t *testing.T) {
 	if err != nil || d.Token == nil {
 		t.Fatalf("token lost on reopen: %v", err)
 	}
-	if got, err := f.broker.AccessToken(context.Background(), d); err != nil || got != access {
-		t.Fatalf("after reopen: %q, %v", got, err)
+	if got, err := f.broker.AccessToken(context.Background(), d); err != nil || got.Token != access {
+		t.Fatalf("after reopen: %q, %v", got.Token, err)
 	}
 	wrongKey, _ := oauthbroker.NewSealer(bytes.Repeat([]byte{2}, oauthbroker.KeySize))
-	other := *f.broker
-	other.Sealer = wrongKey
-	if got, err := other.AccessToken(context.Background(), d); err == nil || got != "" {
-		t.Fatalf("another key opened the token: %q", got)
+	other := &oauthbroker.Broker{Store: f.broker.Store, Sealer: wrongKey, Now: f.broker.Now}
+	if got, err := other.AccessToken(context.Background(), d); err == nil || got.Token != "" {
+		t.Fatalf("another key opened the token: %q", got.Token)
 	}
 }
 
@@ -260,7 +260,7 @@ func TestDisconnectRevokes(t *testing.T) {
 		t.Fatal(o.Message)
 	}
 	d, _ := f.store.Datasource(context.Background(), "acme", "ds1")
-	access, _ := f.broker.AccessToken(context.Background(), d)
+	opened, _ := f.broker.AccessToken(context.Background(), d)
 	if warning, err := f.broker.Disconnect(context.Background(), d); err != nil || warning != "" {
 		t.Fatal(warning, err)
 	}
@@ -268,7 +268,7 @@ func TestDisconnectRevokes(t *testing.T) {
 		t.Fatal("token kept after disconnect")
 	}
 	req, _ := http.NewRequest("GET", f.fake.URL+"/v2/userinfo", nil)
-	req.Header.Set("Authorization", "Bearer "+access)
+	req.Header.Set("Authorization", "Bearer "+opened.Token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

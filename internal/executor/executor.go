@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,9 +19,12 @@ import (
 	"pluginserver/plugin"
 )
 
-// Tokens hands out a datasource's access token.
+// Tokens hands out a datasource's access token and hears when LinkedIn
+// refuses one.
 type Tokens interface {
-	AccessToken(ctx context.Context, ds *ps.Datasource) (string, error)
+	AccessToken(ctx context.Context, ds *ps.Datasource) (ps.Access, error)
+	// Rejected returns a new token when the refused one could be renewed.
+	Rejected(ctx context.Context, ds *ps.Datasource, used ps.Access, why string) (ps.Access, error)
 }
 
 // Sender sends a call with a token.
@@ -89,18 +93,25 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		env.Output = dryRun(call)
 		return nil
 	}
-	token, err := e.Tokens.AccessToken(ctx, ds)
+	if err := grantedScopes(cmd, ds); err != nil {
+		return err
+	}
+	access, err := e.Tokens.AccessToken(ctx, ds)
 	if err != nil {
 		return err
 	}
-	resp, err := e.Sender.Do(ctx, call, token)
+	resp, err := e.Sender.Do(ctx, call, access.Token)
 	if err != nil {
 		return err
 	}
-	env.Status = resp.Status
-	env.Headers = usefulHeaders(resp.Header)
-	env.Meta.LinkedInRequestID = resp.Header.Get("X-Li-Uuid")
-	env.Output = output(resp.Body)
+	if resp.Status == http.StatusUnauthorized {
+		resp, err = e.retryRefused(ctx, p, ds, call, access, resp)
+		if err != nil {
+			describe(env, resp)
+			return err
+		}
+	}
+	describe(env, resp)
 	if resp.Status < 300 {
 		if cmd.Map != nil {
 			env.Output = cmd.Map(resp)
@@ -108,6 +119,53 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		return nil
 	}
 	return upstreamError(p, resp)
+}
+
+// retryRefused handles LinkedIn's 401 to a token we believed valid: the
+// token is renewed when it can be, and only a read is sent again, since a
+// write may not be repeated behind the builder's back.
+func (e *Executor) retryRefused(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource, call *plugin.Call, used ps.Access, refused *plugin.Response) (*plugin.Response, error) {
+	why := "HTTP 401"
+	if p.Explain != nil {
+		if msg := p.Explain(refused); msg != "" {
+			why = msg
+		}
+	}
+	fresh, err := e.Tokens.Rejected(ctx, ds, used, why)
+	if err != nil {
+		return refused, err
+	}
+	if call.Method != http.MethodGet && call.Method != http.MethodHead {
+		return refused, plugin.Errorf(plugin.AuthorizationRequired, "LinkedIn refused the token (%s); it has been refreshed, so run the command again (a write is never repeated automatically)", why)
+	}
+	resp, err := e.Sender.Do(ctx, call, fresh.Token)
+	if err != nil {
+		return refused, err
+	}
+	return resp, nil
+}
+
+// grantedScopes refuses, before any call, a command whose scopes the
+// member did not grant.
+func grantedScopes(cmd *plugin.Command, ds *ps.Datasource) error {
+	if ds.Token == nil || len(ds.Token.Scopes) == 0 {
+		return nil
+	}
+	for _, need := range cmd.Scopes {
+		if !slices.Contains(ds.Token.Scopes, need) {
+			return plugin.Errorf(plugin.AuthorizationRequired, "%s needs the scope %s, which the member did not grant (granted: %s): add it to the datasource's scopes and click Authorize again",
+				cmd.ID, need, strings.Join(ds.Token.Scopes, " "))
+		}
+	}
+	return nil
+}
+
+// describe puts LinkedIn's answer into the envelope.
+func describe(env *plugin.Envelope, resp *plugin.Response) {
+	env.Status = resp.Status
+	env.Headers = usefulHeaders(resp.Header)
+	env.Meta.LinkedInRequestID = resp.Header.Get("X-Li-Uuid")
+	env.Output = output(resp.Body)
 }
 
 // upstreamError maps LinkedIn's refusal to an envelope code; its body stays

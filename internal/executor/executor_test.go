@@ -31,8 +31,12 @@ func (a *answering) Do(_ context.Context, c *plugin.Call, token string) (*plugin
 
 type tokens struct{ err error }
 
-func (t tokens) AccessToken(context.Context, *ps.Datasource) (string, error) {
-	return "AQV-token", t.err
+func (t tokens) AccessToken(context.Context, *ps.Datasource) (ps.Access, error) {
+	return ps.Access{Token: "AQV-token"}, t.err
+}
+
+func (t tokens) Rejected(context.Context, *ps.Datasource, ps.Access, string) (ps.Access, error) {
+	return ps.Access{}, plugin.Errorf(plugin.AuthorizationRequired, "refused")
 }
 
 func newExecutor(t *testing.T, sender executor.Sender, tok executor.Tokens) *executor.Executor {
