@@ -36,7 +36,7 @@ type Datasource struct {
 	// Problem is what went wrong with the token, when something did.
 	Problem   AuthProblem
 	CreatedAt time.Time
-	UpdatedAt    time.Time
+	UpdatedAt time.Time
 }
 
 // Token is an OAuth grant, its secrets sealed.

@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	a.Start()
 	defer a.Close()
 
 	srv := &http.Server{

@@ -19,6 +19,7 @@ import (
 	"pluginserver/internal/httpapi"
 	"pluginserver/internal/proxy"
 	"pluginserver/internal/store/sqlite"
+	"pluginserver/internal/webhook"
 	"pluginserver/oauthbroker"
 	"pluginserver/plugin"
 	"pluginserver/plugin/linkedin"
@@ -32,7 +33,13 @@ type App struct {
 	Sandbox *sandbox.Sandbox
 	Broker  *oauthbroker.Broker
 	store   *sqlite.Store
+	webhook *webhook.Sender
+	stop    context.CancelFunc
+	done    chan struct{}
 }
+
+// ExpiringScan is how often tokens about to expire are looked for.
+const ExpiringScan = 15 * time.Minute
 
 // Options are what tests change; zero values are production's.
 type Options struct {
@@ -81,13 +88,18 @@ func wire(cfg *config.Config, log zerolog.Logger, opts Options, st *sqlite.Store
 		return nil, fmt.Errorf("LINKEDIN_API_URL: %w", err)
 	}
 	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App,
-		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: opts.HTTPClient, Now: opts.Now, Log: log}
+		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: opts.HTTPClient, Now: opts.Now, Log: log,
+		RefreshMargin: cfg.RefreshMargin}
+	a := &App{Broker: broker, store: st}
+	if cfg.WebhookURL != "" {
+		a.webhook = webhook.New(cfg.WebhookURL, cfg.WebhookSecret, &http.Client{Timeout: 15 * time.Second}, log)
+		broker.Events = a.webhook
+	}
 	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
 	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient},
 		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, opts.Now()) }}
 	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
 		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now}
-	a := &App{Broker: broker, store: st}
 	if cfg.Sandbox {
 		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
 		api.Sandbox = a.Sandbox
@@ -99,5 +111,42 @@ func wire(cfg *config.Config, log zerolog.Logger, opts Options, st *sqlite.Store
 	return a, nil
 }
 
-// Close closes the store.
-func (a *App) Close() error { return a.store.Close() }
+// Start runs the background work: webhook deliveries, and announcing
+// tokens about to expire.
+func (a *App) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stop, a.done = cancel, make(chan struct{})
+	if a.webhook != nil {
+		a.webhook.Start()
+	}
+	go func() {
+		defer close(a.done)
+		tick := time.NewTicker(ExpiringScan)
+		defer tick.Stop()
+		for {
+			if err := a.Broker.AnnounceExpiring(ctx); err != nil && ctx.Err() == nil {
+				a.Broker.Log.Error().Err(err).Msg("announce expiring tokens")
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+}
+
+// Close stops the background work, delivers the events still queued (for a
+// few seconds at most) and closes the store.
+func (a *App) Close() error {
+	if a.stop != nil {
+		a.stop()
+		<-a.done
+		if a.webhook != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			a.webhook.Close(ctx)
+			cancel()
+		}
+	}
+	return a.store.Close()
+}

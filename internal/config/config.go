@@ -42,6 +42,11 @@ type Config struct {
 	LogFormat     string // "console", "json" or "" for: console on a terminal
 	// CallTimeout bounds one call to LinkedIn.
 	CallTimeout time.Duration
+	// RefreshMargin is how long before expiry a refreshable token is renewed.
+	RefreshMargin time.Duration
+	// WebhookURL receives auth events, signed with WebhookSecret.
+	WebhookURL    string
+	WebhookSecret string
 }
 
 // LinkedIn's own endpoints.
@@ -73,6 +78,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "console or json (LOG_FORMAT)")
 	fs.DurationVar(&c.CallTimeout, "call-timeout", 30*time.Second, "longest wait for one LinkedIn call")
+	margin := fs.String("refresh-margin", env("PLUGIN_SERVER_REFRESH_MARGIN", "10m"), "renew a refreshable token this long before it expires (PLUGIN_SERVER_REFRESH_MARGIN)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -139,6 +145,20 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	}
 	for _, h := range splitList(getenv("LINKEDIN_UPLOAD_HOSTS")) {
 		c.UploadHosts = append(c.UploadHosts, strings.ToLower(h))
+	}
+	if d, err := time.ParseDuration(*margin); err != nil || d <= 0 || d > 24*time.Hour {
+		bad("PLUGIN_SERVER_REFRESH_MARGIN %q: must be a duration between 1s and 24h, e.g. 10m", *margin)
+	} else {
+		c.RefreshMargin = d
+	}
+	c.WebhookURL, c.WebhookSecret = getenv("PLUGIN_SERVER_WEBHOOK_URL"), getenv("PLUGIN_SERVER_WEBHOOK_SECRET")
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("PLUGIN_SERVER_WEBHOOK_URL: must be an absolute http(s) URL")
+		}
+		if len(c.WebhookSecret) < 16 {
+			bad("PLUGIN_SERVER_WEBHOOK_SECRET: must be set, at least 16 characters, when PLUGIN_SERVER_WEBHOOK_URL is")
+		}
 	}
 	level, err := zerolog.ParseLevel(*logLevel)
 	if err != nil || *logLevel == "" {

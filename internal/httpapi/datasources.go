@@ -27,8 +27,10 @@ type datasourceView struct {
 	Scopes         []string        `json:"scopes"`
 	TokenExpiresAt *time.Time      `json:"tokenExpiresAt"`
 	Refreshable    bool            `json:"refreshable"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	UpdatedAt      time.Time       `json:"updatedAt"`
+	// AuthError says why authStatus is error or expired.
+	AuthError string    `json:"authError,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 	// Warning tells what went wrong on the side, such as a revocation
 	// LinkedIn did not confirm.
 	Warning string `json:"warning,omitempty"`
@@ -47,6 +49,7 @@ func (s *Server) view(d *ps.Datasource) datasourceView {
 			v.TokenExpiresAt = &t.ExpiresAt
 		}
 		v.Refreshable = t.Refreshable(now)
+		v.AuthError = d.Problem.Reason
 	}
 	return v
 }

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -139,7 +140,7 @@ func (s *Sandbox) accessToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens[access] = &grant{clientID: g.clientID, scopes: g.scopes, expires: now.Add(s.opts.TokenLifetime)}
 	out := map[string]any{"access_token": access, "expires_in": int(s.opts.TokenLifetime.Seconds()),
 		"scope": strings.Join(g.scopes, ","), "token_type": "Bearer"}
-	if s.opts.RefreshTokens {
+	if slices.Contains(s.opts.Partners, g.clientID) {
 		if f.Get("grant_type") == "refresh_token" {
 			// Using a refresh token does not extend its life.
 			out["refresh_token"], out["refresh_token_expires_in"] = f.Get("refresh_token"), int(g.expires.Sub(now).Seconds())
@@ -201,6 +202,16 @@ func Consent(transport http.RoundTripper, authURL string, allow bool) (*url.URL,
 		return nil, fmt.Errorf("consent page answered %d", resp.StatusCode)
 	}
 	return resp.Location()
+}
+
+// InvalidateAccessTokens makes every access token fail with 401 while
+// refresh tokens keep working, as when LinkedIn cuts tokens short.
+func (s *Sandbox) InvalidateAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range s.tokens {
+		g.revoked = true
+	}
 }
 
 // RevokeAll revokes every token, as a member does by removing the app in

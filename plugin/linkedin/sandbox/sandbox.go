@@ -24,20 +24,24 @@ type Options struct {
 	// BaseURL is where the emulator is reached, e.g.
 	// http://127.0.0.1:8080/sandbox; upload URLs point there.
 	BaseURL string
-	// Clients maps client ids to secrets. Default: sandbox-client.
+	// Clients maps client ids to secrets. Default: sandbox-client and
+	// sandbox-partner.
 	Clients map[string]string
-	// RefreshTokens makes the token endpoint issue refresh tokens, as
-	// LinkedIn does for partner apps only.
-	RefreshTokens bool
+	// Partners are the clients that get refresh tokens, as LinkedIn's
+	// approved partner apps do. Default: sandbox-partner.
+	Partners []string
 	// TokenLifetime defaults to LinkedIn's 60 days.
 	TokenLifetime time.Duration
 	Now           func() time.Time
 }
 
-// Default client of the sandbox.
+// The sandbox's apps: an ordinary one (60-day tokens, no refresh token)
+// and a partner one (refresh tokens valid a year).
 const (
-	ClientID     = "sandbox-client"
-	ClientSecret = "sandbox-secret"
+	ClientID            = "sandbox-client"
+	ClientSecret        = "sandbox-secret"
+	PartnerClientID     = "sandbox-partner"
+	PartnerClientSecret = "sandbox-partner-secret"
 )
 
 // Member is the member who signs in to the sandbox.
@@ -90,7 +94,10 @@ const maxRecorded = 1000
 // New makes an emulator.
 func New(opts Options) *Sandbox {
 	if opts.Clients == nil {
-		opts.Clients = map[string]string{ClientID: ClientSecret}
+		opts.Clients = map[string]string{ClientID: ClientSecret, PartnerClientID: PartnerClientSecret}
+	}
+	if opts.Partners == nil {
+		opts.Partners = []string{PartnerClientID}
 	}
 	if opts.TokenLifetime == 0 {
 		opts.TokenLifetime = 60 * 24 * time.Hour
