@@ -174,7 +174,7 @@ func TestCallbackFailuresStoreNothing(t *testing.T) {
 		}, "user_cancelled_login"},
 		{"an error LinkedIn does not document", func(t *testing.T, f *fixture) url.Values {
 			q := f.consent(t, "", "approve")
-			return url.Values{"state": q["state"], "error": {"<script>"}}
+			return url.Values{"state": q["state"], "error": {"server_error"}}
 		}, "authorization_failed"},
 		{"state expired", func(t *testing.T, f *fixture) url.Values {
 			q := f.consent(t, "", "approve")

@@ -32,5 +32,10 @@ func checkCallbackQuery(q url.Values) string {
 			}
 		}
 	}
+	for _, c := range q.Get("error") {
+		if (c < 'a' || c > 'z') && c != '_' {
+			return "The callback's error is not one LinkedIn sends: start again from Authorize."
+		}
+	}
 	return ""
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,19 +34,30 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return startHarness(t, nil, app.Options{}, "--sandbox")
+}
+
+// startHarness starts the server with more environment and options.
+func startHarness(t *testing.T, extraEnv map[string]string, opts app.Options, args ...string) *harness {
+	t.Helper()
 	env := map[string]string{"PLUGIN_SERVER_API_KEYS": admin + ":admin:acme," + builder + ":builder:acme," + other + ":admin:other"}
-	cfg, err := config.Parse([]string{"--sandbox", "--db", filepath.Join(t.TempDir(), "test.db")}, func(k string) string { return env[k] }, io.Discard)
+	for k, v := range extraEnv {
+		env[k] = v
+	}
+	args = append(args, "--db", filepath.Join(t.TempDir(), "test.db"))
+	cfg, err := config.Parse(args, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.Resolve(srv.Listener.Addr().String())
-	a, err := app.New(context.Background(), cfg, zerolog.Nop(), app.Options{})
+	a, err := app.New(context.Background(), cfg, zerolog.Nop(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = a.Handler
 	srv.Start()
+	a.Start()
 	t.Cleanup(func() { srv.Close(); a.Close() })
 	return &harness{t: t, srv: srv, app: a}
 }
@@ -237,5 +249,142 @@ func TestLinkedInRefusesTheTokenMidUse(t *testing.T) {
 	out, _ := env["output"].(map[string]any)
 	if status != 409 || env["error"].(map[string]any)["code"] != "authorization_required" || env["status"] != 401.0 || out["code"] != "REVOKED_ACCESS_TOKEN" {
 		t.Fatalf("%d %v", status, env)
+	}
+}
+
+// partnerDatasource is authorized through the sandbox's partner app, which
+// gets refresh tokens.
+func (h *harness) partnerDatasource(scopes string) string {
+	h.t.Helper()
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Partner","config":{"clientId":"`+sandbox.PartnerClientID+`","clientSecret":"`+sandbox.PartnerClientSecret+`","scopes":`+scopes+`}}`)
+	id := ds["id"].(string)
+	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", admin, ``)
+	back, err := sandbox.Consent(h.srv.Client().Transport, auth["authorizationUrl"].(string), true)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp, err := h.srv.Client().Get(back.String())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, ds = h.do("GET", "/v1/datasources/"+id, admin, ""); ds["authStatus"] != "authorized" || ds["refreshable"] != true {
+		h.t.Fatalf("not authorized with a refresh token: %v", ds)
+	}
+	return id
+}
+
+func (h *harness) sent(method, path string) int {
+	n := 0
+	for _, r := range h.app.Sandbox.Requests() {
+		if r.Method == method && strings.HasSuffix(r.Path, path) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRefusedTokenIsRenewed: LinkedIn answers 401 to a token we believed
+// valid; a read is repeated with the renewed token, a write is not.
+func TestRefusedTokenIsRenewed(t *testing.T) {
+	h := newHarness(t)
+	id := h.partnerDatasource(`["openid","profile","email","w_member_social"]`)
+
+	h.app.Sandbox.InvalidateAccessTokens()
+	h.app.Sandbox.Reset()
+	status, env := h.do("POST", "/v1/datasources/"+id+"/execute", builder, `{"command":"getUserInfo"}`)
+	if status != 200 || env["output"].(map[string]any)["sub"] != "782bbtaQ" || h.sent("GET", "/v2/userinfo") != 2 || h.sent("POST", "/oauth/v2/accessToken") != 1 {
+		t.Fatalf("read after a 401: %d %v; %d userinfo calls, %d token calls", status, env, h.sent("GET", "/v2/userinfo"), h.sent("POST", "/oauth/v2/accessToken"))
+	}
+
+	h.app.Sandbox.InvalidateAccessTokens()
+	h.app.Sandbox.Reset()
+	post := `{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"once","visibility":"PUBLIC"}}`
+	status, env = h.do("POST", "/v1/datasources/"+id+"/execute", builder, post)
+	if status != 409 || env["status"] != 401.0 || h.sent("POST", "/v2/ugcPosts") != 1 || !strings.Contains(env["error"].(map[string]any)["message"].(string), "run the command again") {
+		t.Fatalf("write after a 401: %d %v; %d posts", status, env, h.sent("POST", "/v2/ugcPosts"))
+	}
+	if status, env = h.do("POST", "/v1/datasources/"+id+"/execute", builder, post); status != 200 || env["status"] != 201.0 {
+		t.Fatalf("the write run again: %d %v", status, env)
+	}
+	if _, ds := h.do("GET", "/v1/datasources/"+id, builder, ""); ds["authStatus"] != "authorized" {
+		t.Fatalf("after renewals: %v", ds)
+	}
+}
+
+// TestMissingScopeIsNamedBeforeAnyCall: a member who did not grant
+// w_member_social cannot post, and LinkedIn is not asked.
+func TestMissingScopeIsNamedBeforeAnyCall(t *testing.T) {
+	h := newHarness(t)
+	id := h.partnerDatasource(`["openid","profile"]`)
+	h.app.Sandbox.Reset()
+	status, env := h.do("POST", "/v1/datasources/"+id+"/execute", builder, `{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"x","visibility":"PUBLIC"}}`)
+	msg, _ := env["error"].(map[string]any)["message"].(string)
+	if status != 409 || !strings.Contains(msg, "w_member_social") || len(h.app.Sandbox.Requests()) != 0 {
+		t.Fatalf("%d %v; %d requests", status, env, len(h.app.Sandbox.Requests()))
+	}
+}
+
+// TestExpiredStatusAfterRefusal: a token LinkedIn refuses and that cannot
+// be refreshed shows as expired, with the reason.
+func TestExpiredStatusAfterRefusal(t *testing.T) {
+	h := newHarness(t)
+	id := h.authorizedDatasource()
+	h.app.Sandbox.RevokeAll()
+	h.do("POST", "/v1/datasources/"+id+"/execute", builder, `{"command":"getUserInfo"}`)
+	_, ds := h.do("GET", "/v1/datasources/"+id, builder, "")
+	if ds["authStatus"] != "expired" || !strings.Contains(fmt.Sprint(ds["authError"]), "revoked") {
+		t.Fatalf("%v", ds)
+	}
+	status, body := h.do("POST", "/v1/datasources/"+id+"/test", builder, "")
+	if status != 200 || body["ok"] != false || !strings.Contains(fmt.Sprint(body["message"]), "Authorize") {
+		t.Fatalf("test of an expired datasource: %d %v", status, body)
+	}
+}
+
+// TestMalformedCallbacksStoreNothing: what LinkedIn could not have sent is
+// refused on a page, without a redirect and without touching the state.
+func TestMalformedCallbacksStoreNothing(t *testing.T) {
+	h := newHarness(t)
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"x"}`)
+	id := ds["id"].(string)
+	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", admin, ``)
+	back, err := sandbox.Consent(h.srv.Client().Transport, auth["authorizationUrl"].(string), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := back.Query()
+	state, code := q.Get("state"), q.Get("code")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for name, query := range map[string]string{
+		"no parameters":          "",
+		"repeated state":         "state=" + state + "&state=" + state + "&code=" + code,
+		"repeated code":          "state=" + state + "&code=" + code + "&code=" + code,
+		"state of 10 kB":         "state=" + strings.Repeat("A", 10<<10) + "&code=" + code,
+		"code with control char": "state=" + state + "&code=" + code + "%0d%0aSet-Cookie:%20x",
+		"code with NUL":          "state=" + state + "&code=%00" + code,
+		"error with markup":      "state=" + state + "&error=%3Cscript%3E",
+	} {
+		resp, err := client.Get(h.srv.URL + "/oauth/callback?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 400 || resp.Header.Get("Location") != "" || strings.Contains(string(page), "<script>") {
+			t.Errorf("%s: %d %q %s", name, resp.StatusCode, resp.Header.Get("Location"), page)
+		}
+	}
+	if _, ds = h.do("GET", "/v1/datasources/"+id, admin, ""); ds["authStatus"] != "unauthorized" {
+		t.Fatalf("a malformed callback stored a token: %v", ds)
+	}
+	// The well-formed callback still works: nothing above used the state up.
+	resp, err := client.Get(h.srv.URL + "/oauth/callback?state=" + state + "&code=" + code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, ds = h.do("GET", "/v1/datasources/"+id, admin, ""); resp.StatusCode != 200 || ds["authStatus"] != "authorized" {
+		t.Fatalf("the real callback after the malformed ones: %d %v", resp.StatusCode, ds)
 	}
 }

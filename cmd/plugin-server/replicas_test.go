@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"pluginserver/internal/store/sqlite"
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// TestMain lets the test binary serve as a plugin-server process, so tests
+// can start real replicas of it.
+func TestMain(m *testing.M) {
+	if os.Getenv("PLUGIN_SERVER_TEST_CHILD") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// startReplica starts a plugin-server process and returns its URL.
+func startReplica(t *testing.T, env []string, db string) *server {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0", "--db", db)
+	cmd.Env = append(os.Environ(), append(env, "PLUGIN_SERVER_TEST_CHILD=1")...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		t.Fatal("replica printed nothing")
+	}
+	base, ok := strings.CutPrefix(lines.Text(), "plugin-server listening on ")
+	if !ok {
+		t.Fatalf("replica said %q", lines.Text())
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	return &server{t: t, url: base, client: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// TestReplicasRefreshOnce: two server processes share one SQLite file; 200
+// concurrent executes on a token about to expire make one refresh request.
+func TestReplicasRefreshOnce(t *testing.T) {
+	fake := httptest.NewUnstartedServer(nil)
+	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
+	fake.Config.Handler = linkedIn
+	fake.Start()
+	defer fake.Close()
+
+	key := make([]byte, 32)
+	rand.Read(key)
+	db := filepath.Join(t.TempDir(), "shared.db")
+	env := []string{
+		"PLUGIN_SERVER_API_KEYS=" + adminKey + ":admin:acme," + builderKey + ":builder:acme",
+		"PLUGIN_SERVER_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key),
+		"LINKEDIN_AUTH_URL=" + fake.URL + "/oauth/v2/authorization",
+		"LINKEDIN_TOKEN_URL=" + fake.URL + "/oauth/v2/accessToken",
+		"LINKEDIN_REVOKE_URL=" + fake.URL + "/oauth/v2/revoke",
+		"LINKEDIN_API_URL=" + fake.URL,
+		"LOG_FORMAT=json", "LOG_LEVEL=warn",
+	}
+	a, b := startReplica(t, env, db), startReplica(t, env, db)
+
+	_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Partner",
+		"config": map[string]any{"clientId": sandbox.PartnerClientID, "clientSecret": sandbox.PartnerClientSecret}})
+	id := ds["id"].(string)
+	_, auth := a.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
+	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(back.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, ds = b.call("GET", "/v1/datasources/"+id, builderKey, nil); ds["authStatus"] != "authorized" || ds["refreshable"] != true {
+		t.Fatalf("replica b sees %v", ds)
+	}
+
+	// Bring the token within the refresh margin, as two months would.
+	st, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.Datasource(context.Background(), "acme", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Token.ExpiresAt = time.Now().Add(2 * time.Minute)
+	if err := st.SetToken(context.Background(), "acme", id, d.Token); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	linkedIn.Reset()
+
+	var wg sync.WaitGroup
+	failures := make(chan string, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			status, env := s.execute(builderKey, id, "getUserInfo", nil)
+			if status != 200 {
+				failures <- fmt.Sprintf("%d %v", status, env["error"])
+			}
+		}()
+	}
+	wg.Wait()
+	close(failures)
+	for f := range failures {
+		t.Error(f)
+	}
+	refreshes := 0
+	for _, r := range linkedIn.Requests() {
+		if r.Path == "/oauth/v2/accessToken" && strings.Contains(r.Body, "grant_type=refresh_token") {
+			refreshes++
+		}
+	}
+	if refreshes != 1 {
+		t.Fatalf("%d refresh requests from two replicas, want 1", refreshes)
+	}
+	_, ds = a.call("GET", "/v1/datasources/"+id, builderKey, nil)
+	if expires, _ := time.Parse(time.RFC3339, ds["tokenExpiresAt"].(string)); time.Until(expires) < 59*24*time.Hour {
+		t.Fatalf("token not renewed: %v", ds)
+	}
+}
