@@ -160,47 +160,61 @@ func TestAuthorizeAndCallback(t *testing.T) {
 }
 
 func TestCallbackFailuresStoreNothing(t *testing.T) {
+	const back = "https://app.example/back"
 	tests := []struct {
 		name   string
 		query  func(t *testing.T, f *fixture) url.Values
 		reason string
 	}{
 		{"cancelled on LinkedIn's page", func(t *testing.T, f *fixture) url.Values {
-			return f.consent(t, "", "cancel")
+			return f.consent(t, back, "cancel")
 		}, "user_cancelled_authorize"},
 		{"cancelled the login", func(t *testing.T, f *fixture) url.Values {
-			q := f.consent(t, "", "approve")
+			q := f.consent(t, back, "approve")
 			return url.Values{"state": q["state"], "error": {"user_cancelled_login"}, "error_description": {"The user cancelled LinkedIn login"}}
 		}, "user_cancelled_login"},
+		{"access denied", func(t *testing.T, f *fixture) url.Values {
+			q := f.consent(t, back, "approve")
+			return url.Values{"state": q["state"], "error": {"access_denied"}, "error_description": {"The member denied access"}}
+		}, "access_denied"},
 		{"an error LinkedIn does not document", func(t *testing.T, f *fixture) url.Values {
-			q := f.consent(t, "", "approve")
+			q := f.consent(t, back, "approve")
 			return url.Values{"state": q["state"], "error": {"server_error"}}
 		}, "authorization_failed"},
 		{"state expired", func(t *testing.T, f *fixture) url.Values {
-			q := f.consent(t, "", "approve")
+			q := f.consent(t, back, "approve")
 			f.clock.Advance(oauthbroker.StateTTL + time.Second)
 			return q
 		}, "expired_state"},
 		{"unknown state", func(t *testing.T, f *fixture) url.Values {
-			q := f.consent(t, "", "approve")
+			q := f.consent(t, back, "approve")
 			q.Set("state", q.Get("state")+"x")
 			return q
 		}, "invalid_state"},
 		{"no code", func(t *testing.T, f *fixture) url.Values {
-			q := f.consent(t, "", "approve")
+			q := f.consent(t, back, "approve")
 			q.Del("code")
 			return q
 		}, "missing_code"},
 		{"code LinkedIn refuses", func(t *testing.T, f *fixture) url.Values {
-			q := f.consent(t, "", "approve")
+			q := f.consent(t, back, "approve")
 			q.Set("code", "AQ-forged")
 			return q
 		}, "token_exchange_failed"},
 		{"wrong client secret", func(t *testing.T, f *fixture) url.Values {
 			f.broker.App.ClientSecret = "wrong"
-			return f.consent(t, "", "approve")
+			return f.consent(t, back, "approve")
 		}, "token_exchange_failed"},
-		{"token endpoint answers garbage", func(t *testing.T, f *fixture) url.Values {
+		{"token endpoint answers 200 with garbage", func(t *testing.T, f *fixture) url.Values {
+			garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Write([]byte(`{"access_tok`))
+			}))
+			t.Cleanup(garbage.Close)
+			f.broker.Endpoints.TokenURL = garbage.URL
+			return f.consent(t, back, "approve")
+		}, "token_exchange_failed"},
+		{"token endpoint answers 500 with a page", func(t *testing.T, f *fixture) url.Values {
 			garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/html")
 				w.WriteHeader(http.StatusInternalServerError)
@@ -208,10 +222,10 @@ func TestCallbackFailuresStoreNothing(t *testing.T) {
 			}))
 			t.Cleanup(garbage.Close)
 			f.broker.Endpoints.TokenURL = garbage.URL
-			return f.consent(t, "", "approve")
+			return f.consent(t, back, "approve")
 		}, "token_exchange_failed"},
 		{"datasource deleted meanwhile", func(t *testing.T, f *fixture) url.Values {
-			q := f.consent(t, "", "approve")
+			q := f.consent(t, back, "approve")
 			// Deleting a datasource drops its pending states too.
 			f.store.DeleteDatasource(context.Background(), "acme", "ds1")
 			return q
@@ -223,6 +237,16 @@ func TestCallbackFailuresStoreNothing(t *testing.T) {
 			o := f.broker.Callback(context.Background(), tt.query(t, f))
 			if o.Error != tt.reason || o.Message == "" {
 				t.Fatalf("outcome %+v, want reason %s", o, tt.reason)
+			}
+			// Where the state was ours, the browser goes back to the app
+			// with the reason; an unknown state is never redirected.
+			redirect, _ := url.Parse(o.RedirectURL())
+			if tt.reason == "invalid_state" {
+				if o.RedirectURL() != "" {
+					t.Fatalf("redirected on an unknown state: %s", o.RedirectURL())
+				}
+			} else if redirect.Host != "app.example" || redirect.Query().Get("status") != "error" || redirect.Query().Get("error") != tt.reason || redirect.Query().Get("message") == "" {
+				t.Fatalf("redirect %s", o.RedirectURL())
 			}
 			if d, err := f.store.Datasource(context.Background(), "acme", "ds1"); err == nil && d.Token != nil {
 				t.Fatalf("a failed callback stored a token")
@@ -292,5 +316,38 @@ func TestDisconnectForgetsEvenWhenLinkedInCannotBeTold(t *testing.T) {
 	}
 	if f.token(t) != nil {
 		t.Fatal("token kept when the revocation failed")
+	}
+}
+
+// TestStatesLandOnTheirOwnDatasource: a state names its datasource, so two
+// authorizations completed out of order each land where they started.
+func TestStatesLandOnTheirOwnDatasource(t *testing.T) {
+	f := newFixture(t)
+	second := storetest.NewDatasource("other", "ds2")
+	second.Config = f.ds.Config
+	if err := f.store.CreateDatasource(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	first := f.consent(t, "", "approve")
+	f.ds = second
+	later := f.consent(t, "", "approve")
+	for _, q := range []url.Values{later, first} {
+		if o := f.broker.Callback(context.Background(), q); o.Error != "" {
+			t.Fatal(o.Message)
+		}
+	}
+	a, _ := f.store.Datasource(context.Background(), "acme", "ds1")
+	b, _ := f.store.Datasource(context.Background(), "other", "ds2")
+	if a.Token == nil || b.Token == nil {
+		t.Fatal("an authorization landed elsewhere")
+	}
+	ta, _ := f.broker.AccessToken(context.Background(), a)
+	tb, _ := f.broker.AccessToken(context.Background(), b)
+	if ta.Token == tb.Token {
+		t.Fatal("two datasources share a token")
+	}
+	// A state taken for one datasource cannot be replayed for any other.
+	if o := f.broker.Callback(context.Background(), first); o.Error != "invalid_state" {
+		t.Fatalf("replayed state: %+v", o)
 	}
 }

@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
 	"pluginserver/internal/app"
 	"pluginserver/internal/config"
+	"pluginserver/internal/webhook"
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
@@ -386,5 +388,34 @@ func TestMalformedCallbacksStoreNothing(t *testing.T) {
 	resp.Body.Close()
 	if _, ds = h.do("GET", "/v1/datasources/"+id, admin, ""); resp.StatusCode != 200 || ds["authStatus"] != "authorized" {
 		t.Fatalf("the real callback after the malformed ones: %d %v", resp.StatusCode, ds)
+	}
+}
+
+// TestAuthEventsReachTheWebhook: events are signed with the shared secret.
+func TestAuthEventsReachTheWebhook(t *testing.T) {
+	const secret = "a-webhook-secret-of-some-length"
+	got := make(chan map[string]any, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Header.Get(webhook.SignatureHeader) != webhook.Sign([]byte(secret), body) {
+			t.Errorf("bad signature on %s", body)
+		}
+		var e map[string]any
+		json.Unmarshal(body, &e)
+		got <- e
+	}))
+	defer hook.Close()
+	h := startHarness(t, map[string]string{"PLUGIN_SERVER_WEBHOOK_URL": hook.URL, "PLUGIN_SERVER_WEBHOOK_SECRET": secret}, app.Options{}, "--sandbox")
+	id := h.authorizedDatasource()
+	h.do("POST", "/v1/datasources/"+id+"/disconnect", admin, "")
+	for _, want := range []string{"authorized", "disconnected"} {
+		select {
+		case e := <-got:
+			if e["type"] != want || e["datasourceId"] != id || e["workspace"] != "acme" {
+				t.Fatalf("event %v, want %s", e, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s event", want)
+		}
 	}
 }
