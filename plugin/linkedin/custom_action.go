@@ -21,7 +21,7 @@ var customAction = &plugin.Command{
 			"oneOf":[{"const":"GET","title":"GET"},{"const":"POST","title":"POST"},{"const":"PUT","title":"PUT"},{"const":"PATCH","title":"PATCH"},{"const":"DELETE","title":"DELETE"}]}`},
 		{name: "path", required: true, schema: `{"type":"string","title":"Path","description":"A path on the LinkedIn API host, under /v2/ or /rest/. URNs inside it are percent-encoded.",
 			"examples":["/v2/userinfo","/rest/posts/urn%3Ali%3Ashare%3A6844785523593134080"],"maxLength":2048,
-			"pattern":"^/(v2|rest)/","errorMessage":"must start with /v2/ or /rest/"}`},
+			"pattern":"^(/(v2|rest)/|https?://)","errorMessage":"must start with /v2/ or /rest/"}`},
 		{name: "queryParams", schema: `{"type":"object","title":"Query parameters","examples":[{"q":"author","author":"urn:li:person:8675309"}],"additionalProperties":{"type":"string"}}`,
 			ui: `{"ui:options":{"expandable":true}}`},
 		{name: "headers", schema: `{"type":"object","title":"Headers","description":"Extra request headers. Authorization, Host, Cookie and hop-by-hop headers are refused.","examples":[{"LinkedIn-Version":"202610"}],"additionalProperties":{"type":"string"}}`,
@@ -42,7 +42,7 @@ var customAction = &plugin.Command{
 		if err != nil {
 			return nil, err
 		}
-		path, query, err := cleanPath(p.Path)
+		path, query, err := cleanPath(p.Path, s.APIURL)
 		if err != nil {
 			return nil, err
 		}
@@ -74,15 +74,22 @@ var customAction = &plugin.Command{
 }
 
 // cleanPath checks a caller's path so the resolved URL stays under /v2/ or
-// /rest/ of the API host: no dot segments, no empty segments, no backslashes,
-// no encoded dots, slashes or control characters that a server might decode
-// into a way out.
-func cleanPath(raw string) (string, url.Values, error) {
+// /rest/ of the API host: an absolute URL only on that very host, no dot
+// segments, no empty segments, no backslashes, no encoded dots, slashes or
+// control characters that a server might decode into a way out.
+func cleanPath(raw string, api *url.URL) (string, url.Values, error) {
 	bad := func(why string) (string, url.Values, error) {
 		return "", nil, plugin.InvalidField("path", "%s", why)
 	}
-	if strings.ContainsAny(raw, "\\#") || strings.ContainsFunc(raw, isControl) {
-		return bad("must not contain backslashes, '#' or control characters")
+	if strings.ContainsAny(raw, "\\#@") || strings.ContainsFunc(raw, isControl) || strings.ContainsFunc(raw, isSpace) {
+		return bad("must not contain backslashes, '#', '@', spaces or control characters")
+	}
+	if rest, ok := strings.CutPrefix(raw, api.Scheme+"://"); ok {
+		host, tail, _ := strings.Cut(rest, "/")
+		if !strings.EqualFold(host, api.Host) {
+			return bad("must stay on the LinkedIn API host " + api.Host)
+		}
+		raw = "/" + tail
 	}
 	path, rawQuery, _ := strings.Cut(raw, "?")
 	if !strings.HasPrefix(path, "/v2/") && !strings.HasPrefix(path, "/rest/") {
@@ -110,6 +117,9 @@ func cleanPath(raw string) (string, url.Values, error) {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+func isSpace(r rune) bool {
+	return r == ' ' || r == 0x85 || r == 0xa0 || r == 0x2028 || r == 0x2029 || r == 0x3000
+}
 
 // forbiddenHeaders are the caller headers that would let a builder replace
 // the token, address another host or smuggle a request.
