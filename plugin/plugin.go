@@ -66,6 +66,9 @@ type Command struct {
 	Description string
 	// Scopes are the OAuth scopes the member must have granted.
 	Scopes []string
+	// Upload marks a command whose params carry a file, so the larger body
+	// limit applies to it.
+	Upload bool
 	Form   Form
 	// Build turns params that passed the form's schema into the exact request.
 	Build func(ctx context.Context, params json.RawMessage, s Settings) (*Call, error)

@@ -3,8 +3,10 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -70,9 +72,19 @@ func (v *Validator) collect(path string, node map[string]any) {
 	}
 }
 
+// Limits on the shape of a document, checked before its schema so a hostile
+// document costs little.
+const (
+	MaxDepth  = 32
+	MaxValues = 10000
+)
+
 // Validate checks a JSON document and lists every problem, one per field.
 // A document that is not JSON at all is one problem on the root.
 func (v *Validator) Validate(doc []byte) []plugin.FieldProblem {
+	if msg := checkShape(doc); msg != "" {
+		return []plugin.FieldProblem{{Field: "", Message: msg}}
+	}
 	res, err := v.schema.Validate(gojsonschema.NewBytesLoader(doc))
 	if err != nil {
 		return []plugin.FieldProblem{{Field: "", Message: "is not valid JSON"}}
@@ -164,4 +176,31 @@ func article(types string) string {
 		return "an " + types
 	}
 	return "a " + types
+}
+
+// checkShape walks the document's tokens and refuses one nested deeper than
+// MaxDepth or holding more than MaxValues values.
+func checkShape(doc []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	depth, values := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return ""
+		}
+		if err != nil {
+			return "is not valid JSON"
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if depth++; depth > MaxDepth {
+				return fmt.Sprintf("nests deeper than %d levels", MaxDepth)
+			}
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if values++; values > MaxValues {
+			return fmt.Sprintf("holds more than %d values", MaxValues)
+		}
+	}
 }

@@ -45,3 +45,14 @@ func TestProblems(t *testing.T) {
 		}
 	}
 }
+
+func TestShapeLimits(t *testing.T) {
+	v, _ := schema.Compile("test", []byte(`{"type":"object"}`))
+	deep := strings.Repeat(`{"a":`, schema.MaxDepth+1) + "1" + strings.Repeat("}", schema.MaxDepth+1)
+	wide := "[" + strings.Repeat("1,", schema.MaxValues) + "1]"
+	for doc, want := range map[string]string{deep: "nests deeper than 32 levels", wide: "holds more than 10000 values"} {
+		if got := v.Validate([]byte(doc)); len(got) != 1 || got[0].Message != want {
+			t.Errorf("got %v, want %q", got, want)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"pluginserver/internal/executor"
 	"pluginserver/internal/httpapi"
 	"pluginserver/internal/proxy"
+	"pluginserver/internal/ratelimit"
 	"pluginserver/internal/store/sqlite"
 	"pluginserver/internal/webhook"
 	"pluginserver/oauthbroker"
@@ -98,8 +99,12 @@ func wire(cfg *config.Config, log zerolog.Logger, opts Options, st *sqlite.Store
 	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
 	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient},
 		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, opts.Now()) }}
+	if cfg.RateLimit > 0 {
+		exec.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst, opts.Now)
+	}
 	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
-		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now}
+		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now,
+		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload}
 	if cfg.Sandbox {
 		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
 		api.Sandbox = a.Sandbox

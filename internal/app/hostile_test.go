@@ -22,7 +22,7 @@ func TestHostileRequestsReachNoOne(t *testing.T) {
 		t.Errorf("another host received %s %s with Authorization %q", r.Method, r.URL, r.Header.Get("Authorization"))
 	}))
 	defer evil.Close()
-	api := h.srv.Listener.Addr().String()           // the sandbox's LinkedIn API host
+	api := h.srv.Listener.Addr().String()            // the sandbox's LinkedIn API host
 	other := strings.TrimPrefix(evil.URL, "http://") // another host on this machine
 	_, port, _ := strings.Cut(api, ":")
 

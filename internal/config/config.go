@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,13 @@ type Config struct {
 	CallTimeout time.Duration
 	// RefreshMargin is how long before expiry a refreshable token is renewed.
 	RefreshMargin time.Duration
+	// MaxBody and MaxUpload cap request bodies: JSON, and commands that
+	// carry a file.
+	MaxBody, MaxUpload int64
+	// RateLimit is calls per second per datasource (0: none), RateBurst
+	// how many may come at once.
+	RateLimit float64
+	RateBurst int
 	// WebhookURL receives auth events, signed with WebhookSecret.
 	WebhookURL    string
 	WebhookSecret string
@@ -70,6 +78,20 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		return def
 	}
 	c := &Config{}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	number := func(name string, def float64) float64 {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			bad("%s %q: must be a number", name, v)
+			return def
+		}
+		return n
+	}
 	fs.StringVar(&c.Addr, "addr", env("PLUGIN_SERVER_ADDR", "127.0.0.1:8080"), "listen address (PLUGIN_SERVER_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PLUGIN_SERVER_PUBLIC_URL", ""), "base of the OAuth redirect URI (PLUGIN_SERVER_PUBLIC_URL)")
 	fs.StringVar(&c.DB, "db", env("PLUGIN_SERVER_DB", "plugin-server.db"), "SQLite file path (PLUGIN_SERVER_DB)")
@@ -78,6 +100,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "console or json (LOG_FORMAT)")
 	fs.DurationVar(&c.CallTimeout, "call-timeout", 30*time.Second, "longest wait for one LinkedIn call")
+	maxBody := fs.Int64("max-body", int64(number("PLUGIN_SERVER_MAX_BODY", 1<<20)), "largest JSON request body in bytes (PLUGIN_SERVER_MAX_BODY)")
+	maxUpload := fs.Int64("max-upload", int64(number("PLUGIN_SERVER_MAX_UPLOAD", 25<<20)), "largest uploadMedia request body in bytes (PLUGIN_SERVER_MAX_UPLOAD)")
+	rate := fs.Float64("rate-limit", number("PLUGIN_SERVER_RATE_LIMIT", 10), "LinkedIn calls per second per datasource, 0 for none (PLUGIN_SERVER_RATE_LIMIT)")
+	burst := fs.Int("rate-burst", int(number("PLUGIN_SERVER_RATE_BURST", 20)), "LinkedIn calls a datasource may make at once (PLUGIN_SERVER_RATE_BURST)")
 	margin := fs.String("refresh-margin", env("PLUGIN_SERVER_REFRESH_MARGIN", "10m"), "renew a refreshable token this long before it expires (PLUGIN_SERVER_REFRESH_MARGIN)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -85,9 +111,6 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
-
-	var problems []string
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("PLUGIN_SERVER_ADDR %q: must be host:port", c.Addr)
@@ -146,6 +169,16 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	for _, h := range splitList(getenv("LINKEDIN_UPLOAD_HOSTS")) {
 		c.UploadHosts = append(c.UploadHosts, strings.ToLower(h))
 	}
+	for name, v := range map[string]int64{"PLUGIN_SERVER_MAX_BODY": *maxBody, "PLUGIN_SERVER_MAX_UPLOAD": *maxUpload} {
+		if v < 1024 || v > 4<<30 {
+			bad("%s %d: must be between 1024 bytes and 4 GiB", name, v)
+		}
+	}
+	c.MaxBody, c.MaxUpload = *maxBody, *maxUpload
+	if *rate < 0 || *burst < 1 {
+		bad("PLUGIN_SERVER_RATE_LIMIT must be 0 or more and PLUGIN_SERVER_RATE_BURST 1 or more")
+	}
+	c.RateLimit, c.RateBurst = *rate, *burst
 	if d, err := time.ParseDuration(*margin); err != nil || d <= 0 || d > 24*time.Hour {
 		bad("PLUGIN_SERVER_REFRESH_MARGIN %q: must be a duration between 1s and 24h, e.g. 10m", *margin)
 	} else {

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -32,12 +34,19 @@ type Sender interface {
 	Do(ctx context.Context, c *plugin.Call, token string) (*plugin.Response, error)
 }
 
+// Limiter rations calls per datasource.
+type Limiter interface {
+	Allow(key string) (bool, time.Duration)
+}
+
 // Executor runs commands.
 type Executor struct {
 	Catalog  *catalog.Catalog
 	Tokens   Tokens
 	Sender   Sender
 	Settings func(ds *ps.Datasource) plugin.Settings
+	// Limiter, when set, keeps each datasource within its rate.
+	Limiter Limiter
 }
 
 // Request is one execution.
@@ -95,6 +104,13 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	}
 	if err := grantedScopes(cmd, ds); err != nil {
 		return err
+	}
+	if e.Limiter != nil {
+		if ok, wait := e.Limiter.Allow(ds.ID); !ok {
+			secs := int(math.Ceil(wait.Seconds()))
+			return &plugin.Error{Code: plugin.RateLimited, RetryAfter: secs,
+				Message: fmt.Sprintf("datasource %s is over its rate limit; try again in %d s", ds.ID, secs)}
+		}
 	}
 	access, err := e.Tokens.AccessToken(ctx, ds)
 	if err != nil {

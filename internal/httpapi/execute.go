@@ -19,12 +19,22 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		Command string          `json:"command"`
 		Params  json.RawMessage `json:"params"`
 	}
-	if err := s.decodeJSON(w, r, &body, false); err != nil {
-		s.writeError(w, r, err)
-		return
+	maxBody := orDefault(s.MaxBody, DefaultMaxBody)
+	raw, err := s.readBody(w, r, max(maxBody, orDefault(s.MaxUpload, DefaultMaxUpload)))
+	if err == nil {
+		err = decodeStrict(raw, &body, false)
 	}
-	if body.Command == "" {
-		s.writeError(w, r, plugin.InvalidField("command", "is required"))
+	if err == nil && body.Command == "" {
+		err = plugin.InvalidField("command", "is required")
+	}
+	if err == nil && int64(len(raw)) > maxBody {
+		// Only a command that carries a file may use the upload limit.
+		if cmd, _, lookup := s.Catalog.Command(d.Plugin, body.Command); lookup != nil || !cmd.Upload {
+			err = tooLargeError(maxBody)
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	dryRun := false

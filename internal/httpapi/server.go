@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,14 +62,26 @@ type Server struct {
 	Sandbox http.Handler
 	Log     zerolog.Logger
 	Now     func() time.Time
-	// MaxBody caps JSON request bodies.
-	MaxBody int64
+	// MaxBody caps JSON request bodies; MaxUpload those of commands that
+	// carry a file.
+	MaxBody   int64
+	MaxUpload int64
 
 	openAPIDoc []byte
 }
 
-// DefaultMaxBody is the cap of a JSON request body.
-const DefaultMaxBody = 1 << 20
+// Default caps of request bodies.
+const (
+	DefaultMaxBody   = 1 << 20
+	DefaultMaxUpload = 25 << 20
+)
+
+func orDefault(v, def int64) int64 {
+	if v > 0 {
+		return v
+	}
+	return def
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -102,22 +115,34 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, r *http.Request, env *plug
 // decodeJSON reads a JSON body strictly: one object, no unknown fields,
 // within the size limit. An empty body is allowed when optional.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	limit := s.MaxBody
-	if limit <= 0 {
-		limit = DefaultMaxBody
+	body, err := s.readBody(w, r, orDefault(s.MaxBody, DefaultMaxBody))
+	if err != nil {
+		return err
 	}
+	return decodeStrict(body, v, optional)
+}
+
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return plugin.Errorf(plugin.PayloadTooLarge, "the request body is larger than %d bytes", limit)
+		return nil, tooLargeError(limit)
 	}
 	if err != nil {
-		return plugin.Errorf(plugin.InvalidInput, "the request body could not be read")
+		return nil, plugin.Errorf(plugin.InvalidInput, "the request body could not be read")
 	}
-	if optional && len(strings.TrimSpace(string(body))) == 0 {
+	return body, nil
+}
+
+func tooLargeError(limit int64) error {
+	return plugin.Errorf(plugin.PayloadTooLarge, "the request body is larger than %d bytes", limit)
+}
+
+func decodeStrict(body []byte, v any, optional bool) error {
+	if optional && len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)

@@ -17,6 +17,7 @@ var uploadMedia = &plugin.Command{
 	Title:       "Upload Media",
 	Description: "Send a file's bytes to the uploadUrl that Register Media Upload returned. The asset becomes AVAILABLE once LinkedIn has processed it.",
 	Scopes:      []string{"w_member_social"},
+	Upload:      true,
 	Form: form([]field{
 		{name: "uploadUrl", required: true, schema: `{"type":"string","title":"Upload URL","description":"output.value.uploadMechanism[\"com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest\"].uploadUrl of Register Media Upload.",
 			"examples":["https://api.linkedin.com/mediaUpload/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0?ca=vector_feedshare&cn=uploads&m=AQ..&app=1953784&sync=0&v=beta&ut=2H.."],
