@@ -201,9 +201,18 @@ func (b *Broker) SealClientSecret(datasourceID, secret string) []byte {
 	return b.Sealer.Seal([]byte(secret), clientSecretAAD(datasourceID))
 }
 
-func clientSecretAAD(id string) string { return "datasource/" + id + "/client_secret" }
-func accessTokenAAD(id string) string  { return "datasource/" + id + "/access_token" }
-func refreshTokenAAD(id string) string { return "datasource/" + id + "/refresh_token" }
+// sealedAAD binds a sealed value to its owner and field, as the store names
+// them: a value copied elsewhere does not open.
+func sealedAAD(owner, field string) string {
+	if owner == "server" {
+		return "server/" + field
+	}
+	return "datasource/" + owner + "/" + field
+}
+
+func clientSecretAAD(id string) string { return sealedAAD(id, "client_secret") }
+func accessTokenAAD(id string) string  { return sealedAAD(id, "access_token") }
+func refreshTokenAAD(id string) string { return sealedAAD(id, "refresh_token") }
 func sealedOrNil(s *Sealer, v, aad string) []byte {
 	if v == "" {
 		return nil

@@ -92,19 +92,31 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("read key file: %w", err)
 	}
+	k := NewKey()
+	return k, WriteKeyFile(path, k)
+}
+
+// NewKey is a random key.
+func NewKey() []byte {
 	k := make([]byte, KeySize)
 	rand.Read(k)
+	return k
+}
+
+// WriteKeyFile writes a new key file, readable by its owner only, and syncs
+// it before returning.
+func WriteKeyFile(path string, key []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("create key file: %w", err)
+		return fmt.Errorf("create key file: %w", err)
 	}
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(k) + "\n"); err != nil {
+	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("write key file: %w", err)
+		return fmt.Errorf("write key file: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("sync key file: %w", err)
+		return fmt.Errorf("sync key file: %w", err)
 	}
-	return k, f.Close()
+	return f.Close()
 }

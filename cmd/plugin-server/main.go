@@ -17,6 +17,7 @@ import (
 
 	"pluginserver/internal/app"
 	"pluginserver/internal/config"
+	"pluginserver/oauthbroker"
 )
 
 func main() {
@@ -28,8 +29,12 @@ func main() {
 	}
 }
 
-// run starts the server and serves until ctx is done.
+// run starts the server and serves until ctx is done; "rotate-key"
+// re-seals the store under a new key instead.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return rotateKey(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -94,4 +99,30 @@ func newLogger(cfg *config.Config, stderr io.Writer) zerolog.Logger {
 		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
 	}
 	return zerolog.New(w).Level(cfg.LogLevel).With().Timestamp().Logger()
+}
+
+// rotateKey re-seals every secret and token under a new key. Stop the
+// servers that share the database first: they hold the old key.
+func rotateKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var newKey []byte
+	if k := getenv("PLUGIN_SERVER_NEW_SECRET_KEY"); k != "" {
+		if newKey, err = oauthbroker.ParseKey(k); err != nil {
+			return fmt.Errorf("PLUGIN_SERVER_NEW_SECRET_KEY: %w", err)
+		}
+	}
+	n, err := app.RotateKey(ctx, cfg, newKey)
+	if err != nil {
+		return fmt.Errorf("rotate-key: %w", err)
+	}
+	fmt.Fprintf(stdout, "re-sealed %d secrets in %s under the new key\n", n, cfg.DB)
+	if cfg.SecretKey != nil {
+		fmt.Fprintln(stdout, "set PLUGIN_SERVER_SECRET_KEY to the value of PLUGIN_SERVER_NEW_SECRET_KEY before the next start")
+	} else {
+		fmt.Fprintf(stdout, "the new key is in %s.key\n", cfg.DB)
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -20,6 +21,8 @@ type server struct {
 	t      *testing.T
 	url    string
 	client *http.Client
+	// stop ends the server and waits for run to return.
+	stop func()
 }
 
 const (
@@ -47,12 +50,16 @@ func startServer(t *testing.T, extraEnv map[string]string, args ...string) *serv
 		done <- run(ctx, args, func(k string) string { return env[k] }, stdoutW, io.Discard)
 		stdoutW.Close()
 	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run returned %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run returned %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	lines := bufio.NewScanner(stdoutR)
 	if !lines.Scan() {
 		t.Fatalf("server printed nothing: %v", <-done)
@@ -69,7 +76,7 @@ func startServer(t *testing.T, extraEnv map[string]string, args ...string) *serv
 		}
 		return nil
 	}}
-	return &server{t: t, url: base, client: client}
+	return &server{t: t, url: base, client: client, stop: stop}
 }
 
 // call sends a JSON request with a key and decodes the JSON answer.

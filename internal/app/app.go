@@ -60,7 +60,7 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 	if err != nil {
 		return nil, err
 	}
-	a, err := wire(cfg, log, opts, st)
+	a, err := wire(ctx, cfg, log, opts, st)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -68,15 +68,8 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 	return a, nil
 }
 
-func wire(cfg *config.Config, log zerolog.Logger, opts Options, st *sqlite.Store) (*App, error) {
-	key := cfg.SecretKey
-	if key == nil {
-		var err error
-		if key, err = oauthbroker.LoadOrCreateKey(cfg.DB + ".key"); err != nil {
-			return nil, err
-		}
-	}
-	sealer, err := oauthbroker.NewSealer(key)
+func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options, st *sqlite.Store) (*App, error) {
+	sealer, err := openSealer(ctx, cfg, st)
 	if err != nil {
 		return nil, err
 	}

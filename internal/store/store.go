@@ -48,6 +48,15 @@ type Store interface {
 	// can be used once only.
 	TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthState, error)
 
+	// KeyCheck is the sealed value that proves which key the store was
+	// sealed with; nil when there is none yet. SetKeyCheck stores it.
+	KeyCheck(ctx context.Context) ([]byte, error)
+	SetKeyCheck(ctx context.Context, sealed []byte) error
+	// Reseal rewrites every sealed value (datasources' secrets and tokens,
+	// and the key check) in one transaction; owner is a datasource id or
+	// "server", field names the value.
+	Reseal(ctx context.Context, reseal func(owner, field string, sealed []byte) ([]byte, error)) (int, error)
+
 	Ping(ctx context.Context) error
 	Close() error
 }

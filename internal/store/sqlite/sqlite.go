@@ -319,3 +319,78 @@ func fromNull(n sql.NullInt64) time.Time {
 }
 
 func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+func (s *Store) KeyCheck(ctx context.Context) ([]byte, error) {
+	var v []byte
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'key_check'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return v, err
+}
+
+func (s *Store) SetKeyCheck(ctx context.Context, sealed []byte) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('key_check', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, sealed)
+	return err
+}
+
+func (s *Store) Reseal(ctx context.Context, reseal func(owner, field string, sealed []byte) ([]byte, error)) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	type row struct {
+		id     string
+		values [3][]byte
+	}
+	fields := [3]string{"client_secret", "access_token", "refresh_token"}
+	rows, err := tx.QueryContext(ctx, `SELECT id, client_secret, access_token, refresh_token FROM datasources`)
+	if err != nil {
+		return 0, err
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.values[0], &r.values[1], &r.values[2]); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range all {
+		for i, v := range r.values {
+			if len(v) == 0 {
+				continue
+			}
+			if r.values[i], err = reseal(r.id, fields[i], v); err != nil {
+				return 0, fmt.Errorf("datasource %s %s: %w", r.id, fields[i], err)
+			}
+			n++
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE datasources SET client_secret = ?, access_token = ?, refresh_token = ? WHERE id = ?`,
+			r.values[0], r.values[1], r.values[2], r.id); err != nil {
+			return 0, err
+		}
+	}
+	var check []byte
+	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'key_check'`).Scan(&check)
+	if err == nil {
+		if check, err = reseal("server", "key_check", check); err != nil {
+			return 0, fmt.Errorf("key check: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'key_check'`, check); err != nil {
+			return 0, err
+		}
+		n++
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	return n, tx.Commit()
+}

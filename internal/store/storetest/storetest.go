@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RefreshClaim", testRefreshClaim},
 		{"Problem", testProblem},
 		{"ExpiringTokens", testExpiringTokens},
+		{"Reseal", testReseal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -281,5 +282,52 @@ func testExpiringTokens(t *testing.T, s store.Store) {
 	must(t, s.SetToken(ctx, "w-soon", "soon", &ps.Token{Access: []byte("b"), ExpiresAt: soon}))
 	if got := ids(); !slices.Equal(got, []string{"soon"}) {
 		t.Fatalf("a new token's expiry is not announced: %v", got)
+	}
+}
+
+func testReseal(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if check, err := s.KeyCheck(ctx); check != nil || err != nil {
+		t.Fatalf("a new store has a key check: %q %v", check, err)
+	}
+	must(t, s.SetKeyCheck(ctx, []byte("check-1")))
+	d := NewDatasource("w1", "ds")
+	d.ClientSecret = []byte("secret")
+	must(t, s.CreateDatasource(ctx, d))
+	must(t, s.SetToken(ctx, "w1", "ds", &ps.Token{Access: []byte("access"), Refresh: []byte("refresh")}))
+	must(t, s.CreateDatasource(ctx, NewDatasource("w2", "bare")))
+	seen := map[string]string{}
+	n, err := s.Reseal(ctx, func(owner, field string, sealed []byte) ([]byte, error) {
+		seen[owner+"/"+field] = string(sealed)
+		return append([]byte("new-"), sealed...), nil
+	})
+	must(t, err)
+	want := map[string]string{"ds/client_secret": "secret", "ds/access_token": "access", "ds/refresh_token": "refresh", "server/key_check": "check-1"}
+	if n != 4 || len(seen) != 4 {
+		t.Fatalf("resealed %d values: %v", n, seen)
+	}
+	for k, v := range want {
+		if seen[k] != v {
+			t.Errorf("%s: saw %q, want %q", k, seen[k], v)
+		}
+	}
+	got, _ := s.Datasource(ctx, "w1", "ds")
+	check, _ := s.KeyCheck(ctx)
+	if string(got.ClientSecret) != "new-secret" || string(got.Token.Access) != "new-access" || string(got.Token.Refresh) != "new-refresh" || string(check) != "new-check-1" {
+		t.Fatalf("after reseal: %q %q %q %q", got.ClientSecret, got.Token.Access, got.Token.Refresh, check)
+	}
+	// A failure half way leaves everything as it was.
+	_, err = s.Reseal(ctx, func(owner, field string, sealed []byte) ([]byte, error) {
+		if field == "refresh_token" {
+			return nil, fmt.Errorf("cannot open")
+		}
+		return []byte("half"), nil
+	})
+	if err == nil {
+		t.Fatal("a failing reseal succeeded")
+	}
+	got, _ = s.Datasource(ctx, "w1", "ds")
+	if check, _ = s.KeyCheck(ctx); string(got.ClientSecret) != "new-secret" || string(got.Token.Access) != "new-access" || string(check) != "new-check-1" {
+		t.Fatalf("a failed reseal changed values: %q %q %q", got.ClientSecret, got.Token.Access, check)
 	}
 }

@@ -35,3 +35,10 @@ CREATE TABLE auth_states (
     created_at    INTEGER NOT NULL,
     expires_at    INTEGER NOT NULL
 );
+
+-- meta holds server-wide values, such as the sealed key check that tells a
+-- wrong secret key at start.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
