@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +34,25 @@ type harness struct {
 	t   *testing.T
 	srv *httptest.Server
 	app *app.App
+	// logs holds everything the server logged, at debug level.
+	logs *logBuffer
+}
+
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 func newHarness(t *testing.T) *harness {
@@ -53,7 +74,8 @@ func startHarness(t *testing.T, extraEnv map[string]string, opts app.Options, ar
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	cfg.Resolve(srv.Listener.Addr().String())
-	a, err := app.New(context.Background(), cfg, zerolog.Nop(), opts)
+	logs := &logBuffer{}
+	a, err := app.New(context.Background(), cfg, zerolog.New(logs).Level(zerolog.DebugLevel), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +83,7 @@ func startHarness(t *testing.T, extraEnv map[string]string, opts app.Options, ar
 	srv.Start()
 	a.Start()
 	t.Cleanup(func() { srv.Close(); a.Close() })
-	return &harness{t: t, srv: srv, app: a}
+	return &harness{t: t, srv: srv, app: a, logs: logs}
 }
 
 func (h *harness) do(method, path, key, body string) (int, map[string]any) {
