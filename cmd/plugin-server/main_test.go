@@ -383,3 +383,19 @@ func TestConfigProblemsAreListedTogether(t *testing.T) {
 		t.Errorf("no keys on a public address: %v", err)
 	}
 }
+
+// TestHeaderLimit: headers beyond 64 KiB are refused before any handler.
+func TestHeaderLimit(t *testing.T) {
+	s := startServer(t, nil, "--sandbox")
+	req, _ := http.NewRequest("GET", s.url+"/v1/plugins", nil)
+	req.Header.Set("Authorization", "Bearer "+builderKey)
+	req.Header.Set("X-Padding", strings.Repeat("a", 100<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("status %d, want 431", resp.StatusCode)
+	}
+}
