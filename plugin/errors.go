@@ -60,6 +60,9 @@ type Error struct {
 	Fields  []FieldProblem `json:"fields,omitempty"`
 	// RetryAfter is the number of seconds to wait, when known.
 	RetryAfter int `json:"-"`
+	// MaybeSent says LinkedIn may have received the request although no
+	// answer came back, so a write must not be repeated blindly.
+	MaybeSent bool `json:"-"`
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

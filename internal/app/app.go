@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	ps "pluginserver"
 	"pluginserver/internal/catalog"
+	"pluginserver/internal/circuit"
 	"pluginserver/internal/config"
 	"pluginserver/internal/executor"
 	"pluginserver/internal/httpapi"
@@ -46,6 +48,8 @@ const ExpiringScan = 15 * time.Minute
 type Options struct {
 	Now        func() time.Time
 	HTTPClient *http.Client
+	// Sleep waits between retries of a call to LinkedIn.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New builds the server for a resolved configuration.
@@ -54,7 +58,7 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 		opts.Now = time.Now
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = proxy.NewClient(cfg.CallTimeout)
+		opts.HTTPClient = proxy.NewClient(cfg.ConnectTimeout)
 	}
 	st, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
@@ -81,8 +85,12 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("LINKEDIN_API_URL: %w", err)
 	}
+	// The broker's calls (code exchange, userinfo, revoke) have no command
+	// deadline of their own, so its client carries one.
+	oauthClient := *opts.HTTPClient
+	oauthClient.Timeout = cfg.CallTimeout
 	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App,
-		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: opts.HTTPClient, Now: opts.Now, Log: log,
+		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: &oauthClient, Now: opts.Now, Log: log,
 		RefreshMargin: cfg.RefreshMargin}
 	a := &App{Broker: broker, store: st}
 	if cfg.WebhookURL != "" {
@@ -90,8 +98,13 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		broker.Events = a.webhook
 	}
 	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
-	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient},
-		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, opts.Now()) }}
+	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient, Sleep: opts.Sleep},
+		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, opts.Now()) },
+		Breaker:  circuit.New(cfg.CircuitThreshold, cfg.CircuitCooldown, opts.Now),
+		AppOf: func(d *ps.Datasource) string {
+			return cmp.Or(linkedin.ParseConfig(d.Config).ClientID, cfg.App.ClientID)
+		},
+		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout}
 	if cfg.RateLimit > 0 {
 		exec.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst, opts.Now)
 	}

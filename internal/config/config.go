@@ -41,8 +41,15 @@ type Config struct {
 	UploadHosts   []string
 	LogLevel      zerolog.Level
 	LogFormat     string // "console", "json" or "" for: console on a terminal
-	// CallTimeout bounds one call to LinkedIn.
-	CallTimeout time.Duration
+	// CallTimeout bounds a command's call to LinkedIn, retries included;
+	// UploadTimeout a file upload; ConnectTimeout making a connection.
+	CallTimeout, UploadTimeout, ConnectTimeout time.Duration
+	// ShutdownGrace is how long calls in flight may finish after SIGTERM.
+	ShutdownGrace time.Duration
+	// CircuitThreshold failures or 429s in a row pause calls for
+	// CircuitCooldown.
+	CircuitThreshold int
+	CircuitCooldown  time.Duration
 	// RefreshMargin is how long before expiry a refreshable token is renewed.
 	RefreshMargin time.Duration
 	// MaxBody and MaxUpload cap request bodies: JSON, and commands that
@@ -99,7 +106,30 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	fs.BoolVar(&c.Sandbox, "sandbox", sandbox != "" && sandbox != "0" && sandbox != "false", "serve the LinkedIn emulator and use it (PLUGIN_SERVER_SANDBOX)")
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "console or json (LOG_FORMAT)")
-	fs.DurationVar(&c.CallTimeout, "call-timeout", 30*time.Second, "longest wait for one LinkedIn call")
+	durations := []struct {
+		dst      *time.Duration
+		flag, ev string
+		def      time.Duration
+		usage    string
+	}{
+		{&c.CallTimeout, "call-timeout", "PLUGIN_SERVER_CALL_TIMEOUT", 30 * time.Second, "longest wait for a command's call to LinkedIn"},
+		{&c.UploadTimeout, "upload-timeout", "PLUGIN_SERVER_UPLOAD_TIMEOUT", 5 * time.Minute, "longest wait for an upload to LinkedIn"},
+		{&c.ConnectTimeout, "connect-timeout", "PLUGIN_SERVER_CONNECT_TIMEOUT", 5 * time.Second, "longest wait for a connection to LinkedIn"},
+		{&c.ShutdownGrace, "shutdown-grace", "PLUGIN_SERVER_SHUTDOWN_GRACE", 15 * time.Second, "how long calls in flight may finish after SIGTERM"},
+		{&c.CircuitCooldown, "circuit-cooldown", "PLUGIN_SERVER_CIRCUIT_COOLDOWN", 30 * time.Second, "pause after repeated failures or 429s"},
+	}
+	for _, d := range durations {
+		def := d.def
+		if v := getenv(d.ev); v != "" {
+			if parsed, err := time.ParseDuration(v); err == nil && parsed > 0 {
+				def = parsed
+			} else {
+				bad("%s %q: must be a positive duration such as 30s", d.ev, v)
+			}
+		}
+		fs.DurationVar(d.dst, d.flag, def, d.usage+" ("+d.ev+")")
+	}
+	threshold := fs.Int("circuit-threshold", int(number("PLUGIN_SERVER_CIRCUIT_THRESHOLD", 5)), "failures or 429s in a row that pause calls (PLUGIN_SERVER_CIRCUIT_THRESHOLD)")
 	maxBody := fs.Int64("max-body", int64(number("PLUGIN_SERVER_MAX_BODY", 1<<20)), "largest JSON request body in bytes (PLUGIN_SERVER_MAX_BODY)")
 	maxUpload := fs.Int64("max-upload", int64(number("PLUGIN_SERVER_MAX_UPLOAD", 25<<20)), "largest uploadMedia request body in bytes (PLUGIN_SERVER_MAX_UPLOAD)")
 	rate := fs.Float64("rate-limit", number("PLUGIN_SERVER_RATE_LIMIT", 10), "LinkedIn calls per second per datasource, 0 for none (PLUGIN_SERVER_RATE_LIMIT)")
@@ -179,6 +209,15 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		bad("PLUGIN_SERVER_RATE_LIMIT must be 0 or more and PLUGIN_SERVER_RATE_BURST 1 or more")
 	}
 	c.RateLimit, c.RateBurst = *rate, *burst
+	c.CircuitThreshold = *threshold
+	if *threshold < 1 {
+		bad("PLUGIN_SERVER_CIRCUIT_THRESHOLD must be 1 or more")
+	}
+	for _, d := range durations {
+		if *d.dst <= 0 {
+			bad("--%s must be positive", d.flag)
+		}
+	}
 	if d, err := time.ParseDuration(*margin); err != nil || d <= 0 || d > 24*time.Hour {
 		bad("PLUGIN_SERVER_REFRESH_MARGIN %q: must be a duration between 1s and 24h, e.g. 10m", *margin)
 	} else {

@@ -18,6 +18,7 @@ import (
 
 	ps "pluginserver"
 	"pluginserver/internal/catalog"
+	"pluginserver/internal/circuit"
 	"pluginserver/plugin"
 )
 
@@ -39,6 +40,12 @@ type Limiter interface {
 	Allow(key string) (bool, time.Duration)
 }
 
+// Breaker pauses calls after repeated 429s or failures.
+type Breaker interface {
+	Allow(key string) error
+	Record(key string, o circuit.Outcome, retryAfter time.Duration)
+}
+
 // Executor runs commands.
 type Executor struct {
 	Catalog  *catalog.Catalog
@@ -47,6 +54,13 @@ type Executor struct {
 	Settings func(ds *ps.Datasource) plugin.Settings
 	// Limiter, when set, keeps each datasource within its rate.
 	Limiter Limiter
+	// Breaker, when set, pauses calls per datasource and per app; AppOf
+	// names a datasource's LinkedIn app.
+	Breaker Breaker
+	AppOf   func(ds *ps.Datasource) string
+	// CallTimeout bounds a command's call to LinkedIn, retries included;
+	// UploadTimeout does for commands that carry a file.
+	CallTimeout, UploadTimeout time.Duration
 }
 
 // Request is one execution.
@@ -105,6 +119,21 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	if err := grantedScopes(cmd, ds); err != nil {
 		return err
 	}
+	timeout := e.CallTimeout
+	if cmd.Upload {
+		timeout = e.UploadTimeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	circuits := e.circuits(ds)
+	for _, key := range circuits {
+		if err := e.Breaker.Allow(key); err != nil {
+			return err
+		}
+	}
 	if e.Limiter != nil {
 		if ok, wait := e.Limiter.Allow(ds.ID); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
@@ -117,6 +146,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		return err
 	}
 	resp, err := e.Sender.Do(ctx, call, access.Token)
+	e.record(circuits, resp, err)
 	if err != nil {
 		return err
 	}
@@ -128,13 +158,61 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		}
 	}
 	describe(env, resp)
-	if resp.Status < 300 {
-		if cmd.Map != nil {
-			env.Output = cmd.Map(resp)
-		}
+	if resp.Status >= 300 {
+		return upstreamError(p, resp)
+	}
+	if err := unpromised(resp); err != nil {
+		return err
+	}
+	if cmd.Map != nil {
+		env.Output = cmd.Map(resp)
+	}
+	return nil
+}
+
+// unpromised refuses a success that is not what LinkedIn promises: a body
+// that is not JSON (an HTML page, JSON cut short) or a 200 with no body.
+func unpromised(resp *plugin.Response) error {
+	body := bytes.TrimSpace(resp.Body)
+	switch {
+	case len(body) == 0 && resp.Status == http.StatusOK:
+		return plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn answered HTTP 200 with an empty body")
+	case len(body) > 0 && !json.Valid(body):
+		return plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn answered HTTP %d with %d bytes that are not JSON (an error page, or an answer cut short)", resp.Status, len(body))
+	}
+	return nil
+}
+
+// circuits are the breaker keys of a call: its datasource and its app.
+func (e *Executor) circuits(ds *ps.Datasource) []string {
+	if e.Breaker == nil {
 		return nil
 	}
-	return upstreamError(p, resp)
+	keys := []string{"datasource:" + ds.ID}
+	if e.AppOf != nil {
+		keys = append(keys, "app:"+e.AppOf(ds))
+	}
+	return keys
+}
+
+func (e *Executor) record(keys []string, resp *plugin.Response, err error) {
+	if e.Breaker == nil {
+		return
+	}
+	outcome, wait := circuit.Succeeded, time.Duration(0)
+	switch {
+	case err != nil:
+		outcome = circuit.Failed
+	case resp.Status == http.StatusTooManyRequests:
+		outcome = circuit.Throttled
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		wait = time.Duration(secs) * time.Second
+	case resp.Status >= 500:
+		outcome = circuit.Failed
+	}
+	for _, k := range keys {
+		e.Breaker.Record(k, outcome, wait)
+	}
 }
 
 // retryRefused handles LinkedIn's 401 to a token we believed valid: the
@@ -211,7 +289,11 @@ func upstreamError(p *plugin.Plugin, resp *plugin.Response) *plugin.Error {
 	return say(plugin.LinkedInRejected, "LinkedIn refused the request")
 }
 
-// output is a JSON answer as it came, any other text as a JSON string.
+// maxTextOutput caps a non-JSON answer (an error page) in the envelope.
+const maxTextOutput = 4 << 10
+
+// output is a JSON answer as it came, any other text as a JSON string,
+// capped.
 func output(body []byte) json.RawMessage {
 	body = bytes.TrimSpace(body)
 	switch {
@@ -219,6 +301,8 @@ func output(body []byte) json.RawMessage {
 		return nil
 	case json.Valid(body):
 		return body
+	case len(body) > maxTextOutput:
+		body = append(body[:maxTextOutput:maxTextOutput], "…"...)
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -1,6 +1,6 @@
 // Package proxy is the one layer that sends requests to LinkedIn: it adds
-// the token, never follows a redirect, caps what it reads, and turns
-// transport failures into the envelope's error codes.
+// the token, never follows a redirect, caps what it reads, retries what is
+// safe to retry, and turns transport failures into the envelope's codes.
 package proxy
 
 import (
@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"time"
@@ -21,30 +22,93 @@ type Proxy struct {
 	Client *http.Client
 	// MaxBody caps how much of an answer is read.
 	MaxBody int64
+	// Retry says how reads are retried; the zero value is DefaultRetry.
+	Retry Retry
+	// Sleep waits between attempts; tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// Retry is a bounded exponential backoff with jitter.
+type Retry struct {
+	Attempts int
+	Base     time.Duration
+	Max      time.Duration
+}
+
+// DefaultRetry tries a read three times, waiting about 200 ms then 400 ms.
+var DefaultRetry = Retry{Attempts: 3, Base: 200 * time.Millisecond, Max: 2 * time.Second}
 
 // DefaultMaxBody is more than any LinkedIn JSON answer.
 const DefaultMaxBody = 8 << 20
 
-// NewClient is an HTTP client for LinkedIn: pooled connections, bounded
-// waits, and redirects returned rather than followed, so the token never
-// travels to a host we did not choose.
-func NewClient(timeout time.Duration) *http.Client {
+// NewClient is an HTTP client for LinkedIn: pooled connections, a bounded
+// connect, and redirects returned rather than followed, so the token never
+// travels to a host we did not choose. The whole call is bounded by the
+// caller's context, so uploads can be given longer than reads.
+func NewClient(connectTimeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 128
 	t.IdleConnTimeout = 90 * time.Second
-	t.ResponseHeaderTimeout = timeout
-	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = connectTimeout
+	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
 	return &http.Client{
 		Transport:     t,
-		Timeout:       timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
-// Do sends the call with the token and reads the whole answer.
+// Do sends the call with the token and reads the whole answer. A read
+// (GET, HEAD) is sent again after a connection failure or a 502, 503 or
+// 504; any call is sent again when the connection was never made, since
+// LinkedIn then received nothing. A write that may have reached LinkedIn is
+// never repeated.
 func (p *Proxy) Do(ctx context.Context, c *plugin.Call, token string) (*plugin.Response, error) {
+	policy := p.Retry
+	if policy.Attempts == 0 {
+		policy = DefaultRetry
+	}
+	read := c.Method == http.MethodGet || c.Method == http.MethodHead
+	wait := policy.Base
+	for attempt := 1; ; attempt++ {
+		resp, err := p.once(ctx, c, token)
+		again := false
+		switch {
+		case err != nil:
+			again = read || !plugin.AsError(err).MaybeSent
+		case read:
+			again = resp.Status == http.StatusBadGateway || resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusGatewayTimeout
+		}
+		if !again || attempt >= policy.Attempts || ctx.Err() != nil {
+			return resp, err
+		}
+		// Full jitter keeps replicas from retrying in step.
+		d := time.Duration(rand.Int64N(int64(wait))) + wait/2
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+			return resp, err
+		}
+		if p.sleep(ctx, d) != nil {
+			return resp, err
+		}
+		wait = min(2*wait, policy.Max)
+	}
+}
+
+func (p *Proxy) sleep(ctx context.Context, d time.Duration) error {
+	if p.Sleep != nil {
+		return p.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (*plugin.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL.String(), bytes.NewReader(c.Body))
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
@@ -65,21 +129,30 @@ func (p *Proxy) Do(ctx context.Context, c *plugin.Call, token string) (*plugin.R
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, transportError(ctx, err)
+		e := transportError(ctx, err)
+		e.MaybeSent = true
+		return nil, e
 	}
 	if int64(len(body)) > limit {
-		return nil, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's answer was larger than %d bytes", limit)
+		return nil, &plugin.Error{Code: plugin.UpstreamUnavailable, MaybeSent: true,
+			Message: fmt.Sprintf("LinkedIn's answer was larger than %d bytes", limit)}
 	}
 	return &plugin.Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(start)}, nil
 }
 
-func transportError(ctx context.Context, err error) error {
+// transportError names what failed. Only a failure to connect proves
+// LinkedIn received nothing; anything later may have been received.
+func transportError(ctx context.Context, err error) *plugin.Error {
+	var op *net.OpError
+	dial := errors.As(err, &op) && op.Op == "dial"
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		return &plugin.Error{Code: plugin.UpstreamTimeout, Message: "LinkedIn did not answer in time"}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return &plugin.Error{Code: plugin.UpstreamTimeout, Message: "LinkedIn did not answer in time", MaybeSent: !dial}
+	case ctx.Err() != nil:
+		return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the call was cancelled", MaybeSent: !dial}
+	case dial:
+		return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "LinkedIn could not be reached"}
 	}
-	if ctx.Err() != nil {
-		return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the call was cancelled"}
-	}
-	return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "LinkedIn could not be reached"}
+	return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the connection to LinkedIn failed", MaybeSent: true}
 }

@@ -57,8 +57,10 @@ func TestTimeoutAndRefusal(t *testing.T) {
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 	defer hang.Close()
 	defer close(release)
-	p := &proxy.Proxy{Client: proxy.NewClient(100 * time.Millisecond)}
-	if _, err := p.Do(context.Background(), call(t, hang.URL), "tok"); plugin.AsError(err).Code != plugin.UpstreamTimeout {
+	p := &proxy.Proxy{Client: proxy.NewClient(time.Second)}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := p.Do(ctx, call(t, hang.URL), "tok"); plugin.AsError(err).Code != plugin.UpstreamTimeout {
 		t.Errorf("hanging LinkedIn: err = %v, want upstream_timeout", err)
 	}
 	closed := httptest.NewServer(http.NotFoundHandler())

@@ -228,6 +228,10 @@ func explain(r *plugin.Response) string {
 	switch body.Code {
 	case "NONEXISTENT_VERSION":
 		return msg + ": LinkedIn retired this LinkedIn-Version; set the datasource's linkedinVersion to a recent YYYYMM or leave it empty"
+	case "DUPLICATE_POST":
+		if i := strings.Index(msg, "urn:li:"); i >= 0 {
+			return "the same post already exists as " + strings.TrimRight(msg[i:], ". ") + "; change the text to post again"
+		}
 	case "ACCESS_DENIED":
 		return msg + ": the app or the member lacks a permission for this route"
 	}
