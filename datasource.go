@@ -124,3 +124,15 @@ type Access struct {
 	Token   string
 	Version int64
 }
+
+// IdempotentRequest is an execute remembered by its Idempotency-Key.
+type IdempotentRequest struct {
+	Workspace   string
+	Key         string
+	RequestHash string
+	// State is "running" until the answer is kept, then "done".
+	State     string
+	Status    int
+	Envelope  []byte
+	CreatedAt time.Time
+}

@@ -22,6 +22,9 @@ const (
 	Internal              Code = "internal"
 	UpstreamUnavailable   Code = "upstream_unavailable"
 	UpstreamTimeout       Code = "upstream_timeout"
+	// RequestInProgress: an execute with the same Idempotency-Key is still
+	// running, or was interrupted with its outcome unknown.
+	RequestInProgress Code = "request_in_progress"
 )
 
 var httpStatus = map[Code]int{
@@ -36,6 +39,7 @@ var httpStatus = map[Code]int{
 	Internal:              http.StatusInternalServerError,
 	UpstreamUnavailable:   http.StatusBadGateway,
 	UpstreamTimeout:       http.StatusGatewayTimeout,
+	RequestInProgress:     http.StatusConflict,
 }
 
 // HTTPStatus is the status the server answers with for an error code.

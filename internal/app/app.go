@@ -19,6 +19,7 @@ import (
 	"pluginserver/internal/config"
 	"pluginserver/internal/executor"
 	"pluginserver/internal/httpapi"
+	"pluginserver/internal/idempotency"
 	"pluginserver/internal/proxy"
 	"pluginserver/internal/ratelimit"
 	"pluginserver/internal/store/sqlite"
@@ -41,7 +42,8 @@ type App struct {
 	done    chan struct{}
 }
 
-// ExpiringScan is how often tokens about to expire are looked for.
+// ExpiringScan is how often tokens about to expire are looked for, and
+// expired idempotency keys forgotten.
 const ExpiringScan = 15 * time.Minute
 
 // Options are what tests change; zero values are production's.
@@ -110,7 +112,9 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	}
 	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
 		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now,
-		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload}
+		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
+		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout,
+			Lease: max(cfg.CallTimeout, cfg.UploadTimeout) + time.Minute}}
 	if cfg.Sandbox {
 		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
 		api.Sandbox = a.Sandbox
@@ -137,6 +141,9 @@ func (a *App) Start() {
 		for {
 			if err := a.Broker.AnnounceExpiring(ctx); err != nil && ctx.Err() == nil {
 				a.Broker.Log.Error().Err(err).Msg("announce expiring tokens")
+			}
+			if err := a.store.PurgeIdempotent(ctx, a.Broker.Now().Add(-idempotency.TTL)); err != nil && ctx.Err() == nil {
+				a.Broker.Log.Error().Err(err).Msg("purge idempotency keys")
 			}
 			select {
 			case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"pluginserver/internal/executor"
+	"pluginserver/internal/idempotency"
 	"pluginserver/plugin"
 )
 
@@ -46,11 +47,53 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, plugin.InvalidField("dryRun", "must be true or false"))
 		return
 	}
-	env, err := s.Executor.Execute(r.Context(), d, executor.Request{Command: body.Command, Params: body.Params, DryRun: dryRun, RequestID: requestID(r.Context())})
-	if err != nil {
-		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Str("command", body.Command).Msg("execute failed")
+	req := executor.Request{Command: body.Command, Params: body.Params, DryRun: dryRun, RequestID: requestID(r.Context())}
+	run := func() (idempotency.Answer, bool) {
+		env, err := s.Executor.Execute(r.Context(), d, req)
+		if err != nil {
+			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", body.Command).Msg("execute failed")
+		}
+		return answer(env), settled(env, req.DryRun)
 	}
-	s.writeEnvelope(w, r, env)
+	keys := r.Header.Values("Idempotency-Key")
+	if len(keys) == 0 || dryRun {
+		a, _ := run()
+		writeAnswer(w, a)
+		return
+	}
+	if len(keys) > 1 {
+		s.writeError(w, r, plugin.InvalidField("Idempotency-Key", "must be given once"))
+		return
+	}
+	if err := idempotency.CheckKey(keys[0]); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.Idempotency.Do(r.Context(), d.Workspace, keys[0], idempotency.Hash(d.ID, body.Command, body.Params), run)
+	if err != nil && a.Envelope == nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err != nil {
+		s.Log.Error().Err(err).Str("requestId", req.RequestID).Msg("the answer could not be kept for its Idempotency-Key")
+	}
+	writeAnswer(w, a)
+}
+
+// settled says whether an answer is final for its Idempotency-Key: LinkedIn
+// answered for good, or may have acted on the request. An answer that
+// proves LinkedIn did nothing (our own refusals, a 401, a 429) frees the
+// key, so the same request can be sent again later.
+func settled(env *plugin.Envelope, dryRun bool) bool {
+	switch {
+	case dryRun:
+		return false
+	case env.Status == http.StatusUnauthorized || env.Status == http.StatusTooManyRequests:
+		return false
+	case env.Status != 0:
+		return true
+	}
+	return env.Error != nil && env.Error.MaybeSent
 }
 
 // testDatasource runs the plugin's health-check command.

@@ -21,6 +21,7 @@ import (
 	"pluginserver/internal/catalog"
 	"pluginserver/internal/config"
 	"pluginserver/internal/executor"
+	"pluginserver/internal/idempotency"
 	"pluginserver/oauthbroker"
 	"pluginserver/plugin"
 )
@@ -62,6 +63,8 @@ type Server struct {
 	Sandbox http.Handler
 	Log     zerolog.Logger
 	Now     func() time.Time
+	// Idempotency runs executes that carry an Idempotency-Key once.
+	Idempotency *idempotency.Guard
 	// MaxBody caps JSON request bodies; MaxUpload those of commands that
 	// carry a file.
 	MaxBody   int64
@@ -102,14 +105,33 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (s *Server) writeEnvelope(w http.ResponseWriter, r *http.Request, env *plugin.Envelope) {
-	status := http.StatusOK
+	writeAnswer(w, answer(env))
+}
+
+// answer is an envelope as it goes on the wire, with its HTTP status.
+func answer(env *plugin.Envelope) idempotency.Answer {
+	a := idempotency.Answer{Status: http.StatusOK}
 	if env.Error != nil {
-		status = env.Error.Code.HTTPStatus()
-		if env.Error.RetryAfter > 0 {
-			w.Header().Set("Retry-After", fmt.Sprint(env.Error.RetryAfter))
-		}
+		a.Status, a.RetryAfter = env.Error.Code.HTTPStatus(), env.Error.RetryAfter
 	}
-	writeJSON(w, status, env)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(env)
+	a.Envelope = b.Bytes()
+	return a
+}
+
+func writeAnswer(w http.ResponseWriter, a idempotency.Answer) {
+	if a.RetryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(a.RetryAfter))
+	}
+	if a.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(a.Status)
+	w.Write(a.Envelope)
 }
 
 // decodeJSON reads a JSON body strictly: one object, no unknown fields,

@@ -57,6 +57,18 @@ type Store interface {
 	// "server", field names the value.
 	Reseal(ctx context.Context, reseal func(owner, field string, sealed []byte) ([]byte, error)) (int, error)
 
+	// BeginIdempotent records a running request under its key, first
+	// forgetting the key if it was recorded before expiredBefore; when the
+	// key is taken it returns the record that holds it and false.
+	BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, expiredBefore time.Time) (*ps.IdempotentRequest, bool, error)
+	// FinishIdempotent keeps the answer of a running request.
+	FinishIdempotent(ctx context.Context, workspace, key string, status int, envelope []byte) error
+	// ReleaseIdempotent forgets a running request that sent nothing, so it
+	// may be tried again.
+	ReleaseIdempotent(ctx context.Context, workspace, key string) error
+	// PurgeIdempotent forgets requests recorded before the given time.
+	PurgeIdempotent(ctx context.Context, before time.Time) error
+
 	Ping(ctx context.Context) error
 	Close() error
 }

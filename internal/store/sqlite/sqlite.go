@@ -394,3 +394,50 @@ func (s *Store) Reseal(ctx context.Context, reseal func(owner, field string, sea
 	}
 	return n, tx.Commit()
 }
+
+func (s *Store) BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, expiredBefore time.Time) (*ps.IdempotentRequest, bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE workspace = ? AND key = ? AND created_at < ?`,
+		r.Workspace, r.Key, millis(expiredBefore)); err != nil {
+		return nil, false, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency (workspace, key, request_hash, state, created_at)
+		VALUES (?, ?, ?, 'running', ?) ON CONFLICT (workspace, key) DO NOTHING`, r.Workspace, r.Key, r.RequestHash, millis(r.CreatedAt))
+	created, err := changed(res, err)
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		return r, true, tx.Commit()
+	}
+	var got ps.IdempotentRequest
+	var at int64
+	err = tx.QueryRowContext(ctx, `SELECT workspace, key, request_hash, state, http_status, envelope, created_at
+		FROM idempotency WHERE workspace = ? AND key = ?`, r.Workspace, r.Key).
+		Scan(&got.Workspace, &got.Key, &got.RequestHash, &got.State, &got.Status, &got.Envelope, &at)
+	if err != nil {
+		return nil, false, err
+	}
+	got.CreatedAt = fromMillis(at)
+	return &got, false, tx.Commit()
+}
+
+func (s *Store) FinishIdempotent(ctx context.Context, workspace, key string, status int, envelope []byte) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE idempotency SET state = 'done', http_status = ?, envelope = ?
+		WHERE workspace = ? AND key = ?`, status, envelope, workspace, key)
+	return err
+}
+
+func (s *Store) ReleaseIdempotent(ctx context.Context, workspace, key string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM idempotency WHERE workspace = ? AND key = ? AND state = 'running'`, workspace, key)
+	return err
+}
+
+func (s *Store) PurgeIdempotent(ctx context.Context, before time.Time) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, millis(before))
+	return err
+}

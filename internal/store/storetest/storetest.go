@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Problem", testProblem},
 		{"ExpiringTokens", testExpiringTokens},
 		{"Reseal", testReseal},
+		{"Idempotency", testIdempotency},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -329,5 +330,43 @@ func testReseal(t *testing.T, s store.Store) {
 	got, _ = s.Datasource(ctx, "w1", "ds")
 	if check, _ = s.KeyCheck(ctx); string(got.ClientSecret) != "new-secret" || string(got.Token.Access) != "new-access" || string(check) != "new-check-1" {
 		t.Fatalf("a failed reseal changed values: %q %q %q", got.ClientSecret, got.Token.Access, check)
+	}
+}
+
+func testIdempotency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r := &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h1", CreatedAt: now}
+	got, created, err := s.BeginIdempotent(ctx, r, now.Add(-24*time.Hour))
+	if err != nil || !created || got != r {
+		t.Fatalf("first begin: %v %v", created, err)
+	}
+	got, created, err = s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h2", CreatedAt: now}, now.Add(-24*time.Hour))
+	if err != nil || created || got.RequestHash != "h1" || got.State != "running" || !got.CreatedAt.Equal(now) {
+		t.Fatalf("second begin: %+v %v %v", got, created, err)
+	}
+	if _, created, _ := s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w2", Key: "k1", RequestHash: "h1", CreatedAt: now}, now.Add(-24*time.Hour)); !created {
+		t.Fatal("a key of another workspace collided")
+	}
+	must(t, s.FinishIdempotent(ctx, "w1", "k1", 200, []byte(`{"status":201}`)))
+	got, _, _ = s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h1", CreatedAt: now}, now.Add(-24*time.Hour))
+	if got.State != "done" || got.Status != 200 || string(got.Envelope) != `{"status":201}` {
+		t.Fatalf("done: %+v", got)
+	}
+	must(t, s.ReleaseIdempotent(ctx, "w1", "k1"))
+	if got, _, _ = s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h1", CreatedAt: now}, now.Add(-24*time.Hour)); got.State != "done" {
+		t.Fatal("release forgot a finished request")
+	}
+	// After 24 hours the key is free again.
+	later := now.Add(25 * time.Hour)
+	if _, created, _ := s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h3", CreatedAt: later}, later.Add(-24*time.Hour)); !created {
+		t.Fatal("an expired key was not reused")
+	}
+	must(t, s.ReleaseIdempotent(ctx, "w1", "k1"))
+	if _, created, _ := s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h4", CreatedAt: later}, later.Add(-24*time.Hour)); !created {
+		t.Fatal("a released key was not free")
+	}
+	must(t, s.PurgeIdempotent(ctx, later.Add(time.Second)))
+	if _, created, _ := s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w2", Key: "k1", RequestHash: "x", CreatedAt: later}, now.Add(-48*time.Hour)); !created {
+		t.Fatal("purge kept an old request")
 	}
 }

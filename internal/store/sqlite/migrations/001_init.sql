@@ -42,3 +42,17 @@ CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+
+-- idempotency remembers executes by Idempotency-Key for 24 hours, so a
+-- retried request gets the first answer and LinkedIn gets one post.
+CREATE TABLE idempotency (
+    workspace    TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    state        TEXT NOT NULL,              -- running or done
+    http_status  INTEGER NOT NULL DEFAULT 0,
+    envelope     BLOB,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (workspace, key)
+);
+CREATE INDEX idempotency_created ON idempotency (created_at);
