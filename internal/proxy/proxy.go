@@ -71,11 +71,11 @@ func (p *Proxy) Do(ctx context.Context, c *plugin.Call, token string) (*plugin.R
 	read := c.Method == http.MethodGet || c.Method == http.MethodHead
 	wait := policy.Base
 	for attempt := 1; ; attempt++ {
-		resp, err := p.once(ctx, c, token)
+		resp, transient, err := p.once(ctx, c, token)
 		again := false
 		switch {
 		case err != nil:
-			again = read || !plugin.AsError(err).MaybeSent
+			again = transient && (read || !plugin.AsError(err).MaybeSent)
 		case read:
 			again = resp.Status == http.StatusBadGateway || resp.Status == http.StatusServiceUnavailable || resp.Status == http.StatusGatewayTimeout
 		}
@@ -108,36 +108,38 @@ func (p *Proxy) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (*plugin.Response, error) {
+// once sends the call one time. transient says a failure was the
+// connection's, which another attempt may not meet.
+func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *plugin.Response, transient bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL.String(), bytes.NewReader(c.Body))
 	if err != nil {
-		return nil, fmt.Errorf("build request: %w", err)
+		return nil, false, fmt.Errorf("build request: %w", err)
 	}
 	for k, v := range c.Header {
 		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	start := time.Now()
-	resp, err := p.Client.Do(req)
+	answer, err := p.Client.Do(req)
 	if err != nil {
-		return nil, transportError(ctx, err)
+		return nil, true, transportError(ctx, err)
 	}
-	defer resp.Body.Close()
+	defer answer.Body.Close()
 	limit := p.MaxBody
 	if limit <= 0 {
 		limit = DefaultMaxBody
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, err := io.ReadAll(io.LimitReader(answer.Body, limit+1))
 	if err != nil {
 		e := transportError(ctx, err)
 		e.MaybeSent = true
-		return nil, e
+		return nil, true, e
 	}
 	if int64(len(body)) > limit {
-		return nil, &plugin.Error{Code: plugin.UpstreamUnavailable, MaybeSent: true,
+		return nil, false, &plugin.Error{Code: plugin.UpstreamUnavailable, MaybeSent: true,
 			Message: fmt.Sprintf("LinkedIn's answer was larger than %d bytes", limit)}
 	}
-	return &plugin.Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Duration: time.Since(start)}, nil
+	return &plugin.Response{Status: answer.StatusCode, Header: answer.Header, Body: body, Duration: time.Since(start)}, false, nil
 }
 
 // transportError names what failed. Only a failure to connect proves
