@@ -42,7 +42,7 @@ func (b *Broker) AccessToken(ctx context.Context, ds *ps.Datasource) (ps.Access,
 		}
 	}
 	if t.Refreshable(now) && (ds.Problem.Status == ps.StatusError || !t.ExpiresAt.IsZero() && t.ExpiresAt.Sub(now) < b.margin()) {
-		access, err := b.refresh(ctx, ds, t.Version)
+		access, err := b.refresh(ctx, ds, t.Version, expired(t, now))
 		if err == nil || !transient(err) || expired(t, now) {
 			return access, err
 		}
@@ -97,7 +97,7 @@ func (b *Broker) Rejected(ctx context.Context, ds *ps.Datasource, used ps.Access
 		return b.AccessToken(ctx, d)
 	}
 	if d.Token != nil && d.Token.Refreshable(b.Now()) {
-		return b.refresh(ctx, d, used.Version)
+		return b.refresh(ctx, d, used.Version, true)
 	}
 	if d.Token != nil {
 		if err := b.Store.SetProblem(ctx, d.Workspace, d.ID, used.Version, ps.AuthProblem{Status: ps.StatusExpired, Reason: why}); err != nil {
@@ -110,13 +110,15 @@ func (b *Broker) Rejected(ctx context.Context, ds *ps.Datasource, used ps.Access
 
 // refresh renews the token of the given version. Callers in this process
 // share one refresh; other processes are kept out by a claim in the store.
-func (b *Broker) refresh(ctx context.Context, ds *ps.Datasource, version int64) (ps.Access, error) {
+// When another process holds the claim, a caller whose token still works
+// goes on with it; one whose token is dead (mustWait) waits for the new one.
+func (b *Broker) refresh(ctx context.Context, ds *ps.Datasource, version int64, mustWait bool) (ps.Access, error) {
 	// The refresh outlives a caller that goes away: the others wait on it.
 	shared := context.WithoutCancel(ctx)
 	return b.flights.do(ctx, ds.ID, func() (ps.Access, error) {
 		shared, cancel := context.WithTimeout(shared, refreshWait)
 		defer cancel()
-		return b.refreshOnce(shared, ds.Workspace, ds.ID, version)
+		return b.refreshOnce(shared, ds.Workspace, ds.ID, version, mustWait)
 	})
 }
 
@@ -129,7 +131,7 @@ func (b *Broker) ownerID() string {
 	return b.owner
 }
 
-func (b *Broker) refreshOnce(ctx context.Context, workspace, id string, version int64) (ps.Access, error) {
+func (b *Broker) refreshOnce(ctx context.Context, workspace, id string, version int64, mustWait bool) (ps.Access, error) {
 	owner := b.ownerID()
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 250*time.Millisecond) {
 		now := b.Now()
@@ -150,6 +152,9 @@ func (b *Broker) refreshOnce(ctx context.Context, workspace, id string, version 
 		if d.Token.Version != version {
 			// Another process refreshed (or the admin authorized again).
 			return b.AccessToken(ctx, d)
+		}
+		if !mustWait && !expired(d.Token, b.Now()) {
+			return b.open(id, d.Token)
 		}
 		select {
 		case <-ctx.Done():
