@@ -135,4 +135,6 @@ type IdempotentRequest struct {
 	Status    int
 	Envelope  []byte
 	CreatedAt time.Time
+	// Deadline is when a request still running must have been interrupted.
+	Deadline time.Time
 }

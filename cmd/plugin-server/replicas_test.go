@@ -38,8 +38,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// startReplica starts a plugin-server process and returns its URL.
+// startReplica starts a plugin-server process.
 func startReplica(t *testing.T, env []string, db string) *server {
+	s, _ := startProcess(t, env, db)
+	return s
+}
+
+// startProcess starts a plugin-server process and returns it with its URL.
+func startProcess(t *testing.T, env []string, db string) (*server, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0", "--db", db)
 	cmd.Env = append(os.Environ(), append(env, "PLUGIN_SERVER_TEST_CHILD=1")...)
@@ -66,7 +72,7 @@ func startReplica(t *testing.T, env []string, db string) *server {
 		for lines.Scan() {
 		}
 	}()
-	return &server{t: t, url: base, client: &http.Client{Timeout: 30 * time.Second}}
+	return &server{t: t, url: base, client: &http.Client{Timeout: 30 * time.Second}}, cmd
 }
 
 // TestReplicasRefreshOnce: two server processes share one SQLite file; 200

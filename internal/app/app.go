@@ -113,8 +113,8 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
 		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now,
 		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
-		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout,
-			Lease: max(cfg.CallTimeout, cfg.UploadTimeout) + time.Minute}}
+		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout},
+		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout}
 	if cfg.Sandbox {
 		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
 		api.Sandbox = a.Sandbox

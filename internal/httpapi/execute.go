@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"pluginserver/internal/executor"
 	"pluginserver/internal/idempotency"
@@ -69,7 +70,13 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.Idempotency.Do(r.Context(), d.Workspace, keys[0], idempotency.Hash(d.ID, body.Command, body.Params), run)
+	lease := s.CallTimeout
+	if cmd, _, err := s.Catalog.Command(d.Plugin, body.Command); err == nil && cmd.Upload {
+		lease = s.UploadTimeout
+	}
+	// The refresh a call may wait on, and the store, take a little more.
+	lease += 30 * time.Second
+	a, err := s.Idempotency.Do(r.Context(), d.Workspace, keys[0], idempotency.Hash(d.ID, body.Command, body.Params), lease, run)
 	if err != nil && a.Envelope == nil {
 		s.writeError(w, r, err)
 		return

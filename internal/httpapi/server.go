@@ -63,8 +63,10 @@ type Server struct {
 	Sandbox http.Handler
 	Log     zerolog.Logger
 	Now     func() time.Time
-	// Idempotency runs executes that carry an Idempotency-Key once.
-	Idempotency *idempotency.Guard
+	// Idempotency runs executes that carry an Idempotency-Key once; a
+	// request runs at most CallTimeout, or UploadTimeout with a file.
+	Idempotency                *idempotency.Guard
+	CallTimeout, UploadTimeout time.Duration
 	// MaxBody caps JSON request bodies; MaxUpload those of commands that
 	// carry a file.
 	MaxBody   int64

@@ -29,9 +29,6 @@ const TTL = 24 * time.Hour
 type Guard struct {
 	Store Store
 	Now   func() time.Time
-	// Lease is the longest a request may run; a request still running
-	// after it was interrupted, and its outcome is unknown.
-	Lease time.Duration
 	// Wait is how long a twin waits for the first request to finish.
 	Wait time.Duration
 }
@@ -73,11 +70,14 @@ type Answer struct {
 // whether to keep it: an answer is kept unless nothing can have reached
 // LinkedIn, in which case the key is freed for a retry. When the answer
 // could not be recorded, it is returned with the error.
-func (g *Guard) Do(ctx context.Context, workspace, key, hash string, run func() (Answer, bool)) (Answer, error) {
+// lease is the longest the request may run: one still running after it
+// was interrupted, and its outcome is unknown.
+func (g *Guard) Do(ctx context.Context, workspace, key, hash string, lease time.Duration, run func() (Answer, bool)) (Answer, error) {
 	waitUntil := g.Now().Add(g.Wait)
 	for poll := 20 * time.Millisecond; ; poll = min(2*poll, 500*time.Millisecond) {
 		now := g.Now()
-		r, created, err := g.Store.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: workspace, Key: key, RequestHash: hash, CreatedAt: now}, now.Add(-TTL))
+		r, created, err := g.Store.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: workspace, Key: key, RequestHash: hash,
+			CreatedAt: now, Deadline: now.Add(lease)}, now.Add(-TTL))
 		if err != nil {
 			return Answer{}, err
 		}
@@ -89,7 +89,7 @@ func (g *Guard) Do(ctx context.Context, workspace, key, hash string, run func() 
 			return Answer{}, plugin.InvalidField("Idempotency-Key", "was used in the last 24 hours for another request; use a new key for new params")
 		case r.State == "done":
 			return Answer{Status: r.Status, Envelope: r.Envelope, Replayed: true}, nil
-		case now.Sub(r.CreatedAt) > g.Lease:
+		case now.After(r.Deadline):
 			return Answer{}, plugin.Errorf(plugin.RequestInProgress, "the first request with this Idempotency-Key was interrupted and LinkedIn may have received it; check before sending it again with a new key")
 		case !now.Before(waitUntil):
 			return Answer{}, plugin.Errorf(plugin.RequestInProgress, "a request with this Idempotency-Key is still running; ask again shortly for its answer")

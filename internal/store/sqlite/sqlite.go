@@ -405,8 +405,8 @@ func (s *Store) BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, ex
 		r.Workspace, r.Key, millis(expiredBefore)); err != nil {
 		return nil, false, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency (workspace, key, request_hash, state, created_at)
-		VALUES (?, ?, ?, 'running', ?) ON CONFLICT (workspace, key) DO NOTHING`, r.Workspace, r.Key, r.RequestHash, millis(r.CreatedAt))
+	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency (workspace, key, request_hash, state, created_at, deadline)
+		VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (workspace, key) DO NOTHING`, r.Workspace, r.Key, r.RequestHash, millis(r.CreatedAt), millis(r.Deadline))
 	created, err := changed(res, err)
 	if err != nil {
 		return nil, false, err
@@ -415,14 +415,14 @@ func (s *Store) BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, ex
 		return r, true, tx.Commit()
 	}
 	var got ps.IdempotentRequest
-	var at int64
-	err = tx.QueryRowContext(ctx, `SELECT workspace, key, request_hash, state, http_status, envelope, created_at
+	var at, deadline int64
+	err = tx.QueryRowContext(ctx, `SELECT workspace, key, request_hash, state, http_status, envelope, created_at, deadline
 		FROM idempotency WHERE workspace = ? AND key = ?`, r.Workspace, r.Key).
-		Scan(&got.Workspace, &got.Key, &got.RequestHash, &got.State, &got.Status, &got.Envelope, &at)
+		Scan(&got.Workspace, &got.Key, &got.RequestHash, &got.State, &got.Status, &got.Envelope, &at, &deadline)
 	if err != nil {
 		return nil, false, err
 	}
-	got.CreatedAt = fromMillis(at)
+	got.CreatedAt, got.Deadline = fromMillis(at), fromMillis(deadline)
 	return &got, false, tx.Commit()
 }
 

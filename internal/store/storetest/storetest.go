@@ -335,13 +335,13 @@ func testReseal(t *testing.T, s store.Store) {
 
 func testIdempotency(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	r := &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h1", CreatedAt: now}
+	r := &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h1", CreatedAt: now, Deadline: now.Add(time.Minute)}
 	got, created, err := s.BeginIdempotent(ctx, r, now.Add(-24*time.Hour))
 	if err != nil || !created || got != r {
 		t.Fatalf("first begin: %v %v", created, err)
 	}
 	got, created, err = s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w1", Key: "k1", RequestHash: "h2", CreatedAt: now}, now.Add(-24*time.Hour))
-	if err != nil || created || got.RequestHash != "h1" || got.State != "running" || !got.CreatedAt.Equal(now) {
+	if err != nil || created || got.RequestHash != "h1" || got.State != "running" || !got.CreatedAt.Equal(now) || !got.Deadline.Equal(now.Add(time.Minute)) {
 		t.Fatalf("second begin: %+v %v %v", got, created, err)
 	}
 	if _, created, _ := s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w2", Key: "k1", RequestHash: "h1", CreatedAt: now}, now.Add(-24*time.Hour)); !created {

@@ -33,6 +33,8 @@ type Options struct {
 	// TokenLifetime defaults to LinkedIn's 60 days.
 	TokenLifetime time.Duration
 	Now           func() time.Time
+	// Record is how many requests are kept for Requests; default 1000.
+	Record int
 }
 
 // The sandbox's apps: an ordinary one (60-day tokens, no refresh token)
@@ -89,8 +91,6 @@ type Request struct {
 	Body   string      `json:"body,omitempty"`
 }
 
-const maxRecorded = 1000
-
 // New makes an emulator.
 func New(opts Options) *Sandbox {
 	if opts.Clients == nil {
@@ -104,6 +104,9 @@ func New(opts Options) *Sandbox {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Record == 0 {
+		opts.Record = 1000
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &Sandbox{opts: opts, codes: map[string]*grant{}, tokens: map[string]*grant{}, refresh: map[string]*grant{},
@@ -140,7 +143,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
 	s.mu.Lock()
-	if len(s.requests) == maxRecorded {
+	if len(s.requests) == s.opts.Record {
 		s.requests = slices.Delete(s.requests, 0, 1)
 	}
 	s.requests = append(s.requests, Request{Method: r.Method, Host: r.Host, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: string(body)})

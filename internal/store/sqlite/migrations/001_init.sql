@@ -53,6 +53,8 @@ CREATE TABLE idempotency (
     http_status  INTEGER NOT NULL DEFAULT 0,
     envelope     BLOB,
     created_at   INTEGER NOT NULL,
+    -- after deadline a request still running was interrupted
+    deadline     INTEGER NOT NULL,
     PRIMARY KEY (workspace, key)
 );
 CREATE INDEX idempotency_created ON idempotency (created_at);
