@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -30,10 +31,12 @@ type faultyLinkedIn struct {
 	hits     map[string]int
 	// cancelled hears when a hanging request's caller went away.
 	cancelled chan struct{}
+	// posts counts, per text, the posts LinkedIn received.
+	posts map[string]int
 }
 
 func newFaultyLinkedIn(t *testing.T) *faultyLinkedIn {
-	f := &faultyLinkedIn{plan: map[string][]fault{}, hits: map[string]int{}, cancelled: make(chan struct{}, 10)}
+	f := &faultyLinkedIn{plan: map[string][]fault{}, hits: map[string]int{}, cancelled: make(chan struct{}, 10), posts: map[string]int{}}
 	f.srv = httptest.NewUnstartedServer(f)
 	f.linkedIn = sandbox.New(sandbox.Options{BaseURL: "http://" + f.srv.Listener.Addr().String()})
 	f.srv.Start()
@@ -42,6 +45,19 @@ func newFaultyLinkedIn(t *testing.T) *faultyLinkedIn {
 }
 
 func (f *faultyLinkedIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "POST" && r.URL.Path == "/v2/ugcPosts" {
+		raw, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(strings.NewReader(string(raw)))
+		var p struct {
+			SpecificContent map[string]struct {
+				ShareCommentary struct{ Text string } `json:"shareCommentary"`
+			} `json:"specificContent"`
+		}
+		json.Unmarshal(raw, &p)
+		f.mu.Lock()
+		f.posts[p.SpecificContent["com.linkedin.ugc.ShareContent"].ShareCommentary.Text]++
+		f.mu.Unlock()
+	}
 	f.mu.Lock()
 	f.hits[r.URL.Path]++
 	var next fault
