@@ -249,7 +249,8 @@ func TestReadmeFlow(t *testing.T) {
 		t.Fatalf("createPost: %d %v", status, env)
 	}
 	status, env = s.execute(builderKey, id, "createPost", postParams)
-	if status != 422 || errorCode(env) != "linkedin_rejected" || get(env, "output", "code") != "DUPLICATE_POST" || env["status"] != 422.0 {
+	if status != 422 || errorCode(env) != "linkedin_rejected" || get(env, "output", "code") != "DUPLICATE_POST" || env["status"] != 422.0 ||
+		!strings.Contains(fmt.Sprint(get(env, "error", "message")), "already exists as "+fmt.Sprint(get(env, "output", "message"))[len("Content is a duplicate of "):]) {
 		t.Fatalf("duplicate post: %d %v", status, env)
 	}
 
