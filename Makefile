@@ -1,13 +1,17 @@
 # The test command of README.md: vet, every test with the race detector,
-# then each fuzz target for a short, bounded time.
+# the soak, then each fuzz target for a short, bounded time.
 FUZZTIME ?= 5s
 
-.PHONY: test fuzz run
+.PHONY: test fuzz soak run
 
 test:
 	go vet ./...
-	go test -race ./...
-	$(MAKE) --no-print-directory fuzz
+	go test -race -short ./...
+	$(MAKE) --no-print-directory soak fuzz
+
+# A bounded soak with injected faults; it prints its figures.
+soak:
+	go test -run '^TestSoak$$' -v ./internal/app
 
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzCleanPath$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
