@@ -1,13 +1,26 @@
 # The test command of README.md: vet, every test with the race detector,
-# the soak, then each fuzz target for a short, bounded time.
+# the soak, each fuzz target for a short, bounded time, the benchmarks and
+# the load harness in short modes.
 FUZZTIME ?= 5s
 
-.PHONY: test fuzz soak run
+.PHONY: test fuzz soak bench load benchmarks run
 
 test:
 	go vet ./...
 	go test -race -short ./...
-	$(MAKE) --no-print-directory soak fuzz
+	$(MAKE) --no-print-directory soak fuzz bench load
+
+# The hot steps' benchmarks, briefly, so they cannot rot.
+bench:
+	go test -run '^$$' -bench . -benchtime 200x ./plugin/linkedin ./oauthbroker
+
+# The load harness in its short mode: it fails on errors, never on timings.
+load:
+	go run ./cmd/plugin-bench -short
+
+# The full load run, written to docs/benchmarks.md.
+benchmarks:
+	go run ./cmd/plugin-bench -report docs/benchmarks.md
 
 # A bounded soak with injected faults; it prints its figures.
 soak:

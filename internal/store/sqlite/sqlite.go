@@ -27,6 +27,9 @@ var migrations embed.FS
 // Store is a SQLite file.
 type Store struct {
 	db *sql.DB
+	// getDatasource is prepared once: every execute reads a datasource, and
+	// parsing the query each time was most of the read's cost.
+	getDatasource *sql.Stmt
 }
 
 // Open opens (creating if needed) the database file and applies migrations.
@@ -44,6 +47,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	if s.getDatasource, err = db.PrepareContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? AND id = ?`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	return s, nil
 }
@@ -85,7 +92,10 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
-func (s *Store) Close() error                   { return s.db.Close() }
+func (s *Store) Close() error {
+	s.getDatasource.Close()
+	return s.db.Close()
+}
 
 func notFound(id string) error { return plugin.Errorf(plugin.NotFound, "datasource %s not found", id) }
 
@@ -104,7 +114,7 @@ const datasourceColumns = `id, workspace, plugin, name, config, client_secret, a
 	problem_status, problem_reason, problem_failures, problem_retry_at, created_at, updated_at`
 
 func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? AND id = ?`, workspace, id)
+	row := s.getDatasource.QueryRowContext(ctx, workspace, id)
 	d, err := scanDatasource(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(id)

@@ -1,0 +1,375 @@
+// Command plugin-bench is the load harness: on loopback it starts a fake
+// LinkedIn, the plugin server, and a bare httputil.ReverseProxy to the same
+// fake as the reference, drives each with the same concurrency for a
+// bounded time, and prints requests/s, latency percentiles, CPU per 1,000
+// requests and peak RSS, with the ratios to the reference.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"pluginserver/internal/app"
+	"pluginserver/internal/config"
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "plugin-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	name               string
+	requests, failures int64
+	seconds            float64
+	p50, p99, p999     time.Duration
+	cpuPer1000         float64
+	peakRSS            int64
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("plugin-bench", flag.ContinueOnError)
+	duration := fs.Duration("duration", 10*time.Second, "how long each case runs")
+	concurrency := fs.Int("concurrency", 64, "concurrent callers")
+	short := fs.Bool("short", false, "a few seconds per case, for CI: fails only on errors")
+	report := fs.String("report", "", "also write the results to this Markdown file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *short {
+		*duration = 2 * time.Second
+	}
+	*duration = min(*duration, 2*time.Minute)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	fakeLn, fakeURL, err := listen()
+	if err != nil {
+		return err
+	}
+	fake := serveOn(fakeLn, sandbox.New(sandbox.Options{BaseURL: fakeURL, Record: 1}))
+	defer fake.Close()
+	server, serverURL, id, err := startServer(ctx, fakeURL)
+	if err != nil {
+		return err
+	}
+	defer server.Shutdown(context.Background())
+	token, err := fakeToken(fakeURL)
+	if err != nil {
+		return err
+	}
+	target, _ := url.Parse(fakeURL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = transport()
+	refLn, referenceURL, err := listen()
+	if err != nil {
+		return err
+	}
+	reference := serveOn(refLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+token)
+		proxy.ServeHTTP(w, r)
+	}))
+	defer reference.Close()
+
+	var seq atomic.Int64
+	post := func() string {
+		return fmt.Sprintf(`{"author":"urn:li:person:782bbtaQ","lifecycleState":"PUBLISHED","specificContent":{"com.linkedin.ugc.ShareContent":{"shareCommentary":{"text":"bench %d"},"shareMediaCategory":"NONE"}},"visibility":{"com.linkedin.ugc.MemberNetworkVisibility":"PUBLIC"}}`, seq.Add(1))
+	}
+	execute := func(command, params string) func() *http.Request {
+		return func() *http.Request {
+			r, _ := http.NewRequest("POST", serverURL+"/v1/datasources/"+id+"/execute", strings.NewReader(`{"command":"`+command+`","params":`+params+`}`))
+			return r
+		}
+	}
+	cases := []struct {
+		name string
+		req  func() *http.Request
+	}{
+		{"direct getUserInfo (the floor)", func() *http.Request {
+			r, _ := http.NewRequest("GET", fakeURL+"/v2/userinfo", nil)
+			r.Header.Set("Authorization", "Bearer "+token)
+			return r
+		}},
+		{"reference proxy getUserInfo", func() *http.Request {
+			r, _ := http.NewRequest("GET", referenceURL+"/v2/userinfo", nil)
+			return r
+		}},
+		{"server getUserInfo", execute("getUserInfo", "{}")},
+		{"reference proxy createPost", func() *http.Request {
+			r, _ := http.NewRequest("POST", referenceURL+"/v2/ugcPosts", strings.NewReader(post()))
+			r.Header.Set("X-Restli-Protocol-Version", "2.0.0")
+			return r
+		}},
+		{"server createPost", func() *http.Request {
+			return execute("createPost", fmt.Sprintf(`{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}`, seq.Add(1)))()
+		}},
+	}
+	var results []result
+	for _, c := range cases {
+		r, err := load(ctx, c.name, c.req, *concurrency, *duration)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	table := render(results, *concurrency, *duration)
+	fmt.Fprint(out, table)
+	var failed []string
+	for _, r := range results {
+		if r.failures > 0 {
+			failed = append(failed, fmt.Sprintf("%s: %d of %d requests failed", r.name, r.failures, r.requests))
+		}
+	}
+	if *report != "" && !*short {
+		if err := os.WriteFile(*report, []byte(markdown(table)), 0o644); err != nil {
+			return err
+		}
+	}
+	if failed != nil {
+		return errors.New(strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 256
+	return t
+}
+
+func listen() (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	return ln, "http://" + ln.Addr().String(), nil
+}
+
+func serveOn(ln net.Listener, h http.Handler) *http.Server {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return srv
+}
+
+// fakeToken gets the reference proxy a token of its own from the fake, the
+// way the server got its: consent, then the code exchanged.
+func fakeToken(fakeURL string) (string, error) {
+	const redirect = "http://127.0.0.1/callback"
+	auth := fakeURL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {sandbox.ClientID},
+		"redirect_uri": {redirect}, "state": {"bench"}, "scope": {"openid profile email w_member_social"}}.Encode()
+	back, err := sandbox.Consent(http.DefaultTransport, auth, true)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.PostForm(fakeURL+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
+		"client_id": {sandbox.ClientID}, "client_secret": {sandbox.ClientSecret}, "redirect_uri": {redirect}})
+	if err != nil {
+		return "", err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	decode(resp, &tok)
+	if tok.AccessToken == "" {
+		return "", errors.New("the fake LinkedIn gave no token")
+	}
+	return tok.AccessToken, nil
+}
+
+// startServer starts the plugin server against the fake and authorizes a
+// datasource through the fake's consent page.
+func startServer(ctx context.Context, fakeURL string) (*http.Server, string, string, error) {
+	dir, err := os.MkdirTemp("", "plugin-bench")
+	if err != nil {
+		return nil, "", "", err
+	}
+	env := map[string]string{
+		"LINKEDIN_CLIENT_ID": sandbox.ClientID, "LINKEDIN_CLIENT_SECRET": sandbox.ClientSecret,
+		"LINKEDIN_AUTH_URL": fakeURL + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": fakeURL + "/oauth/v2/accessToken",
+		"LINKEDIN_REVOKE_URL": fakeURL + "/oauth/v2/revoke", "LINKEDIN_API_URL": fakeURL,
+		"PLUGIN_SERVER_RATE_LIMIT": "0", "PLUGIN_SERVER_CIRCUIT_THRESHOLD": "1000000",
+	}
+	cfg, err := config.Parse([]string{"--db", filepath.Join(dir, "bench.db")}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		return nil, "", "", err
+	}
+	ln, base, err := listen()
+	if err != nil {
+		return nil, "", "", err
+	}
+	cfg.Resolve(strings.TrimPrefix(base, "http://"))
+	a, err := app.New(ctx, cfg, zerolog.Nop(), app.Options{})
+	if err != nil {
+		return nil, "", "", err
+	}
+	srv := serveOn(ln, a.Handler)
+	srv.RegisterOnShutdown(func() { a.Close(); os.RemoveAll(dir) })
+	post := func(path, body string) (*http.Response, error) {
+		return http.Post(base+path, "application/json", strings.NewReader(body))
+	}
+	resp, err := post("/v1/datasources", `{"plugin":"linkedin","name":"bench"}`)
+	if err != nil {
+		return nil, "", "", err
+	}
+	var ds struct{ ID string }
+	decode(resp, &ds)
+	resp, err = post("/v1/datasources/"+ds.ID+"/authorize", "")
+	if err != nil {
+		return nil, "", "", err
+	}
+	var auth struct{ AuthorizationURL string }
+	decode(resp, &auth)
+	back, err := sandbox.Consent(http.DefaultTransport, auth.AuthorizationURL, true)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if resp, err = http.Get(back.String()); err != nil {
+		return nil, "", "", err
+	}
+	resp.Body.Close()
+	return srv, base, ds.ID, nil
+}
+
+func decode(resp *http.Response, v any) {
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(raw, v)
+}
+
+func load(ctx context.Context, name string, req func() *http.Request, concurrency int, d time.Duration) (result, error) {
+	client := &http.Client{Transport: transport(), Timeout: 30 * time.Second}
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets the peak RSS where Linux allows
+	runtime.GC()
+	cpuBefore := cpuSeconds()
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var requests, failures atomic.Int64
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 4096)
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				t0 := time.Now()
+				resp, err := client.Do(req())
+				ok := err == nil && resp.StatusCode < 300
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				local = append(local, time.Since(t0))
+				requests.Add(1)
+				if !ok {
+					failures.Add(1)
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	slices.Sort(latencies)
+	pct := func(p float64) time.Duration {
+		if len(latencies) == 0 {
+			return 0
+		}
+		return latencies[min(len(latencies)-1, int(float64(len(latencies))*p))]
+	}
+	n := requests.Load()
+	return result{name: name, requests: n, failures: failures.Load(), seconds: elapsed,
+		p50: pct(0.5), p99: pct(0.99), p999: pct(0.999),
+		cpuPer1000: (cpuSeconds() - cpuBefore) / float64(max(n, 1)) * 1000, peakRSS: peakRSS()}, nil
+}
+
+func cpuSeconds() float64 {
+	var u syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
+	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e9
+}
+
+// peakRSS is VmHWM from /proc/self/status, in bytes.
+func peakRSS() int64 {
+	raw, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+func render(rs []result, concurrency int, d time.Duration) string {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%d concurrent callers, %s per case, all on 127.0.0.1\n\n", concurrency, d)
+	fmt.Fprintf(&b, "| case | requests/s | p50 | p99 | p99.9 | CPU s / 1000 req | peak RSS | failures |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %.3f | %.0f MiB | %d |\n", r.name, float64(r.requests)/r.seconds,
+			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.p999.Round(10*time.Microsecond), r.cpuPer1000, float64(r.peakRSS)/(1<<20), r.failures)
+	}
+	rate := func(i int) float64 { return float64(rs[i].requests) / rs[i].seconds }
+	fmt.Fprintf(&b, "\nThroughput ratio to the reference proxy: getUserInfo %.2f, createPost %.2f\n", rate(2)/rate(1), rate(4)/rate(3))
+	fmt.Fprintf(&b, "p99 added over the reference: getUserInfo %s, createPost %s\n", (rs[2].p99 - rs[1].p99).Round(10*time.Microsecond), (rs[4].p99 - rs[3].p99).Round(10*time.Microsecond))
+	return b.String()
+}
+
+// markdown is the report for docs/benchmarks.md, with the machine.
+func markdown(table string) string {
+	model := "unknown CPU"
+	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	return fmt.Sprintf(`# Benchmarks
+
+Measured by `+"`go run ./cmd/plugin-bench -report docs/benchmarks.md`"+` on %s, %d cores, %s, %s.
+The load generator, the fake LinkedIn, the reference proxy and the server share the
+machine and one process, so CPU per 1,000 requests counts all of them: compare the
+rows, not the absolute numbers. Peak RSS is the process's, reset before each case.
+
+%s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
+}
