@@ -8,7 +8,7 @@ FUZZTIME ?= 5s
 test:
 	go vet ./...
 	go test -race -short ./...
-	$(MAKE) --no-print-directory soak fuzz bench load
+	$(MAKE) --no-print-directory soak fuzz load bench
 
 # The hot steps' benchmarks, briefly, so they cannot rot.
 bench:
