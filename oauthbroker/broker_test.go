@@ -9,8 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"pluginserver/internal/testclock"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,31 +24,18 @@ import (
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
-// clock is a time the test moves.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type fixture struct {
 	broker *oauthbroker.Broker
 	store  *sqlite.Store
 	dbPath string
 	fake   *httptest.Server
-	clock  *clock
+	clock  *testclock.Clock
 	ds     *ps.Datasource
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.New(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	fake := httptest.NewUnstartedServer(nil)
 	fake.Config.Handler = sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String(), Now: clk.Now})
 	fake.Start()

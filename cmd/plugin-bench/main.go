@@ -217,12 +217,8 @@ func startServer(ctx context.Context, fakeURL string) (*http.Server, string, str
 	if err != nil {
 		return nil, "", "", err
 	}
-	env := map[string]string{
-		"LINKEDIN_CLIENT_ID": sandbox.ClientID, "LINKEDIN_CLIENT_SECRET": sandbox.ClientSecret,
-		"LINKEDIN_AUTH_URL": fakeURL + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": fakeURL + "/oauth/v2/accessToken",
-		"LINKEDIN_REVOKE_URL": fakeURL + "/oauth/v2/revoke", "LINKEDIN_API_URL": fakeURL,
-		"PLUGIN_SERVER_RATE_LIMIT": "0", "PLUGIN_SERVER_CIRCUIT_THRESHOLD": "1000000",
-	}
+	env := sandbox.Env(fakeURL)
+	env["PLUGIN_SERVER_RATE_LIMIT"], env["PLUGIN_SERVER_CIRCUIT_THRESHOLD"] = "0", "1000000"
 	cfg, err := config.Parse([]string{"--db", filepath.Join(dir, "bench.db")}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		return nil, "", "", err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -152,16 +151,10 @@ func TestCrashLosesNothing(t *testing.T) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	db := filepath.Join(t.TempDir(), "crash.db")
-	env := []string{
-		"PLUGIN_SERVER_API_KEYS=" + adminKey + ":admin:acme," + builderKey + ":builder:acme",
-		"PLUGIN_SERVER_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key),
-		"LINKEDIN_CLIENT_ID=" + sandbox.ClientID, "LINKEDIN_CLIENT_SECRET=" + sandbox.ClientSecret,
-		"LINKEDIN_AUTH_URL=" + fake.URL + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL=" + fake.URL + "/oauth/v2/accessToken",
-		"LINKEDIN_REVOKE_URL=" + fake.URL + "/oauth/v2/revoke", "LINKEDIN_API_URL=" + fake.URL,
-		"PLUGIN_SERVER_REFRESH_MARGIN=24h", "PLUGIN_SERVER_RATE_LIMIT=0", "LOG_LEVEL=error",
+	env := replicaEnv(fake.URL, key,
+		"PLUGIN_SERVER_REFRESH_MARGIN", "24h",
 		// A request cut short by a kill holds its Idempotency-Key this long.
-		"PLUGIN_SERVER_CALL_TIMEOUT=2s",
-	}
+		"PLUGIN_SERVER_CALL_TIMEOUT", "2s")
 	a := &acked{created: map[string]bool{}, authorized: map[string]bool{}, posts: map[string]string{}, attempted: map[string]string{}}
 	const rounds = 5
 	for round := range rounds {

@@ -30,11 +30,7 @@ func linkedInOutside(t *testing.T) map[string]string {
 	fake.Config.Handler = sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
 	fake.Start()
 	t.Cleanup(fake.Close)
-	return map[string]string{
-		"LINKEDIN_CLIENT_ID": sandbox.ClientID, "LINKEDIN_CLIENT_SECRET": sandbox.ClientSecret,
-		"LINKEDIN_AUTH_URL": fake.URL + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": fake.URL + "/oauth/v2/accessToken",
-		"LINKEDIN_REVOKE_URL": fake.URL + "/oauth/v2/revoke", "LINKEDIN_API_URL": fake.URL,
-	}
+	return sandbox.Env(fake.URL)
 }
 
 func with(env map[string]string, kv ...string) map[string]string {

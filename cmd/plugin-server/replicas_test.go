@@ -38,6 +38,21 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// replicaEnv is the environment of a replica process: API keys, the shared
+// secret key, LinkedIn at fakeURL, no rate limit (calls at once are the
+// point of these tests), and more settings as name, value pairs.
+func replicaEnv(fakeURL string, key []byte, more ...string) []string {
+	env := with(sandbox.Env(fakeURL), append([]string{
+		"PLUGIN_SERVER_API_KEYS", adminKey + ":admin:acme," + builderKey + ":builder:acme",
+		"PLUGIN_SERVER_SECRET_KEY", base64.StdEncoding.EncodeToString(key),
+		"PLUGIN_SERVER_RATE_LIMIT", "0", "LOG_LEVEL", "error"}, more...)...)
+	var list []string
+	for k, v := range env {
+		list = append(list, k+"="+v)
+	}
+	return list
+}
+
 // startReplica starts a plugin-server process.
 func startReplica(t *testing.T, env []string, db string) *server {
 	s, _ := startProcess(t, env, db)
@@ -87,16 +102,7 @@ func TestReplicasRefreshOnce(t *testing.T) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	db := filepath.Join(t.TempDir(), "shared.db")
-	env := []string{
-		"PLUGIN_SERVER_API_KEYS=" + adminKey + ":admin:acme," + builderKey + ":builder:acme",
-		"PLUGIN_SERVER_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key),
-		"LINKEDIN_AUTH_URL=" + fake.URL + "/oauth/v2/authorization",
-		"LINKEDIN_TOKEN_URL=" + fake.URL + "/oauth/v2/accessToken",
-		"LINKEDIN_REVOKE_URL=" + fake.URL + "/oauth/v2/revoke",
-		"LINKEDIN_API_URL=" + fake.URL,
-		"LOG_FORMAT=json", "LOG_LEVEL=warn",
-		"PLUGIN_SERVER_RATE_LIMIT=0", // 200 calls at once is the point here
-	}
+	env := replicaEnv(fake.URL, key)
 	a, b := startReplica(t, env, db), startReplica(t, env, db)
 
 	_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Partner",

@@ -24,13 +24,7 @@ func TestGracefulShutdown(t *testing.T) {
 	})
 	fake.Start()
 	defer fake.Close()
-	env := map[string]string{
-		"LINKEDIN_CLIENT_ID": sandbox.ClientID, "LINKEDIN_CLIENT_SECRET": sandbox.ClientSecret,
-		"LINKEDIN_AUTH_URL": fake.URL + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": fake.URL + "/oauth/v2/accessToken",
-		"LINKEDIN_REVOKE_URL": fake.URL + "/oauth/v2/revoke", "LINKEDIN_API_URL": fake.URL,
-		"PLUGIN_SERVER_SHUTDOWN_GRACE": "10s",
-	}
-	s := startServer(t, env)
+	s := startServer(t, with(sandbox.Env(fake.URL), "PLUGIN_SERVER_SHUTDOWN_GRACE", "10s"))
 	id := s.authorizedDatasource()
 	<-arrived // the userinfo read right after authorizing
 

@@ -60,6 +60,14 @@ func newHarness(t *testing.T) *harness {
 	return startHarness(t, nil, app.Options{}, "--sandbox")
 }
 
+// withEnv is base with more settings on top.
+func withEnv(base, more map[string]string) map[string]string {
+	for k, v := range more {
+		base[k] = v
+	}
+	return base
+}
+
 // startHarness starts the server with more environment and options.
 func startHarness(t *testing.T, extraEnv map[string]string, opts app.Options, args ...string) *harness {
 	t.Helper()
@@ -111,6 +119,13 @@ func (h *harness) authorizedDatasource() string {
 	h.t.Helper()
 	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Marketing"}`)
 	id := ds["id"].(string)
+	h.authorize(id)
+	return id
+}
+
+// authorize clicks Authorize and Allow for a datasource.
+func (h *harness) authorize(id string) map[string]any {
+	h.t.Helper()
 	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", admin, ``)
 	back, err := sandbox.Consent(h.srv.Client().Transport, auth["authorizationUrl"].(string), true)
 	if err != nil {
@@ -121,10 +136,11 @@ func (h *harness) authorizedDatasource() string {
 		h.t.Fatal(err)
 	}
 	resp.Body.Close()
-	if _, ds = h.do("GET", "/v1/datasources/"+id, admin, ""); ds["authStatus"] != "authorized" {
+	_, ds := h.do("GET", "/v1/datasources/"+id, admin, "")
+	if ds["authStatus"] != "authorized" {
 		h.t.Fatalf("not authorized: %v", ds)
 	}
-	return id
+	return ds
 }
 
 func fields(body map[string]any) []string {
@@ -282,18 +298,8 @@ func (h *harness) partnerDatasource(scopes string) string {
 	h.t.Helper()
 	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Partner","config":{"clientId":"`+sandbox.PartnerClientID+`","clientSecret":"`+sandbox.PartnerClientSecret+`","scopes":`+scopes+`}}`)
 	id := ds["id"].(string)
-	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", admin, ``)
-	back, err := sandbox.Consent(h.srv.Client().Transport, auth["authorizationUrl"].(string), true)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	resp, err := h.srv.Client().Get(back.String())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if _, ds = h.do("GET", "/v1/datasources/"+id, admin, ""); ds["authStatus"] != "authorized" || ds["refreshable"] != true {
-		h.t.Fatalf("not authorized with a refresh token: %v", ds)
+	if ds = h.authorize(id); ds["refreshable"] != true {
+		h.t.Fatalf("no refresh token: %v", ds)
 	}
 	return id
 }

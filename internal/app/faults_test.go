@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"pluginserver/internal/testclock"
 	"strings"
 	"sync"
 	"testing"
@@ -175,26 +176,12 @@ func (s *sleeps) take() []time.Duration {
 // TestFaults drives each fault rule through the whole server.
 func TestFaults(t *testing.T) {
 	f := newFaultyLinkedIn(t)
-	clk := &clock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	slept := &sleeps{}
-	h := startHarness(t, map[string]string{
-		"LINKEDIN_CLIENT_ID": sandbox.ClientID, "LINKEDIN_CLIENT_SECRET": sandbox.ClientSecret,
-		"LINKEDIN_AUTH_URL": f.srv.URL + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": f.srv.URL + "/oauth/v2/accessToken",
-		"LINKEDIN_REVOKE_URL": f.srv.URL + "/oauth/v2/revoke", "LINKEDIN_API_URL": f.srv.URL,
+	h := startHarness(t, withEnv(sandbox.Env(f.srv.URL), map[string]string{
 		"PLUGIN_SERVER_CALL_TIMEOUT": "3s", "PLUGIN_SERVER_RATE_LIMIT": "0",
-	}, app.Options{Now: clk.Now, Sleep: slept.Sleep})
-	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Faults"}`)
-	id := ds["id"].(string)
-	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", admin, ``)
-	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(back.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	}), app.Options{Now: clk.Now, Sleep: slept.Sleep})
+	id := h.authorizedDatasource()
 
 	read := `{"command":"getUserInfo"}`
 	write := func(text string) string {

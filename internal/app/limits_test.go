@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"pluginserver/internal/testclock"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestParamsShapeLimits(t *testing.T) {
 }
 
 func TestRateLimitPerDatasource(t *testing.T) {
-	clk := &clock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	h := startHarness(t, map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "1", "PLUGIN_SERVER_RATE_BURST": "2"}, app.Options{Now: clk.Now}, "--sandbox")
 	id := h.authorizedDatasource()
 	other := h.authorizedDatasource()

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"pluginserver/internal/testclock"
 	"strings"
 	"sync"
 	"testing"
@@ -13,19 +14,6 @@ import (
 
 	"pluginserver/internal/app"
 )
-
-// clock is a time the test moves.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // TestAgainstARealOAuthServer runs the authorization-code dance and a
 // refresh against mockoidc, an OAuth 2.0 server someone else wrote, started
@@ -60,7 +48,7 @@ func TestAgainstARealOAuthServer(t *testing.T) {
 	}
 	defer m.Shutdown()
 	cfg := m.Config()
-	clk := &clock{now: time.Now().Truncate(time.Millisecond)}
+	clk := testclock.New(time.Now().Truncate(time.Millisecond))
 	h := startHarness(t, map[string]string{
 		"LINKEDIN_CLIENT_ID": cfg.ClientID, "LINKEDIN_CLIENT_SECRET": cfg.ClientSecret,
 		"LINKEDIN_AUTH_URL": m.AuthorizationEndpoint(), "LINKEDIN_TOKEN_URL": m.TokenEndpoint(),

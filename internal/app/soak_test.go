@@ -28,24 +28,12 @@ func TestSoak(t *testing.T) {
 		t.Skip("the soak runs on its own: make soak")
 	}
 	f := newFaultyLinkedIn(t)
-	h := startHarness(t, map[string]string{
-		"LINKEDIN_CLIENT_ID": sandbox.ClientID, "LINKEDIN_CLIENT_SECRET": sandbox.ClientSecret,
-		"LINKEDIN_AUTH_URL": f.srv.URL + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": f.srv.URL + "/oauth/v2/accessToken",
-		"LINKEDIN_REVOKE_URL": f.srv.URL + "/oauth/v2/revoke", "LINKEDIN_API_URL": f.srv.URL,
+	h := startHarness(t, withEnv(sandbox.Env(f.srv.URL), map[string]string{
 		"PLUGIN_SERVER_RATE_LIMIT": "0", "PLUGIN_SERVER_CIRCUIT_THRESHOLD": "1000",
-	}, app.Options{Sleep: (&sleeps{}).Sleep})
+	}), app.Options{Sleep: (&sleeps{}).Sleep})
 	var ids []string
 	for range 4 {
-		_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"soak"}`)
-		id := ds["id"].(string)
-		_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", admin, ``)
-		back, err := sandbox.Consent(h.srv.Client().Transport, auth["authorizationUrl"].(string), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, _ := h.srv.Client().Get(back.String())
-		resp.Body.Close()
-		ids = append(ids, id)
+		ids = append(ids, h.authorizedDatasource())
 	}
 
 	faults := []fault{answer(503), answer(502), answer(500), answer(429), reset, body(200, "text/html", "<html>oops</html>"), body(200, "application/json", `{"sub":`)}

@@ -123,7 +123,12 @@ func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datas
 }
 
 func (s *Store) Datasources(ctx context.Context, workspace string) ([]*ps.Datasource, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? ORDER BY created_at, id`, workspace)
+	return s.queryDatasources(ctx, `WHERE workspace = ? ORDER BY created_at, id`, workspace)
+}
+
+// queryDatasources reads the datasources a WHERE clause selects.
+func (s *Store) queryDatasources(ctx context.Context, where string, args ...any) ([]*ps.Datasource, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+datasourceColumns+` FROM datasources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list datasources: %w", err)
 	}
@@ -204,23 +209,9 @@ func (s *Store) SetProblem(ctx context.Context, workspace, id string, version in
 }
 
 func (s *Store) ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Datasource, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+datasourceColumns+` FROM datasources
-		WHERE access_token IS NOT NULL AND token_expires_at < ? AND expiring_notified != token_version
+	return s.queryDatasources(ctx, `WHERE access_token IS NOT NULL AND token_expires_at < ? AND expiring_notified != token_version
 		AND (refresh_token IS NULL OR refresh_expires_at < token_expires_at)
 		ORDER BY token_expires_at`, millis(before))
-	if err != nil {
-		return nil, fmt.Errorf("expiring tokens: %w", err)
-	}
-	defer rows.Close()
-	var list []*ps.Datasource
-	for rows.Next() {
-		d, err := scanDatasource(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, d)
-	}
-	return list, rows.Err()
 }
 
 func (s *Store) MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error {

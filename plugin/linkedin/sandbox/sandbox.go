@@ -282,3 +282,13 @@ func randomID(n int) string {
 	}
 	return string(b)
 }
+
+// Env is the environment that points a plugin-server at an emulator served
+// at base, with the sandbox's ordinary app as the server-wide app.
+func Env(base string) map[string]string {
+	return map[string]string{
+		"LINKEDIN_CLIENT_ID": ClientID, "LINKEDIN_CLIENT_SECRET": ClientSecret,
+		"LINKEDIN_AUTH_URL": base + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": base + "/oauth/v2/accessToken",
+		"LINKEDIN_REVOKE_URL": base + "/oauth/v2/revoke", "LINKEDIN_API_URL": base,
+	}
+}
