@@ -6,6 +6,7 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -72,6 +73,10 @@ type Command struct {
 	Form   Form
 	// Build turns params that passed the form's schema into the exact request.
 	Build func(ctx context.Context, params json.RawMessage, s Settings) (*Call, error)
+	// Stream, when set, builds the request for a file sent as the request's
+	// own body (raw or multipart) instead of inside the params, so the file
+	// goes to LinkedIn without being held in memory.
+	Stream func(ctx context.Context, params json.RawMessage, s Settings, file *File) (*Call, error)
 	// Map turns the upstream answer into the envelope's output. Nil means the
 	// JSON body as it came.
 	Map func(r *Response) json.RawMessage
@@ -93,6 +98,17 @@ type Call struct {
 	URL    *url.URL
 	Header http.Header
 	Body   []byte
+	// Stream, when set, is sent instead of Body: Length bytes, or an unknown
+	// number when Length is -1. A stream is sent once, never retried.
+	Stream io.Reader
+	Length int64
+}
+
+// File is a file streamed to a command.
+type File struct {
+	Body        io.Reader
+	Length      int64 // -1 when unknown
+	ContentType string
 }
 
 // Response is what the upstream answered.

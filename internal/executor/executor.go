@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -69,6 +71,9 @@ type Request struct {
 	Params    json.RawMessage
 	DryRun    bool
 	RequestID string
+	// File is a file streamed as the request's body, for commands that
+	// take one.
+	File *plugin.File
 }
 
 // Execute always answers with an envelope; its Error says what went wrong.
@@ -108,7 +113,17 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		}
 		return plugin.InvalidFields(problems)
 	}
-	call, err := cmd.Build(ctx, params, e.Settings(ds))
+	var call *plugin.Call
+	switch {
+	case req.File != nil && cmd.Stream == nil:
+		return plugin.InvalidField("body", "%s takes JSON, not a file", cmd.ID)
+	case req.File != nil:
+		file := *req.File
+		file.Body = &countingReader{r: file.Body}
+		call, err = cmd.Stream(ctx, params, e.Settings(ds), &file)
+	default:
+		call, err = cmd.Build(ctx, params, e.Settings(ds))
+	}
 	if err != nil {
 		return err
 	}
@@ -147,6 +162,13 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	}
 	resp, err := e.Sender.Do(ctx, call, access.Token)
 	e.record(circuits, resp, err)
+	if cut, ok := call.Stream.(*countingReader); ok {
+		if err := cut.check(call.Length); err != nil {
+			// The caller's file ended early: LinkedIn did not get it all,
+			// whatever it answered.
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -331,6 +353,8 @@ func dryRun(c *plugin.Call) json.RawMessage {
 	}
 	out := map[string]any{"method": c.Method, "url": c.URL.String(), "headers": headers, "body": nil}
 	switch {
+	case c.Stream != nil:
+		out["bodyBytes"] = c.Length
 	case len(c.Body) == 0:
 	case json.Valid(c.Body):
 		out["body"] = json.RawMessage(c.Body)
@@ -341,4 +365,35 @@ func dryRun(c *plugin.Call) json.RawMessage {
 	}
 	b, _ := json.Marshal(out)
 	return b
+}
+
+// countingReader counts a streamed file's bytes and keeps its read error,
+// so a file cut short is told apart from LinkedIn's failure.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
+}
+
+func (c *countingReader) check(length int64) error {
+	switch {
+	case c.err != nil:
+		var tooLarge *http.MaxBytesError
+		if errors.As(c.err, &tooLarge) {
+			return plugin.Errorf(plugin.PayloadTooLarge, "the file is larger than %d bytes", tooLarge.Limit)
+		}
+		return plugin.InvalidField("file", "was cut off after %d bytes; the upload is not done", c.n)
+	case length >= 0 && c.n != length:
+		return plugin.InvalidField("file", "has %d bytes where its length says %d; the upload is not done", c.n, length)
+	}
+	return nil
 }

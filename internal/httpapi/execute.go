@@ -3,6 +3,8 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -17,24 +19,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var body struct {
-		Command string          `json:"command"`
-		Params  json.RawMessage `json:"params"`
-	}
-	maxBody := orDefault(s.MaxBody, DefaultMaxBody)
-	raw, err := s.readBody(w, r, max(maxBody, orDefault(s.MaxUpload, DefaultMaxUpload)))
-	if err == nil {
-		err = decodeStrict(raw, &body, false)
-	}
-	if err == nil && body.Command == "" {
-		err = plugin.InvalidField("command", "is required")
-	}
-	if err == nil && int64(len(raw)) > maxBody {
-		// Only a command that carries a file may use the upload limit.
-		if cmd, _, lookup := s.Catalog.Command(d.Plugin, body.Command); lookup != nil || !cmd.Upload {
-			err = tooLargeError(maxBody)
-		}
-	}
+	req, err := s.executeRequest(w, r, d.Plugin)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -48,11 +33,11 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, plugin.InvalidField("dryRun", "must be true or false"))
 		return
 	}
-	req := executor.Request{Command: body.Command, Params: body.Params, DryRun: dryRun, RequestID: requestID(r.Context())}
+	req.DryRun, req.RequestID = dryRun, requestID(r.Context())
 	run := func() (idempotency.Answer, bool) {
 		env, err := s.Executor.Execute(r.Context(), d, req)
 		if err != nil {
-			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", body.Command).Msg("execute failed")
+			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", req.Command).Msg("execute failed")
 		}
 		return answer(env), settled(env, req.DryRun)
 	}
@@ -71,12 +56,12 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lease := s.CallTimeout
-	if cmd, _, err := s.Catalog.Command(d.Plugin, body.Command); err == nil && cmd.Upload {
+	if cmd, _, err := s.Catalog.Command(d.Plugin, req.Command); err == nil && cmd.Upload {
 		lease = s.UploadTimeout
 	}
 	// The refresh a call may wait on, and the store, take a little more.
 	lease += 30 * time.Second
-	a, err := s.Idempotency.Do(r.Context(), d.Workspace, keys[0], idempotency.Hash(d.ID, body.Command, body.Params), lease, run)
+	a, err := s.Idempotency.Do(r.Context(), d.Workspace, keys[0], idempotency.Hash(d.ID, req.Command, req.Params), lease, run)
 	if err != nil && a.Envelope == nil {
 		s.writeError(w, r, err)
 		return
@@ -85,6 +70,91 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		s.Log.Error().Err(err).Str("requestId", req.RequestID).Msg("the answer could not be kept for its Idempotency-Key")
 	}
 	writeAnswer(w, a)
+}
+
+// executeRequest reads what to execute: {command, params} as JSON, or a
+// file streamed as the body (raw, or multipart/form-data whose fields come
+// before its file part) with the command and params in the query.
+func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID string) (executor.Request, error) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType == "" || mediaType == "application/json" {
+		return s.jsonRequest(w, r, pluginID)
+	}
+	q := r.URL.Query()
+	req := executor.Request{Command: q.Get("command")}
+	if req.Command == "" {
+		return req, plugin.InvalidField("command", "is required in the query when the body is a file")
+	}
+	if cmd, _, err := s.Catalog.Command(pluginID, req.Command); err != nil || cmd.Stream == nil {
+		return req, plugin.InvalidField("command", "%s does not take a file as the body; send JSON", req.Command)
+	}
+	params := map[string]string{}
+	for k := range q {
+		if k != "command" && k != "dryRun" {
+			params[k] = q.Get(k)
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, orDefault(s.MaxUpload, DefaultMaxUpload))
+	req.File = &plugin.File{Body: body, Length: r.ContentLength, ContentType: r.Header.Get("Content-Type")}
+	if mediaType == "multipart/form-data" {
+		file, err := formFile(r, body, params)
+		if err != nil {
+			return req, err
+		}
+		req.File = file
+	}
+	req.Params, _ = json.Marshal(params)
+	return req, nil
+}
+
+// formFile reads a multipart form's fields into params up to its file
+// part, which it returns unread.
+func formFile(r *http.Request, body io.ReadCloser, params map[string]string) (*plugin.File, error) {
+	r.Body = body
+	form, err := r.MultipartReader()
+	if err != nil {
+		return nil, plugin.InvalidField("body", "is not a multipart form: %v", err)
+	}
+	for {
+		part, err := form.NextPart()
+		if err == io.EOF {
+			return nil, plugin.InvalidField("file", "the form has no file part")
+		}
+		if err != nil {
+			return nil, plugin.InvalidField("body", "is not a well-formed multipart form")
+		}
+		if part.FileName() != "" || part.FormName() == "file" {
+			return &plugin.File{Body: part, Length: -1, ContentType: part.Header.Get("Content-Type")}, nil
+		}
+		value, err := io.ReadAll(io.LimitReader(part, 64<<10))
+		if err != nil {
+			return nil, plugin.InvalidField(part.FormName(), "could not be read")
+		}
+		params[part.FormName()] = string(value)
+	}
+}
+
+// jsonRequest reads {command, params}.
+func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, pluginID string) (executor.Request, error) {
+	var body struct {
+		Command string          `json:"command"`
+		Params  json.RawMessage `json:"params"`
+	}
+	maxBody := orDefault(s.MaxBody, DefaultMaxBody)
+	raw, err := s.readBody(w, r, max(maxBody, orDefault(s.MaxUpload, DefaultMaxUpload)))
+	if err == nil {
+		err = decodeStrict(raw, &body, false)
+	}
+	if err == nil && body.Command == "" {
+		err = plugin.InvalidField("command", "is required")
+	}
+	if err == nil && int64(len(raw)) > maxBody {
+		// Only a command that carries a file may use the upload limit.
+		if cmd, _, lookup := s.Catalog.Command(pluginID, body.Command); lookup != nil || !cmd.Upload {
+			err = tooLargeError(maxBody)
+		}
+	}
+	return executor.Request{Command: body.Command, Params: body.Params}, err
 }
 
 // settled says whether an answer is final for its Idempotency-Key: LinkedIn

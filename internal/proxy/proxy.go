@@ -69,6 +69,10 @@ func (p *Proxy) Do(ctx context.Context, c *plugin.Call, token string) (*plugin.R
 		policy = DefaultRetry
 	}
 	read := c.Method == http.MethodGet || c.Method == http.MethodHead
+	if c.Stream != nil {
+		// A stream is consumed by the first attempt.
+		policy.Attempts = 1
+	}
 	wait := policy.Base
 	for attempt := 1; ; attempt++ {
 		resp, transient, err := p.once(ctx, c, token)
@@ -111,9 +115,16 @@ func (p *Proxy) sleep(ctx context.Context, d time.Duration) error {
 // once sends the call one time. transient says a failure was the
 // connection's, which another attempt may not meet.
 func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *plugin.Response, transient bool, err error) {
-	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL.String(), bytes.NewReader(c.Body))
+	var send io.Reader = bytes.NewReader(c.Body)
+	if c.Stream != nil {
+		send = io.NopCloser(c.Stream) // hides the type, so ContentLength below is what is sent
+	}
+	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL.String(), send)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", err)
+	}
+	if c.Stream != nil {
+		req.ContentLength = max(c.Length, -1)
 	}
 	for k, v := range c.Header {
 		req.Header[k] = v

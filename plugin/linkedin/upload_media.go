@@ -1,6 +1,7 @@
 package linkedin
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,36 +23,52 @@ var uploadMedia = &plugin.Command{
 		{name: "uploadUrl", required: true, schema: `{"type":"string","title":"Upload URL","description":"output.value.uploadMechanism[\"com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest\"].uploadUrl of Register Media Upload.",
 			"examples":["https://api.linkedin.com/mediaUpload/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0?ca=vector_feedshare&cn=uploads&m=AQ..&app=1953784&sync=0&v=beta&ut=2H.."],
 			"minLength":1,"pattern":"^https?://","errorMessage":"must be the http(s) uploadUrl from Register Media Upload"}`},
-		{name: "data", required: true, schema: `{"type":"string","title":"File","description":"The file, as base64 or a data: URL (what a file picker gives).","examples":["data:image/png;base64,iVBORw0KGgo="],"minLength":1}`,
+		{name: "data", schema: `{"type":"string","title":"File","description":"The file, as base64 or a data: URL (what a file picker gives). Required unless the file is sent as the request's body (raw, or multipart with a file part), which streams it.","examples":["data:image/png;base64,iVBORw0KGgo="],"minLength":1}`,
 			ui: `{"ui:widget":"file"}`},
 		{name: "contentType", schema: `{"type":"string","title":"Content type","description":"The file's media type. Taken from a data: URL when empty.","examples":["image/png"],"pattern":"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$","errorMessage":"must be a media type such as image/png"}`},
 	}, answered("Upload a PNG", `{"uploadUrl":"https://api.linkedin.com/mediaUpload/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0?ca=vector_feedshare&cn=uploads&m=AQ..&app=1953784&sync=0&v=beta&ut=2H..","data":"data:image/png;base64,iVBORw0KGgo=","contentType":"image/png"}`,
 		201, nil, `null`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		p, err := decode[struct {
-			UploadURL   string `json:"uploadUrl"`
-			Data        string `json:"data"`
-			ContentType string `json:"contentType"`
-		}](raw)
+		p, err := decode[uploadParams](raw)
 		if err != nil {
 			return nil, err
 		}
-		u, err := uploadURL(p.UploadURL, s)
-		if err != nil {
-			return nil, err
+		if p.Data == "" {
+			return nil, plugin.InvalidField("data", "is required, unless the file is the request's body")
 		}
 		data, dataType, err := decodeData(p.Data)
 		if err != nil {
 			return nil, err
 		}
-		contentType := p.ContentType
-		if contentType == "" {
-			contentType = dataType
-		}
-		c := &plugin.Call{Method: http.MethodPut, URL: u, Header: http.Header{}, Body: data}
-		c.Header.Set("Content-Type", contentType)
-		return c, nil
+		return p.call(s, cmp.Or(p.ContentType, dataType), &plugin.Call{Body: data})
 	},
+	Stream: func(ctx context.Context, raw json.RawMessage, s plugin.Settings, f *plugin.File) (*plugin.Call, error) {
+		p, err := decode[uploadParams](raw)
+		if err != nil {
+			return nil, err
+		}
+		if p.Data != "" {
+			return nil, plugin.InvalidField("data", "is given twice: in the params and as the request's body")
+		}
+		return p.call(s, cmp.Or(p.ContentType, f.ContentType, "application/octet-stream"), &plugin.Call{Stream: f.Body, Length: f.Length})
+	},
+}
+
+type uploadParams struct {
+	UploadURL   string `json:"uploadUrl"`
+	Data        string `json:"data"`
+	ContentType string `json:"contentType"`
+}
+
+// call completes an upload: PUT to a checked upload URL with the type.
+func (p uploadParams) call(s plugin.Settings, contentType string, c *plugin.Call) (*plugin.Call, error) {
+	u, err := uploadURL(p.UploadURL, s)
+	if err != nil {
+		return nil, err
+	}
+	c.Method, c.URL, c.Header = http.MethodPut, u, http.Header{}
+	c.Header.Set("Content-Type", contentType)
+	return c, nil
 }
 
 // uploadURL accepts only URLs on LinkedIn's upload hosts: the token goes

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -68,21 +70,23 @@ func (s *Sandbox) registerUpload(w http.ResponseWriter, r *http.Request, g *gran
 // upload takes the bytes of a registered asset (PUT, or POST as LinkedIn's
 // text says); the asset is AVAILABLE once they arrive.
 func (s *Sandbox) upload(w http.ResponseWriter, r *http.Request, g *grant) {
-	data, err := io.ReadAll(r.Body)
-	if err != nil || len(data) == 0 {
-		apiError(w, http.StatusBadRequest, "BAD_REQUEST", "the upload has no bytes")
-		return
-	}
 	s.mu.Lock()
 	a := s.assets[chi.URLParam(r, "asset")]
-	if a != nil {
-		a.data, a.contentType = data, r.Header.Get("Content-Type")
-	}
 	s.mu.Unlock()
 	if a == nil {
 		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "No upload was registered at this URL")
 		return
 	}
+	// The bytes are hashed as they stream, never held.
+	sum := sha256.New()
+	n, err := io.Copy(sum, r.Body)
+	if err != nil || n == 0 {
+		apiError(w, http.StatusBadRequest, "BAD_REQUEST", "the upload has no bytes or was cut off")
+		return
+	}
+	s.mu.Lock()
+	a.size, a.sha256, a.contentType = n, hex.EncodeToString(sum.Sum(nil)), r.Header.Get("Content-Type")
+	s.mu.Unlock()
 	w.WriteHeader(http.StatusCreated)
 }
 
@@ -100,7 +104,7 @@ func (s *Sandbox) mediaStatus(kind string) func(http.ResponseWriter, *http.Reque
 		var status, owner, downloadURL string
 		if a != nil && recipes[a.recipe] == kind {
 			owner, status = a.owner, "WAITING_UPLOAD"
-			if a.data != nil {
+			if a.size > 0 {
 				status, downloadURL = "AVAILABLE", s.opts.BaseURL+"/media/"+id
 			}
 		}

@@ -136,7 +136,7 @@ func (s *Sandbox) checkMedia(w http.ResponseWriter, category string, media []ugc
 		s.mu.Lock()
 		a := s.assets[id[1]]
 		s.mu.Unlock()
-		if a == nil || a.data == nil {
+		if a == nil || a.size == 0 {
 			invalid(w, at+"/media", "asset "+m.Media+" is not AVAILABLE: register and upload it first")
 			return false
 		}

@@ -6,6 +6,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -77,8 +78,10 @@ type grant struct {
 
 type asset struct {
 	id, owner, recipe string
-	data              []byte
-	contentType       string
+	// size and sha256 of the uploaded bytes; size 0 until they arrive.
+	size        int64
+	sha256      string
+	contentType string
 }
 
 // Request is what the emulator received, for tests to compare.
@@ -134,14 +137,21 @@ func New(opts Options) *Sandbox {
 	return s
 }
 
+// recordLimit is the largest body kept with a recorded request; larger
+// ones (uploads) stream through unrecorded.
+const recordLimit = 1 << 20
+
 // ServeHTTP records the request and answers it.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
-	if err != nil {
-		apiError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the body")
-		return
+	var body []byte
+	if r.ContentLength >= 0 && r.ContentLength <= recordLimit {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			apiError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the body")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	r.Body = io.NopCloser(strings.NewReader(string(body)))
 	s.mu.Lock()
 	if len(s.requests) == s.opts.Record {
 		s.requests = slices.Delete(s.requests, 0, 1)
@@ -291,4 +301,16 @@ func Env(base string) map[string]string {
 		"LINKEDIN_AUTH_URL": base + "/oauth/v2/authorization", "LINKEDIN_TOKEN_URL": base + "/oauth/v2/accessToken",
 		"LINKEDIN_REVOKE_URL": base + "/oauth/v2/revoke", "LINKEDIN_API_URL": base,
 	}
+}
+
+// Uploaded says how many bytes an asset received and their SHA-256 (hex).
+func (s *Sandbox) Uploaded(assetURN string) (int64, string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := assetURN[strings.LastIndex(assetURN, ":")+1:]
+	a := s.assets[id]
+	if a == nil || a.size == 0 {
+		return 0, "", false
+	}
+	return a.size, a.sha256, true
 }
