@@ -104,6 +104,8 @@ type Broker struct {
 	Events Events
 
 	flights flights
+	// opened holds each datasource's opened access token by version.
+	opened sync.Map
 	// owner names this broker in refresh claims, so a claim of another
 	// process is told apart from ours.
 	ownerOnce sync.Once

@@ -66,12 +66,20 @@ func expired(t *ps.Token, now time.Time) bool {
 	return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)
 }
 
+// open unseals a token once per version: every change of a token (an
+// authorization, a refresh, a disconnect) bumps its version, so an opened
+// token is reused until its datasource's token changes.
 func (b *Broker) open(id string, t *ps.Token) (ps.Access, error) {
+	if a, ok := b.opened.Load(id); ok && a.(ps.Access).Version == t.Version {
+		return a.(ps.Access), nil
+	}
 	tok, err := b.Sealer.Open(t.Access, accessTokenAAD(id))
 	if err != nil {
 		return ps.Access{}, fmt.Errorf("open token of %s: %w", id, err)
 	}
-	return ps.Access{Token: string(tok), Version: t.Version}, nil
+	a := ps.Access{Token: string(tok), Version: t.Version}
+	b.opened.Store(id, a)
+	return a, nil
 }
 
 func refreshFailed(id string, p ps.AuthProblem) error {
