@@ -77,6 +77,10 @@ type Command struct {
 	// own body (raw or multipart) instead of inside the params, so the file
 	// goes to LinkedIn without being held in memory.
 	Stream func(ctx context.Context, params json.RawMessage, s Settings, file *File) (*Call, error)
+	// Run, when set, carries out a command that takes several calls (a
+	// video sent in parts): each goes through send, which adds the token,
+	// and progress hears how far it got.
+	Run func(ctx context.Context, params json.RawMessage, s Settings, file *File, send Send, progress Progress) (*Response, error)
 	// Map turns the upstream answer into the envelope's output. Nil means the
 	// JSON body as it came.
 	Map func(r *Response) json.RawMessage
@@ -103,6 +107,12 @@ type Call struct {
 	Stream io.Reader
 	Length int64
 }
+
+// Send sends one call of a multi-call command.
+type Send func(ctx context.Context, c *Call) (*Response, error)
+
+// Progress reports bytes sent of a total, after each part.
+type Progress func(sent, total int64)
 
 // File is a file streamed to a command.
 type File struct {
@@ -136,4 +146,13 @@ type Meta struct {
 	RequestID         string `json:"requestId,omitempty"`
 	LinkedInRequestID string `json:"linkedinRequestId,omitempty"`
 	DryRun            bool   `json:"dryRun,omitempty"`
+	// Progress is how far a multi-part upload got.
+	Progress *UploadProgress `json:"progress,omitempty"`
+}
+
+// Progress of a multi-part upload.
+type UploadProgress struct {
+	SentBytes  int64 `json:"sentBytes"`
+	TotalBytes int64 `json:"totalBytes"`
+	Parts      int   `json:"parts"`
 }

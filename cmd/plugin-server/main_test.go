@@ -184,7 +184,7 @@ func TestReadmeFlow(t *testing.T) {
 		t.Fatalf("unknown key: %d %v", status, body)
 	}
 	status, body := s.call("GET", "/v1/plugins", builderKey, nil)
-	if status != 200 || len(get(body, "plugins").([]any)[0].(map[string]any)["commands"].([]any)) != 7 {
+	if status != 200 || len(get(body, "plugins").([]any)[0].(map[string]any)["commands"].([]any)) != 8 {
 		t.Fatalf("plugins: %d %v", status, body)
 	}
 	status, body = s.call("GET", "/v1/plugins/linkedin/commands/createPost", builderKey, nil)

@@ -106,7 +106,11 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		AppOf: func(d *ps.Datasource) string {
 			return cmp.Or(linkedin.ParseConfig(d.Config).ClientID, cfg.App.ClientID)
 		},
-		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout}
+		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout,
+		OnProgress: func(d *ps.Datasource, command string, p plugin.UploadProgress) {
+			log.Info().Str("datasource", d.ID).Str("command", command).Int("parts", p.Parts).
+				Int64("sentBytes", p.SentBytes).Int64("totalBytes", p.TotalBytes).Msg("upload progress")
+		}}
 	if cfg.RateLimit > 0 {
 		exec.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst, opts.Now)
 	}

@@ -34,6 +34,8 @@ type faultyLinkedIn struct {
 	cancelled chan struct{}
 	// posts counts, per text, the posts LinkedIn received.
 	posts map[string]int
+	// rejectSuffix, when set, refuses video parts whose path ends so.
+	rejectSuffix string
 }
 
 func newFaultyLinkedIn(t *testing.T) *faultyLinkedIn {
@@ -66,6 +68,9 @@ func (f *faultyLinkedIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		next, f.plan[r.URL.Path] = q[0], q[1:]
 	}
 	f.mu.Unlock()
+	if next == nil && f.rejectSuffix != "" && strings.Contains(r.URL.Path, "/mediaUpload/video/") && strings.HasSuffix(r.URL.Path, f.rejectSuffix) {
+		next = answer(400)
+	}
 	if next != nil {
 		next(w, r)
 		return

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -20,6 +21,8 @@ import (
 	"time"
 
 	"pluginserver/internal/app"
+	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin/sandbox"
 )
 
 // register asks for an upload URL and returns it with the asset's URN.
@@ -171,5 +174,62 @@ func TestLargeUploadStreams(t *testing.T) {
 	t.Logf("256 MiB streamed; peak heap in use %.1f MiB", float64(peak.Load())/(1<<20))
 	if peak.Load() > 64<<20 {
 		t.Fatalf("the heap reached %d bytes: the upload was held in memory", peak.Load())
+	}
+}
+
+// TestVideoInParts: uploadVideo initializes, sends each part LinkedIn
+// plans with its bytes, finalizes with the ETags, and reports progress.
+func TestVideoInParts(t *testing.T) {
+	h := newHarness(t)
+	id := h.authorizedDatasource()
+	video := make([]byte, 2*sandbox.PartSize+12345)
+	rand.NewChaCha8([32]byte{1}).Read(video)
+	status, raw := h.upload(id, "command=uploadVideo&author=person:782bbtaQ", "video/mp4", bytes.NewReader(video), int64(len(video)))
+	var env struct {
+		Status int
+		Output struct {
+			Video string
+			Parts int
+			Bytes int64
+		}
+		Meta struct{ Progress plugin.UploadProgress }
+	}
+	json.Unmarshal([]byte(raw), &env)
+	if status != 200 || env.Output.Parts != 3 || env.Output.Bytes != int64(len(video)) || env.Meta.Progress.SentBytes != int64(len(video)) || env.Meta.Progress.Parts != 3 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	finalized, hashes := h.app.Sandbox.Video(env.Output.Video)
+	for i, hsh := range hashes {
+		part := video[i*sandbox.PartSize : min((i+1)*sandbox.PartSize, len(video))]
+		if hsh != sum(part) {
+			t.Fatalf("part %d arrived changed", i)
+		}
+	}
+	if !finalized || len(hashes) != 3 {
+		t.Fatalf("finalized %v, %d parts", finalized, len(hashes))
+	}
+	_, st := h.do("POST", "/v1/datasources/"+id+"/execute", builder, `{"command":"getMediaUploadStatus","params":{"mediaCategory":"video","mediaId":"`+env.Output.Video+`"}}`)
+	if st["output"].(map[string]any)["status"] != "AVAILABLE" {
+		t.Fatalf("status %v", st["output"])
+	}
+	if !strings.Contains(h.logs.String(), `"message":"upload progress"`) {
+		t.Fatal("no progress in the log")
+	}
+}
+
+// TestVideoPartRefused: a part LinkedIn refuses stops the upload before it
+// is finalized, and says so.
+func TestVideoPartRefused(t *testing.T) {
+	f := newFaultyLinkedIn(t)
+	f.rejectSuffix = "/1"
+	h := startHarness(t, sandbox.Env(f.srv.URL), app.Options{})
+	id := h.authorizedDatasource()
+	video := make([]byte, 2*sandbox.PartSize)
+	status, raw := h.upload(id, "command=uploadVideo&author=person:782bbtaQ", "video/mp4", bytes.NewReader(video), int64(len(video)))
+	if status != 422 || !strings.Contains(raw, "linkedin_rejected") || !strings.Contains(raw, `"parts":1`) {
+		t.Fatalf("%d %s", status, raw)
+	}
+	if n := f.count("/rest/videos"); n != 1 {
+		t.Fatalf("%d Videos API calls: the upload was finalized after a refused part", n)
 	}
 }

@@ -63,6 +63,8 @@ type Executor struct {
 	// CallTimeout bounds a command's call to LinkedIn, retries included;
 	// UploadTimeout does for commands that carry a file.
 	CallTimeout, UploadTimeout time.Duration
+	// OnProgress, when set, hears how far a multi-part upload got.
+	OnProgress func(ds *ps.Datasource, command string, p plugin.UploadProgress)
 }
 
 // Request is one execution.
@@ -114,18 +116,28 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		return plugin.InvalidFields(problems)
 	}
 	var call *plugin.Call
+	var file plugin.File
+	if req.File != nil {
+		file = *req.File
+		file.Body = &countingReader{r: file.Body}
+	}
 	switch {
+	case req.File != nil && cmd.Run != nil:
+		// A multi-call command: its first call is what a dry run shows.
+		call = &plugin.Call{Stream: file.Body, Length: file.Length}
 	case req.File != nil && cmd.Stream == nil:
 		return plugin.InvalidField("body", "%s takes JSON, not a file", cmd.ID)
 	case req.File != nil:
-		file := *req.File
-		file.Body = &countingReader{r: file.Body}
 		call, err = cmd.Stream(ctx, params, e.Settings(ds), &file)
 	default:
 		call, err = cmd.Build(ctx, params, e.Settings(ds))
 	}
 	if err != nil {
 		return err
+	}
+	if req.DryRun && cmd.Run != nil {
+		env.Output, _ = json.Marshal(map[string]any{"steps": []string{"initializeUpload", "PUT each part", "finalizeUpload"}, "bodyBytes": file.Length})
+		return nil
 	}
 	if req.DryRun {
 		env.Output = dryRun(call)
@@ -160,8 +172,29 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	if err != nil {
 		return err
 	}
-	resp, err := e.Sender.Do(ctx, call, access.Token)
-	e.record(circuits, resp, err)
+	var resp *plugin.Response
+	if cmd.Run != nil {
+		send := func(ctx context.Context, c *plugin.Call) (*plugin.Response, error) {
+			resp, err := e.Sender.Do(ctx, c, access.Token)
+			e.record(circuits, resp, err)
+			return resp, err
+		}
+		progress := func(sent, total int64) {
+			p := plugin.UploadProgress{SentBytes: sent, TotalBytes: total}
+			if env.Meta.Progress != nil {
+				p.Parts = env.Meta.Progress.Parts
+			}
+			p.Parts++
+			env.Meta.Progress = &p
+			if e.OnProgress != nil {
+				e.OnProgress(ds, cmd.ID, p)
+			}
+		}
+		resp, err = cmd.Run(ctx, params, e.Settings(ds), &file, send, progress)
+	} else {
+		resp, err = e.Sender.Do(ctx, call, access.Token)
+		e.record(circuits, resp, err)
+	}
 	if cut, ok := call.Stream.(*countingReader); ok {
 		if err := cut.check(call.Length); err != nil {
 			// The caller's file ended early: LinkedIn did not get it all,
@@ -373,12 +406,16 @@ type countingReader struct {
 	r   io.Reader
 	n   int64
 	err error
+	eof bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	if err != nil && err != io.EOF {
+	switch {
+	case err == io.EOF:
+		c.eof = true
+	case err != nil:
 		c.err = err
 	}
 	return n, err
@@ -392,7 +429,9 @@ func (c *countingReader) check(length int64) error {
 			return plugin.Errorf(plugin.PayloadTooLarge, "the file is larger than %d bytes", tooLarge.Limit)
 		}
 		return plugin.InvalidField("file", "was cut off after %d bytes; the upload is not done", c.n)
-	case length >= 0 && c.n != length:
+	case length >= 0 && c.eof && c.n != length:
+		// The file ended before its length; a read stopped early because
+		// LinkedIn refused is not the file's fault.
 		return plugin.InvalidField("file", "has %d bytes where its length says %d; the upload is not done", c.n, length)
 	}
 	return nil

@@ -85,7 +85,7 @@ func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID
 	if req.Command == "" {
 		return req, plugin.InvalidField("command", "is required in the query when the body is a file")
 	}
-	if cmd, _, err := s.Catalog.Command(pluginID, req.Command); err != nil || cmd.Stream == nil {
+	if cmd, _, err := s.Catalog.Command(pluginID, req.Command); err != nil || cmd.Stream == nil && cmd.Run == nil {
 		return req, plugin.InvalidField("command", "%s does not take a file as the body; send JSON", req.Command)
 	}
 	params := map[string]string{}

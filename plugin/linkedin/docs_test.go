@@ -2,7 +2,6 @@ package linkedin_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -76,11 +75,17 @@ func renderCommands(t *testing.T, p *plugin.Plugin) []byte {
 		for _, ex := range c.Form.Examples {
 			w("### Example: %s\n\n```json\n", ex.Title)
 			w("%s```\n\n", pretty(map[string]any{"command": c.ID, "params": ex.Params}))
-			call, err := c.Build(context.Background(), ex.Params, testSettings())
+			call, err := firstCall(c, ex.Params)
 			if err != nil {
 				t.Fatalf("%s: %v", c.ID, err)
 			}
-			w("LinkedIn receives:\n\n```http\n%s %s\n", call.Method, call.URL)
+			if c.Run != nil {
+				w("Send the file as the request's body (raw, or multipart after its fields); ")
+				w("the command then calls LinkedIn several times: first\n\n")
+			} else {
+				w("LinkedIn receives:\n\n")
+			}
+			w("```http\n%s %s\n", call.Method, call.URL)
 			keys := []string{"Authorization"}
 			for k := range call.Header {
 				keys = append(keys, k)

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -98,7 +100,7 @@ func TestGoldenRequests(t *testing.T) {
 				if problems := v.Validate(ex.Params); problems != nil {
 					t.Fatalf("example %q fails its own form: %v", ex.Title, problems)
 				}
-				call, err := cmd.Build(context.Background(), ex.Params, testSettings())
+				call, err := firstCall(cmd, ex.Params)
 				if err != nil {
 					t.Fatalf("build: %v", err)
 				}
@@ -127,4 +129,23 @@ func TestGoldenRequests(t *testing.T) {
 			})
 		}
 	}
+}
+
+// firstCall is the request a command sends first: what Build makes, or for
+// a multi-call command the first call of its flow, on a small file.
+func firstCall(cmd *plugin.Command, params json.RawMessage) (*plugin.Call, error) {
+	if cmd.Run == nil {
+		return cmd.Build(context.Background(), params, testSettings())
+	}
+	var first *plugin.Call
+	stop := errors.New("first call seen")
+	file := &plugin.File{Body: strings.NewReader("video"), Length: 5, ContentType: "video/mp4"}
+	_, err := cmd.Run(context.Background(), params, testSettings(), file, func(_ context.Context, c *plugin.Call) (*plugin.Response, error) {
+		first = c
+		return nil, stop
+	}, func(int64, int64) {})
+	if first == nil {
+		return nil, err
+	}
+	return first, nil
 }

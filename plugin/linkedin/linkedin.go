@@ -25,7 +25,7 @@ func Plugin() *plugin.Plugin {
 		Datasource:  datasourceForm,
 		Commands: []*plugin.Command{
 			getUserInfo, createPost, createPostWithMedia, registerMediaUpload,
-			uploadMedia, getMediaUploadStatus, customAction,
+			uploadMedia, uploadVideo, getMediaUploadStatus, customAction,
 		},
 		Explain:     explain,
 		HealthCheck: getUserInfo.ID,

@@ -102,6 +102,12 @@ func (s *Sandbox) mediaStatus(kind string) func(http.ResponseWriter, *http.Reque
 		s.mu.Lock()
 		a := s.assets[id]
 		var status, owner, downloadURL string
+		if v := s.videos[id]; v != nil && kind == "video" {
+			owner, status = v.owner, "WAITING_UPLOAD"
+			if v.finalized {
+				status, downloadURL = "AVAILABLE", s.opts.BaseURL+"/media/"+id
+			}
+		}
 		if a != nil && recipes[a.recipe] == kind {
 			owner, status = a.owner, "WAITING_UPLOAD"
 			if a.size > 0 {

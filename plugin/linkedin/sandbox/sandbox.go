@@ -65,6 +65,7 @@ type Sandbox struct {
 	refresh  map[string]*grant
 	posts    map[string]string // fingerprint of author, text and media -> post URN
 	assets   map[string]*asset
+	videos   map[string]*video
 	seq      int64
 	requests []Request
 }
@@ -113,7 +114,7 @@ func New(opts Options) *Sandbox {
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &Sandbox{opts: opts, codes: map[string]*grant{}, tokens: map[string]*grant{}, refresh: map[string]*grant{},
-		posts: map[string]string{}, assets: map[string]*asset{}, seq: 6844785523593134080}
+		posts: map[string]string{}, assets: map[string]*asset{}, videos: map[string]*video{}, seq: 6844785523593134080}
 	r := chi.NewRouter()
 	r.Get("/oauth/v2/authorization", s.authorizationPage)
 	r.Post("/oauth/v2/authorization", s.authorizationDecision)
@@ -124,6 +125,8 @@ func New(opts Options) *Sandbox {
 	r.Post("/v2/assets", s.api([]string{"w_member_social"}, s.registerUpload))
 	r.Put("/mediaUpload/{asset}/*", s.api(nil, s.upload))
 	r.Post("/mediaUpload/{asset}/*", s.api(nil, s.upload))
+	r.Post("/rest/videos", s.api([]string{"w_member_social"}, s.versioned(s.videoAction)))
+	r.Put("/mediaUpload/video/{video}/{part}", s.api(nil, s.videoPart))
 	for _, kind := range []string{"image", "video", "document"} {
 		r.Get("/rest/"+kind+"s/{urn}", s.api(nil, s.versioned(s.mediaStatus(kind))))
 	}

@@ -1,0 +1,134 @@
+package linkedin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"pluginserver/plugin"
+)
+
+var uploadVideo = &plugin.Command{
+	ID:          "uploadVideo",
+	Title:       "Upload Video",
+	Description: "Upload a video of any size with the Videos API: initialize, send each part LinkedIn asks for, finalize. Send the file as the request's body; output.video is the URN for a post.",
+	Scopes:      []string{"w_member_social"},
+	Upload:      true,
+	Form: form([]field{authorField,
+		{name: "fileSizeBytes", schema: `{"type":"string","title":"File size in bytes","description":"The video's size. Taken from Content-Length when the file is the raw body; needed with a multipart form.","examples":["52428800"],"pattern":"^[1-9][0-9]{0,11}$","errorMessage":"must be a whole number of bytes"}`},
+	}, example("Upload a video (the file is the body)", `{"author":"person:123456789"}`)),
+	Build: func(context.Context, json.RawMessage, plugin.Settings) (*plugin.Call, error) {
+		return nil, plugin.InvalidField("file", "uploadVideo takes the video as the request's body")
+	},
+	Run: runVideoUpload,
+}
+
+// runVideoUpload follows the Videos API: initializeUpload answers with an
+// upload URL per byte range; each part is PUT and answers with an ETag;
+// finalizeUpload takes the ETags in order. A failed part stops the upload
+// before it is finalized.
+func runVideoUpload(ctx context.Context, raw json.RawMessage, s plugin.Settings, f *plugin.File, send plugin.Send, progress plugin.Progress) (*plugin.Response, error) {
+	p, err := decode[struct {
+		Author        string `json:"author"`
+		FileSizeBytes string `json:"fileSizeBytes"`
+	}](raw)
+	if err != nil {
+		return nil, err
+	}
+	owner, err := authorURN(p.Author)
+	if err != nil {
+		return nil, err
+	}
+	size := f.Length
+	if p.FileSizeBytes != "" {
+		fmt.Sscan(p.FileSizeBytes, &size)
+	}
+	if size <= 0 {
+		return nil, plugin.InvalidField("fileSizeBytes", "is needed when the body's length is not known")
+	}
+	init, err := apiCall(s, http.MethodPost, "/rest/videos", url.Values{"action": {"initializeUpload"}}, map[string]any{
+		"initializeUploadRequest": map[string]any{"owner": owner, "fileSizeBytes": size, "uploadCaptions": false, "uploadThumbnail": false}})
+	if err != nil {
+		return nil, err
+	}
+	resp, err := sendOK(ctx, send, init)
+	if err != nil {
+		return stopped(resp, err)
+	}
+	var plan struct {
+		Value struct {
+			Video        string `json:"video"`
+			UploadToken  string `json:"uploadToken"`
+			Instructions []struct {
+				UploadURL string `json:"uploadUrl"`
+				FirstByte int64  `json:"firstByte"`
+				LastByte  int64  `json:"lastByte"`
+			} `json:"uploadInstructions"`
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(resp.Body, &plan); err != nil || plan.Value.Video == "" || len(plan.Value.Instructions) == 0 {
+		return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's initializeUpload answer has no upload plan")
+	}
+	var etags []string
+	var sent int64
+	for i, part := range plan.Value.Instructions {
+		u, err := uploadURL(part.UploadURL, s)
+		if err != nil {
+			return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's upload plan points part %d elsewhere", i+1)
+		}
+		n := part.LastByte - part.FirstByte + 1
+		if part.FirstByte != sent || n <= 0 {
+			return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's upload plan is not contiguous at part %d", i+1)
+		}
+		c := &plugin.Call{Method: http.MethodPut, URL: u, Header: http.Header{}, Stream: io.LimitReader(f.Body, n), Length: n}
+		c.Header.Set("Content-Type", "application/octet-stream")
+		if resp, err = sendOK(ctx, send, c); err != nil {
+			return stopped(resp, err)
+		}
+		etag := resp.Header.Get("ETag")
+		if etag == "" {
+			return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn answered part %d without an ETag; the upload is not finalized", i+1)
+		}
+		etags = append(etags, etag)
+		sent += n
+		progress(sent, size)
+	}
+	if sent != size {
+		return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's upload plan covers %d of %d bytes", sent, size)
+	}
+	fin, err := apiCall(s, http.MethodPost, "/rest/videos", url.Values{"action": {"finalizeUpload"}}, map[string]any{
+		"finalizeUploadRequest": map[string]any{"video": plan.Value.Video, "uploadToken": plan.Value.UploadToken, "uploadedPartIds": etags}})
+	if err != nil {
+		return nil, err
+	}
+	if resp, err = sendOK(ctx, send, fin); err != nil {
+		return stopped(resp, err)
+	}
+	out, _ := json.Marshal(map[string]any{"video": plan.Value.Video, "parts": len(etags), "bytes": sent})
+	return &plugin.Response{Status: resp.Status, Header: resp.Header, Body: out}, nil
+}
+
+// errStop ends the flow at a step LinkedIn refused; the refusal itself is
+// the answer returned with it.
+var errStop = errors.New("stop")
+
+func sendOK(ctx context.Context, send plugin.Send, c *plugin.Call) (*plugin.Response, error) {
+	resp, err := send(ctx, c)
+	if err == nil && resp.Status >= 300 {
+		err = errStop
+	}
+	return resp, err
+}
+
+// stopped answers with LinkedIn's refusal, which the executor maps like any
+// other, or with the failure to reach LinkedIn.
+func stopped(resp *plugin.Response, err error) (*plugin.Response, error) {
+	if errors.Is(err, errStop) {
+		return resp, nil
+	}
+	return nil, err
+}
