@@ -7,6 +7,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -25,7 +27,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -51,7 +52,10 @@ type result struct {
 	peakRSS            int64
 	// rssReset says the kernel let the peak RSS be reset before the case;
 	// otherwise peakRSS is the process's peak so far.
-	rssReset bool
+	rssReset    bool
+	concurrency int
+	// process is whose CPU and RSS were measured: "server" or "harness".
+	process string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -61,6 +65,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	short := fs.Bool("short", false, "a few seconds per case, for CI: fails only on errors")
 	report := fs.String("report", "", "also write the results to this Markdown file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	serveFor := fs.String("serve-for", "", "(internal) serve the plugin server against this LinkedIn until stdin closes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,6 +73,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		*duration = 2 * time.Second
 	}
 	*duration = min(*duration, 2*time.Minute)
+	if *serveFor != "" {
+		return serveUntilStdinCloses(ctx, *serveFor, out)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -86,11 +94,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fake := serveOn(fakeLn, sandbox.New(sandbox.Options{BaseURL: fakeURL, Record: 1}))
 	defer fake.Close()
-	server, serverURL, id, err := startServer(ctx, fakeURL)
+	// The server runs in its own process, so its CPU and peak RSS are
+	// measured apart from the load generator's.
+	server, serverURL, id, err := spawnServer(fakeURL)
 	if err != nil {
 		return err
 	}
-	defer server.Shutdown(context.Background())
+	defer server.stop()
 	token, err := fakeToken(fakeURL)
 	if err != nil {
 		return err
@@ -119,37 +129,44 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	cases := []struct {
-		name string
-		req  func() *http.Request
+		name        string
+		req         func() *http.Request
+		server      bool
+		concurrency int
 	}{
 		{"direct getUserInfo (the floor)", func() *http.Request {
 			r, _ := http.NewRequest("GET", fakeURL+"/v2/userinfo", nil)
 			r.Header.Set("Authorization", "Bearer "+token)
 			return r
-		}},
+		}, false, 0},
 		{"reference proxy getUserInfo", func() *http.Request {
 			r, _ := http.NewRequest("GET", referenceURL+"/v2/userinfo", nil)
 			return r
-		}},
-		{"server getUserInfo", execute("getUserInfo", "{}")},
+		}, false, 0},
+		{"server getUserInfo", execute("getUserInfo", "{}"), true, 0},
 		{"reference proxy createPost", func() *http.Request {
 			r, _ := http.NewRequest("POST", referenceURL+"/v2/ugcPosts", strings.NewReader(post()))
 			r.Header.Set("X-Restli-Protocol-Version", "2.0.0")
 			return r
-		}},
+		}, false, 0},
 		{"server createPost", func() *http.Request {
 			return execute("createPost", fmt.Sprintf(`{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}`, seq.Add(1)))()
-		}},
+		}, true, 0},
+		{"server getUserInfo, 1,000 callers", execute("getUserInfo", "{}"), true, 1000},
 	}
 	var results []result
 	for _, c := range cases {
-		r, err := load(ctx, c.name, c.req, *concurrency, *duration)
+		pid := os.Getpid()
+		if c.server {
+			pid = server.cmd.Process.Pid
+		}
+		r, err := load(ctx, c.name, c.req, cmp.Or(c.concurrency, *concurrency), *duration, pid)
 		if err != nil {
 			return err
 		}
 		results = append(results, r)
 	}
-	table := render(results, *concurrency, *duration)
+	table := render(results, *duration)
 	fmt.Fprint(out, table)
 	var failed []string
 	for _, r := range results {
@@ -271,11 +288,14 @@ func decode(resp *http.Response, v any) {
 	json.Unmarshal(raw, v)
 }
 
-func load(ctx context.Context, name string, req func() *http.Request, concurrency int, d time.Duration) (result, error) {
+// load drives one case and measures the process pid: the server's own for
+// the server's cases, this harness's for the others.
+func load(ctx context.Context, name string, req func() *http.Request, concurrency int, d time.Duration, pid int) (result, error) {
 	client := &http.Client{Transport: transport(), Timeout: 30 * time.Second}
-	rssReset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil // resets the peak RSS where Linux allows
+	proc := fmt.Sprintf("/proc/%d/", pid)
+	rssReset := os.WriteFile(proc+"clear_refs", []byte("5"), 0) == nil // resets the peak RSS where Linux allows
 	runtime.GC()
-	cpuBefore := cpuSeconds()
+	cpuBefore := cpuSeconds(proc)
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var requests, failures atomic.Int64
@@ -318,18 +338,31 @@ func load(ctx context.Context, name string, req func() *http.Request, concurrenc
 	n := requests.Load()
 	return result{name: name, requests: n, failures: failures.Load(), seconds: elapsed,
 		p50: pct(0.5), p99: pct(0.99), p999: pct(0.999),
-		cpuPer1000: (cpuSeconds() - cpuBefore) / float64(max(n, 1)) * 1000, peakRSS: peakRSS(), rssReset: rssReset}, nil
+		cpuPer1000: (cpuSeconds(proc) - cpuBefore) / float64(max(n, 1)) * 1000, peakRSS: peakRSS(proc), rssReset: rssReset,
+		concurrency: concurrency, process: map[bool]string{true: "harness", false: "server"}[pid == os.Getpid()]}, nil
 }
 
-func cpuSeconds() float64 {
-	var u syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &u)
-	return float64(u.Utime.Nano()+u.Stime.Nano()) / 1e9
+// cpuSeconds is the user and system time of a process, from its stat file.
+func cpuSeconds(proc string) float64 {
+	raw, err := os.ReadFile(proc + "stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which may hold spaces: utime and
+	// stime are the 12th and 13th, in clock ticks (100 a second on Linux).
+	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	var utime, stime float64
+	fmt.Sscan(fields[11], &utime)
+	fmt.Sscan(fields[12], &stime)
+	return (utime + stime) / 100
 }
 
-// peakRSS is VmHWM from /proc/self/status, in bytes.
-func peakRSS() int64 {
-	raw, _ := os.ReadFile("/proc/self/status")
+// peakRSS is VmHWM from a process's status file, in bytes.
+func peakRSS(proc string) int64 {
+	raw, _ := os.ReadFile(proc + "status")
 	for _, line := range strings.Split(string(raw), "\n") {
 		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
 			var kb int64
@@ -340,17 +373,17 @@ func peakRSS() int64 {
 	return 0
 }
 
-func render(rs []result, concurrency int, d time.Duration) string {
+func render(rs []result, d time.Duration) string {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%d concurrent callers, %s per case, all on 127.0.0.1\n\n", concurrency, d)
-	fmt.Fprintf(&b, "| case | requests/s | p50 | p99 | p99.9 | CPU s / 1000 req | peak RSS | failures |\n|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "%s per case, all on 127.0.0.1; the server runs in its own process\n\n", d)
+	fmt.Fprintf(&b, "| case | callers | requests/s | p50 | p99 | p99.9 | CPU s / 1000 req | peak RSS | measured | failures |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		rss := fmt.Sprintf("%.0f MiB", float64(r.peakRSS)/(1<<20))
 		if !r.rssReset {
 			rss += " (so far)"
 		}
-		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s | %.3f | %s | %d |\n", r.name, float64(r.requests)/r.seconds,
-			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.p999.Round(10*time.Microsecond), r.cpuPer1000, rss, r.failures)
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %.3f | %s | %s | %d |\n", r.name, r.concurrency, float64(r.requests)/r.seconds,
+			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.p999.Round(10*time.Microsecond), r.cpuPer1000, rss, r.process, r.failures)
 	}
 	rate := func(i int) float64 { return float64(rs[i].requests) / rs[i].seconds }
 	fmt.Fprintf(&b, "\nThroughput ratio to the reference proxy: getUserInfo %.2f, createPost %.2f\n", rate(2)/rate(1), rate(4)/rate(3))
@@ -372,10 +405,60 @@ func markdown(table string) string {
 	return fmt.Sprintf(`# Benchmarks
 
 Measured by `+"`go run ./cmd/plugin-bench -report docs/benchmarks.md`"+` on %s, %d cores, %s, %s.
-The load generator, the fake LinkedIn, the reference proxy and the server share the
-machine and one process, so CPU per 1,000 requests and peak RSS count all of them:
-compare the rows, not the absolute numbers. Peak RSS is reset before each case where
-the kernel allows; "(so far)" marks the process's peak up to that case.
+Everything shares the machine. The server runs in its own process, and its rows
+measure that process's CPU and peak RSS; the other rows measure the harness process
+(load generator, fake LinkedIn and reference proxy together). Peak RSS is reset
+before each case where the kernel allows; "(so far)" marks a peak up to that case.
 
 %s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
+}
+
+// spawned is the plugin server in its own process.
+type spawned struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+func (s *spawned) stop() {
+	s.stdin.Close()
+	s.cmd.Wait()
+}
+
+// spawnServer runs this program again as the server for fakeURL.
+func spawnServer(fakeURL string) (*spawned, string, string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, "", "", err
+	}
+	cmd := exec.Command(self, "-serve-for", fakeURL)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, "", "", err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", "", err
+	}
+	var url, id string
+	if _, err := fmt.Fscan(stdout, &url, &id); err != nil {
+		cmd.Process.Kill()
+		return nil, "", "", fmt.Errorf("the server process did not start: %w", err)
+	}
+	return &spawned{cmd: cmd, stdin: stdin}, url, id, nil
+}
+
+// serveUntilStdinCloses is the server process: it prints its URL and
+// datasource, and stops when its parent closes stdin (or dies).
+func serveUntilStdinCloses(ctx context.Context, fakeURL string, out io.Writer) error {
+	srv, url, id, err := startServer(ctx, fakeURL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, url, id)
+	io.Copy(io.Discard, os.Stdin)
+	return srv.Shutdown(context.Background())
 }

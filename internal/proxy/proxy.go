@@ -49,6 +49,9 @@ func NewClient(connectTimeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 128
+	// Callers beyond this wait for a connection instead of each opening
+	// one, which bounds memory under a burst of callers.
+	t.MaxConnsPerHost = 256
 	t.IdleConnTimeout = 90 * time.Second
 	t.TLSHandshakeTimeout = connectTimeout
 	t.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext

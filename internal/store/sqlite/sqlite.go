@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ type Store struct {
 // Open opens (creating if needed) the database file and applies migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-1024)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -43,6 +44,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Each connection keeps its own page cache: a pool as large as the
+	// callers cost megabytes per caller, and a few connections are as fast
+	// on a small machine.
+	db.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	db.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
 	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
