@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"time"
 
+	"pluginserver/internal/wait"
 	"pluginserver/plugin"
 )
 
@@ -105,14 +106,7 @@ func (p *Proxy) sleep(ctx context.Context, d time.Duration) error {
 	if p.Sleep != nil {
 		return p.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.Sleep(ctx, d)
 }
 
 // once sends the call one time. transient says a failure was the

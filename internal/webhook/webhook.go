@@ -21,6 +21,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"pluginserver/internal/wait"
 	"pluginserver/oauthbroker"
 )
 
@@ -52,18 +53,7 @@ const queueSize = 1024
 // New makes a sender; Start runs its delivery loop.
 func New(url, secret string, client *http.Client, log zerolog.Logger) *Sender {
 	return &Sender{url: url, secret: []byte(secret), client: client, log: log,
-		Attempts: 4, Backoff: time.Second, Sleep: sleep, queue: make(chan []byte, queueSize)}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+		Attempts: 4, Backoff: time.Second, Sleep: wait.Sleep, queue: make(chan []byte, queueSize)}
 }
 
 // Start delivers queued events until Close.
