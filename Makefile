@@ -1,7 +1,10 @@
 # The test command of README.md: vet, every test with the race detector,
 # the soak, each fuzz target for a short, bounded time, the benchmarks and
 # the load harness in short modes.
-FUZZTIME ?= 5s
+# A count, not a duration: a duration races a known coordinator bug in Go
+# 1.26 (golang/go#75804) that fails a clean run with "context deadline
+# exceeded" at the deadline.
+FUZZTIME ?= 20000x
 
 .PHONY: test fuzz soak bench load benchmarks run
 
