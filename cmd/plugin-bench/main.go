@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -64,8 +65,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	concurrency := fs.Int("concurrency", 64, "concurrent callers")
 	short := fs.Bool("short", false, "a few seconds per case, for CI: fails only on errors")
 	report := fs.String("report", "", "also write the results to this Markdown file")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server process to this file")
+	only := fs.String("run", "", "run only the cases whose name contains this")
 	serveFor := fs.String("serve-for", "", "(internal) serve the plugin server against this LinkedIn until stdin closes")
+	referenceFor := fs.String("reference-for", "", "(internal) serve the reference proxy to this LinkedIn until stdin closes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,19 +76,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		*duration = 2 * time.Second
 	}
 	*duration = min(*duration, 2*time.Minute)
-	if *serveFor != "" {
-		return serveUntilStdinCloses(ctx, *serveFor, out)
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	switch {
+	case *serveFor != "":
+		return serveUntilStdinCloses(ctx, *cpuProfile, out, func() (*http.Server, []string, error) { return startServer(ctx, *serveFor) })
+	case *referenceFor != "":
+		return serveUntilStdinCloses(ctx, *cpuProfile, out, func() (*http.Server, []string, error) { return startReference(*referenceFor) })
 	}
 
 	fakeLn, fakeURL, err := listen()
@@ -94,29 +89,25 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fake := serveOn(fakeLn, sandbox.New(sandbox.Options{BaseURL: fakeURL, Record: 1}))
 	defer fake.Close()
-	// The server runs in its own process, so its CPU and peak RSS are
-	// measured apart from the load generator's.
-	server, serverURL, id, err := spawnServer(fakeURL)
+	// The server and the reference proxy each run in a process of their
+	// own, so both are measured the same way and apart from the load
+	// generator and the fake.
+	server, err := spawn("-serve-for", fakeURL, "-cpuprofile", *cpuProfile)
 	if err != nil {
 		return err
 	}
 	defer server.stop()
+	serverURL, id := server.said[0], server.said[1]
+	reference, err := spawn("-reference-for", fakeURL)
+	if err != nil {
+		return err
+	}
+	defer reference.stop()
+	referenceURL := reference.said[0]
 	token, err := fakeToken(fakeURL)
 	if err != nil {
 		return err
 	}
-	target, _ := url.Parse(fakeURL)
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.Transport = transport()
-	refLn, referenceURL, err := listen()
-	if err != nil {
-		return err
-	}
-	reference := serveOn(refLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Header.Set("Authorization", "Bearer "+token)
-		proxy.ServeHTTP(w, r)
-	}))
-	defer reference.Close()
 
 	var seq atomic.Int64
 	post := func() string {
@@ -128,39 +119,39 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return r
 		}
 	}
+	harness := &spawned{pid: os.Getpid()}
 	cases := []struct {
 		name        string
 		req         func() *http.Request
-		server      bool
+		measured    *spawned
 		concurrency int
 	}{
 		{"direct getUserInfo (the floor)", func() *http.Request {
 			r, _ := http.NewRequest("GET", fakeURL+"/v2/userinfo", nil)
 			r.Header.Set("Authorization", "Bearer "+token)
 			return r
-		}, false, 0},
+		}, harness, 0},
 		{"reference proxy getUserInfo", func() *http.Request {
 			r, _ := http.NewRequest("GET", referenceURL+"/v2/userinfo", nil)
 			return r
-		}, false, 0},
-		{"server getUserInfo", execute("getUserInfo", "{}"), true, 0},
+		}, reference, 0},
+		{"server getUserInfo", execute("getUserInfo", "{}"), server, 0},
 		{"reference proxy createPost", func() *http.Request {
 			r, _ := http.NewRequest("POST", referenceURL+"/v2/ugcPosts", strings.NewReader(post()))
 			r.Header.Set("X-Restli-Protocol-Version", "2.0.0")
 			return r
-		}, false, 0},
+		}, reference, 0},
 		{"server createPost", func() *http.Request {
 			return execute("createPost", fmt.Sprintf(`{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}`, seq.Add(1)))()
-		}, true, 0},
-		{"server getUserInfo, 1,000 callers", execute("getUserInfo", "{}"), true, 1000},
+		}, server, 0},
+		{"server getUserInfo, 1,000 callers", execute("getUserInfo", "{}"), server, 1000},
 	}
 	var results []result
 	for _, c := range cases {
-		pid := os.Getpid()
-		if c.server {
-			pid = server.cmd.Process.Pid
+		if !strings.Contains(c.name, *only) {
+			continue
 		}
-		r, err := load(ctx, c.name, c.req, cmp.Or(c.concurrency, *concurrency), *duration, pid)
+		r, err := load(ctx, c.name, c.req, cmp.Or(c.concurrency, *concurrency), *duration, c.measured)
 		if err != nil {
 			return err
 		}
@@ -234,25 +225,25 @@ func fakeToken(fakeURL string) (string, error) {
 
 // startServer starts the plugin server against the fake and authorizes a
 // datasource through the fake's consent page.
-func startServer(ctx context.Context, fakeURL string) (*http.Server, string, string, error) {
+func startServer(ctx context.Context, fakeURL string) (*http.Server, []string, error) {
 	dir, err := os.MkdirTemp("", "plugin-bench")
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	env := sandbox.Env(fakeURL)
 	env["PLUGIN_SERVER_RATE_LIMIT"], env["PLUGIN_SERVER_CIRCUIT_THRESHOLD"] = "0", "1000000"
 	cfg, err := config.Parse([]string{"--db", filepath.Join(dir, "bench.db")}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	ln, base, err := listen()
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	cfg.Resolve(strings.TrimPrefix(base, "http://"))
 	a, err := app.New(ctx, cfg, zerolog.Nop(), app.Options{})
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	srv := serveOn(ln, a.Handler)
 	srv.RegisterOnShutdown(func() { a.Close(); os.RemoveAll(dir) })
@@ -261,25 +252,45 @@ func startServer(ctx context.Context, fakeURL string) (*http.Server, string, str
 	}
 	resp, err := post("/v1/datasources", `{"plugin":"linkedin","name":"bench"}`)
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	var ds struct{ ID string }
 	decode(resp, &ds)
 	resp, err = post("/v1/datasources/"+ds.ID+"/authorize", "")
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	var auth struct{ AuthorizationURL string }
 	decode(resp, &auth)
 	back, err := sandbox.Consent(http.DefaultTransport, auth.AuthorizationURL, true)
 	if err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	if resp, err = http.Get(back.String()); err != nil {
-		return nil, "", "", err
+		return nil, nil, err
 	}
 	resp.Body.Close()
-	return srv, base, ds.ID, nil
+	return srv, []string{base, ds.ID}, nil
+}
+
+// startReference starts the bare reverse proxy to the fake, with a token of
+// its own.
+func startReference(fakeURL string) (*http.Server, []string, error) {
+	token, err := fakeToken(fakeURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	target, _ := url.Parse(fakeURL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = transport()
+	ln, base, err := listen()
+	if err != nil {
+		return nil, nil, err
+	}
+	return serveOn(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+token)
+		proxy.ServeHTTP(w, r)
+	})), []string{base}, nil
 }
 
 func decode(resp *http.Response, v any) {
@@ -290,9 +301,9 @@ func decode(resp *http.Response, v any) {
 
 // load drives one case and measures the process pid: the server's own for
 // the server's cases, this harness's for the others.
-func load(ctx context.Context, name string, req func() *http.Request, concurrency int, d time.Duration, pid int) (result, error) {
+func load(ctx context.Context, name string, req func() *http.Request, concurrency int, d time.Duration, measured *spawned) (result, error) {
 	client := &http.Client{Transport: transport(), Timeout: 30 * time.Second}
-	proc := fmt.Sprintf("/proc/%d/", pid)
+	proc := fmt.Sprintf("/proc/%d/", measured.pid)
 	rssReset := os.WriteFile(proc+"clear_refs", []byte("5"), 0) == nil // resets the peak RSS where Linux allows
 	runtime.GC()
 	cpuBefore := cpuSeconds(proc)
@@ -339,7 +350,7 @@ func load(ctx context.Context, name string, req func() *http.Request, concurrenc
 	return result{name: name, requests: n, failures: failures.Load(), seconds: elapsed,
 		p50: pct(0.5), p99: pct(0.99), p999: pct(0.999),
 		cpuPer1000: (cpuSeconds(proc) - cpuBefore) / float64(max(n, 1)) * 1000, peakRSS: peakRSS(proc), rssReset: rssReset,
-		concurrency: concurrency, process: map[bool]string{true: "harness", false: "server"}[pid == os.Getpid()]}, nil
+		concurrency: concurrency, process: measured.name()}, nil
 }
 
 // cpuSeconds is the user and system time of a process, from its stat file.
@@ -373,6 +384,8 @@ func peakRSS(proc string) int64 {
 	return 0
 }
 
+func (r result) rate() float64 { return float64(r.requests) / r.seconds }
+
 func render(rs []result, d time.Duration) string {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s per case, all on 127.0.0.1; the server runs in its own process\n\n", d)
@@ -382,12 +395,22 @@ func render(rs []result, d time.Duration) string {
 		if !r.rssReset {
 			rss += " (so far)"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %.3f | %s | %s | %d |\n", r.name, r.concurrency, float64(r.requests)/r.seconds,
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %.3f | %s | %s | %d |\n", r.name, r.concurrency, r.rate(),
 			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.p999.Round(10*time.Microsecond), r.cpuPer1000, rss, r.process, r.failures)
 	}
-	rate := func(i int) float64 { return float64(rs[i].requests) / rs[i].seconds }
-	fmt.Fprintf(&b, "\nThroughput ratio to the reference proxy: getUserInfo %.2f, createPost %.2f\n", rate(2)/rate(1), rate(4)/rate(3))
-	fmt.Fprintf(&b, "p99 added over the reference: getUserInfo %s, createPost %s\n", (rs[2].p99 - rs[1].p99).Round(10*time.Microsecond), (rs[4].p99 - rs[3].p99).Round(10*time.Microsecond))
+	byName := map[string]result{}
+	for _, r := range rs {
+		byName[r.name] = r
+	}
+	for _, command := range []string{"getUserInfo", "createPost"} {
+		server, ok1 := byName["server "+command]
+		ref, ok2 := byName["reference proxy "+command]
+		if ok1 && ok2 {
+			fmt.Fprintf(&b, "\n%s: throughput %.2f of the reference proxy's, p99 added %s", command,
+				server.rate()/ref.rate(), (server.p99 - ref.p99).Round(10*time.Microsecond))
+		}
+	}
+	b.WriteString("\n")
 	return b.String()
 }
 
@@ -413,10 +436,22 @@ before each case where the kernel allows; "(so far)" marks a peak up to that cas
 %s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
 }
 
-// spawned is the plugin server in its own process.
+// spawned is a process of this harness: the plugin server, the reference
+// proxy, or (with no cmd) the harness itself.
 type spawned struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
+	pid   int
+	// said is what the process printed when it was ready: its URL and,
+	// for the server, the datasource.
+	said []string
+}
+
+func (s *spawned) name() string {
+	if s.cmd == nil {
+		return "harness"
+	}
+	return map[string]string{"-serve-for": "server", "-reference-for": "reference"}[s.cmd.Args[1]]
 }
 
 func (s *spawned) stop() {
@@ -424,41 +459,52 @@ func (s *spawned) stop() {
 	s.cmd.Wait()
 }
 
-// spawnServer runs this program again as the server for fakeURL.
-func spawnServer(fakeURL string) (*spawned, string, string, error) {
+// spawn runs this program again with args, and waits for its first line.
+func spawn(args ...string) (*spawned, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
-	cmd := exec.Command(self, "-serve-for", fakeURL)
+	cmd := exec.Command(self, args...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
-	var url, id string
-	if _, err := fmt.Fscan(stdout, &url, &id); err != nil {
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
 		cmd.Process.Kill()
-		return nil, "", "", fmt.Errorf("the server process did not start: %w", err)
+		return nil, fmt.Errorf("%s did not start: %w", args[0], err)
 	}
-	return &spawned{cmd: cmd, stdin: stdin}, url, id, nil
+	return &spawned{cmd: cmd, stdin: stdin, pid: cmd.Process.Pid, said: strings.Fields(line)}, nil
 }
 
-// serveUntilStdinCloses is the server process: it prints its URL and
-// datasource, and stops when its parent closes stdin (or dies).
-func serveUntilStdinCloses(ctx context.Context, fakeURL string, out io.Writer) error {
-	srv, url, id, err := startServer(ctx, fakeURL)
+// serveUntilStdinCloses is a spawned process: it prints what start says,
+// and stops when its parent closes stdin (or dies).
+func serveUntilStdinCloses(ctx context.Context, cpuProfile string, out io.Writer, start func() (*http.Server, []string, error)) error {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	srv, said, err := start()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, url, id)
+	fmt.Fprintln(out, strings.Join(said, " "))
 	io.Copy(io.Discard, os.Stdin)
 	return srv.Shutdown(context.Background())
 }

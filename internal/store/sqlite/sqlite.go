@@ -31,6 +31,7 @@ type Store struct {
 	// getDatasource is prepared once: every execute reads a datasource, and
 	// parsing the query each time was most of the read's cost.
 	getDatasource *sql.Stmt
+	cache         *cache
 }
 
 // Open opens (creating if needed) the database file and applies migrations.
@@ -47,8 +48,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Each connection keeps its own page cache: a pool as large as the
 	// callers cost megabytes per caller, and a few connections are as fast
 	// on a small machine.
-	db.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
-	db.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	// One more is the cache's own.
+	db.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)) + 1)
+	db.SetMaxIdleConns(max(4, 2*runtime.GOMAXPROCS(0)) + 1)
 	s := &Store{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
@@ -57,6 +59,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if s.getDatasource, err = db.PrepareContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? AND id = ?`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if s.cache, err = newCache(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cache: %w", err)
 	}
 	return s, nil
 }
@@ -99,6 +105,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 func (s *Store) Close() error {
+	s.cache.close()
 	s.getDatasource.Close()
 	return s.db.Close()
 }
@@ -115,17 +122,27 @@ func (s *Store) CreateDatasource(ctx context.Context, d *ps.Datasource) error {
 	return nil
 }
 
+// datasourceColumns are what a datasource read returns and the cache keeps:
+// a write to any of them invalidates the cache.
 const datasourceColumns = `id, workspace, plugin, name, config, client_secret, access_token, refresh_token,
 	token_expires_at, refresh_expires_at, scopes, member, token_version,
 	problem_status, problem_reason, problem_failures, problem_retry_at, created_at, updated_at`
 
 func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error) {
-	row := s.getDatasource.QueryRowContext(ctx, workspace, id)
-	d, err := scanDatasource(row)
+	key := workspace + "\x00" + id
+	d, epoch := s.cache.get(ctx, key)
+	if d != nil {
+		return d, nil
+	}
+	d, err := scanDatasource(s.getDatasource.QueryRowContext(ctx, workspace, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(id)
 	}
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(key, d, epoch)
+	return d, nil
 }
 
 func (s *Store) Datasources(ctx context.Context, workspace string) ([]*ps.Datasource, error) {
@@ -153,11 +170,13 @@ func (s *Store) queryDatasources(ctx context.Context, where string, args ...any)
 func (s *Store) UpdateDatasource(ctx context.Context, d *ps.Datasource) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET name = ?, config = ?, client_secret = ?, updated_at = ?
 		WHERE workspace = ? AND id = ?`, d.Name, string(d.Config), d.ClientSecret, millis(d.UpdatedAt), d.Workspace, d.ID)
+	s.cache.invalidate()
 	return affected(res, err, d.ID)
 }
 
 func (s *Store) DeleteDatasource(ctx context.Context, workspace, id string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM datasources WHERE workspace = ? AND id = ?`, workspace, id)
+	s.cache.invalidate()
 	return affected(res, err, id)
 }
 
@@ -185,6 +204,7 @@ func (s *Store) SetToken(ctx context.Context, workspace, id string, t *ps.Token)
 	args := append(tokenValues(t), millis(time.Now()), workspace, id)
 	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = ?
 		WHERE workspace = ? AND id = ?`, args...)
+	s.cache.invalidate()
 	return affected(res, err, id)
 }
 
@@ -200,6 +220,7 @@ func (s *Store) SaveRefreshed(ctx context.Context, workspace, id string, version
 	args := append(tokenValues(t), millis(time.Now()), workspace, id, version, owner)
 	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = ?
 		WHERE workspace = ? AND id = ? AND token_version = ? AND refresh_claim_owner = ?`, args...)
+	s.cache.invalidate()
 	return changed(res, err)
 }
 
@@ -208,6 +229,7 @@ func (s *Store) SetProblem(ctx context.Context, workspace, id string, version in
 		problem_retry_at = ?, refresh_claim_owner = '', refresh_claim_until = NULL
 		WHERE workspace = ? AND id = ? AND token_version = ?`,
 		p.Status, p.Reason, p.Failures, nullMillis(p.RetryAt), workspace, id, version)
+	s.cache.invalidate()
 	if err != nil {
 		return fmt.Errorf("datasource %s: %w", id, err)
 	}
@@ -399,7 +421,9 @@ func (s *Store) Reseal(ctx context.Context, reseal func(owner, field string, sea
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	return n, tx.Commit()
+	err = tx.Commit()
+	s.cache.invalidate()
+	return n, err
 }
 
 func (s *Store) BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, expiredBefore time.Time) (*ps.IdempotentRequest, bool, error) {

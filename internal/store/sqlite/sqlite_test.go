@@ -4,6 +4,9 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
+
+	ps "pluginserver"
 
 	"pluginserver/internal/store"
 	"pluginserver/internal/store/sqlite"
@@ -37,5 +40,45 @@ func TestReopenKeepsEverything(t *testing.T) {
 	s = open(t, path) // migrations run again and must be a no-op
 	if _, err := s.Datasource(ctx, "w", "ds"); err != nil {
 		t.Fatalf("after reopen: %v", err)
+	}
+}
+
+// TestOtherProcessesWritesAreSeen: replicas share the file; what one writes,
+// another reads once Freshness has passed, though it read the row before.
+func TestOtherProcessesWritesAreSeen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a, b := open(t, path), open(t, path)
+	if err := a.CreateDatasource(ctx, storetest.NewDatasource("w", "ds")); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name  string
+		write func() error
+		check func(d *ps.Datasource, err error) bool
+	}{
+		{"token", func() error { return a.SetToken(ctx, "w", "ds", &ps.Token{Access: []byte("new")}) },
+			func(d *ps.Datasource, err error) bool {
+				return err == nil && d.Token != nil && string(d.Token.Access) == "new"
+			}},
+		{"rename", func() error {
+			d := storetest.NewDatasource("w", "ds")
+			d.Name = "renamed"
+			return a.UpdateDatasource(ctx, d)
+		}, func(d *ps.Datasource, err error) bool { return err == nil && d.Name == "renamed" }},
+		{"delete", func() error { return a.DeleteDatasource(ctx, "w", "ds") },
+			func(d *ps.Datasource, err error) bool { return err != nil }},
+	}
+	for _, step := range steps {
+		if _, err := b.Datasource(ctx, "w", "ds"); err != nil {
+			t.Fatalf("before %s: %v", step.name, err)
+		}
+		if err := step.write(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * sqlite.Freshness)
+		if d, err := b.Datasource(ctx, "w", "ds"); !step.check(d, err) {
+			t.Fatalf("after %s, the other store read %+v, %v", step.name, d, err)
+		}
 	}
 }

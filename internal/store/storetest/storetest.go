@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ExpiringTokens", testExpiringTokens},
 		{"Reseal", testReseal},
 		{"Idempotency", testIdempotency},
+		{"ReadsAreCopies", testReadsAreCopies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -368,5 +369,21 @@ func testIdempotency(t *testing.T, s store.Store) {
 	must(t, s.PurgeIdempotent(ctx, later.Add(time.Second)))
 	if _, created, _ := s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w2", Key: "k1", RequestHash: "x", CreatedAt: later}, now.Add(-48*time.Hour)); !created {
 		t.Fatal("purge kept an old request")
+	}
+}
+
+// testReadsAreCopies: a store may keep what it read, but a caller that
+// changes a datasource it was given changes nothing the next caller sees.
+func testReadsAreCopies(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	must(t, s.SetToken(ctx, "w1", "ds", &ps.Token{Access: []byte("a"), Scopes: []string{"openid"}, Member: &ps.Member{Sub: "m"}}))
+	for range 2 { // the second read may come from what the first kept
+		d, err := s.Datasource(ctx, "w1", "ds")
+		must(t, err)
+		if d.Name != "ds ds" || d.Token.Scopes[0] != "openid" || d.Token.Member.Sub != "m" || d.Token.Version == 99 {
+			t.Fatalf("a caller's change leaked into the store: %+v %+v", d, d.Token)
+		}
+		d.Name, d.Token.Scopes[0], d.Token.Member.Sub, d.Token.Version = "changed", "changed", "changed", 99
 	}
 }
