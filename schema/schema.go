@@ -3,10 +3,8 @@
 package schema
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -28,25 +26,38 @@ type Validator struct {
 
 // Compile compiles a draft-07 schema. name only labels errors.
 func Compile(name string, raw json.RawMessage) (*Validator, error) {
-	s, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(raw))
-	if err != nil {
+	if _, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(raw)); err != nil {
 		return nil, fmt.Errorf("compile schema %s: %w", name, err)
 	}
 	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("decode schema %s: %w", name, err)
 	}
-	v := &Validator{schema: s, choices: map[string][]string{}, messages: map[string]string{}}
+	v := &Validator{choices: map[string][]string{}, messages: map[string]string{}}
 	v.collect("", doc)
+	// What is validated is the schema with its labelled choices as plain
+	// enums, which accept the same values: gojsonschema tries every branch
+	// of a oneOf and formats an error for each that fails, which made a
+	// choice cost more than the rest of a form.
+	plain, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encode schema %s: %w", name, err)
+	}
+	if v.schema, err = gojsonschema.NewSchema(gojsonschema.NewBytesLoader(plain)); err != nil {
+		return nil, fmt.Errorf("compile schema %s: %w", name, err)
+	}
 	return v, nil
 }
 
+// collect notes the choices and messages of node and its children, and
+// turns each oneOf of consts into an enum of the same values.
 func (v *Validator) collect(path string, node map[string]any) {
 	if msg, ok := node["errorMessage"].(string); ok {
 		v.messages[path] = msg
 	}
 	if alts, ok := node["oneOf"].([]any); ok {
 		var values []string
+		var enum []any
 		for _, a := range alts {
 			alt, _ := a.(map[string]any)
 			c, ok := alt["const"]
@@ -55,9 +66,12 @@ func (v *Validator) collect(path string, node map[string]any) {
 				break
 			}
 			values = append(values, fmt.Sprint(c))
+			enum = append(enum, c)
 		}
 		if len(values) > 0 {
 			v.choices[path] = values
+			delete(node, "oneOf")
+			node["enum"] = enum
 		}
 	}
 	if props, ok := node["properties"].(map[string]any); ok {
@@ -178,29 +192,41 @@ func article(types string) string {
 	return "a " + types
 }
 
-// checkShape walks the document's tokens and refuses one nested deeper than
-// MaxDepth or holding more than MaxValues values.
+// checkShape refuses a document that is not JSON, nests deeper than
+// MaxDepth, or holds more than MaxValues values (array elements and object
+// members, counted by their separators). It reads bytes rather than tokens:
+// it runs before every validation, and a token reader allocated for each
+// value.
 func checkShape(doc []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	depth, values := 0, 0
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return ""
-		}
-		if err != nil {
-			return "is not valid JSON"
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
+	if !json.Valid(doc) {
+		return "is not valid JSON"
+	}
+	depth, values := 0, 1
+	inString, escaped := false, false
+	for _, c := range doc {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
 			if depth++; depth > MaxDepth {
 				return fmt.Sprintf("nests deeper than %d levels", MaxDepth)
 			}
-		case json.Delim('}'), json.Delim(']'):
+		case c == '}' || c == ']':
 			depth--
-		}
-		if values++; values > MaxValues {
-			return fmt.Sprintf("holds more than %d values", MaxValues)
+		case c == ',':
+			if values++; values > MaxValues {
+				return fmt.Sprintf("holds more than %d values", MaxValues)
+			}
 		}
 	}
+	return ""
 }

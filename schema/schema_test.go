@@ -55,4 +55,9 @@ func TestShapeLimits(t *testing.T) {
 			t.Errorf("got %v, want %q", got, want)
 		}
 	}
+	// Brackets and commas inside strings, escaped quotes included, are text.
+	text := `{"s":"\"` + strings.Repeat(`,[{`, schema.MaxValues) + `"}`
+	if got := v.Validate([]byte(text)); got != nil {
+		t.Errorf("a string of brackets and commas: %v", got)
+	}
 }
