@@ -36,23 +36,34 @@ type postParams struct {
 	Visibility     string `json:"visibility"`
 }
 
-// ugcPost is the body of POST /v2/ugcPosts.
-func (p postParams) ugcPost(category string, media []mediaEntry) (map[string]any, error) {
+// ugcPost is the body of POST /v2/ugcPosts. Structs rather than maps: the
+// body is built on every post, and fields in LinkedIn's documented order
+// encode without sorting keys.
+type ugcPost struct {
+	Author          string `json:"author"`
+	LifecycleState  string `json:"lifecycleState"`
+	SpecificContent struct {
+		ShareContent struct {
+			Media           []mediaEntry `json:"media,omitempty"`
+			ShareCommentary struct {
+				Text string `json:"text"`
+			} `json:"shareCommentary"`
+			ShareMediaCategory string `json:"shareMediaCategory"`
+		} `json:"com.linkedin.ugc.ShareContent"`
+	} `json:"specificContent"`
+	Visibility struct {
+		MemberNetwork string `json:"com.linkedin.ugc.MemberNetworkVisibility"`
+	} `json:"visibility"`
+}
+
+func (p postParams) ugcPost(category string, media []mediaEntry) (*ugcPost, error) {
 	author, err := authorURN(p.Author)
 	if err != nil {
 		return nil, err
 	}
-	content := map[string]any{
-		"shareCommentary":    map[string]string{"text": p.Text},
-		"shareMediaCategory": category,
-	}
-	if media != nil {
-		content["media"] = media
-	}
-	return map[string]any{
-		"author":          author,
-		"lifecycleState":  p.LifecycleState,
-		"specificContent": map[string]any{"com.linkedin.ugc.ShareContent": content},
-		"visibility":      map[string]string{"com.linkedin.ugc.MemberNetworkVisibility": p.Visibility},
-	}, nil
+	post := &ugcPost{Author: author, LifecycleState: p.LifecycleState}
+	content := &post.SpecificContent.ShareContent
+	content.Media, content.ShareCommentary.Text, content.ShareMediaCategory = media, p.Text, category
+	post.Visibility.MemberNetwork = p.Visibility
+	return post, nil
 }
