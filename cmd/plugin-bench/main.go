@@ -1,8 +1,9 @@
 // Command plugin-bench is the load harness: on loopback it starts a fake
 // LinkedIn, the plugin server, and a bare httputil.ReverseProxy to the same
-// fake as the reference, drives each with the same concurrency for a
-// bounded time, and prints requests/s, latency percentiles, CPU per 1,000
-// requests and peak RSS, with the ratios to the reference.
+// fake as the reference (each of the two in a process of its own), drives
+// each with the same concurrency for a bounded time, and prints requests/s,
+// latency percentiles, CPU per 1,000 requests and peak RSS, with the ratios
+// to the reference.
 package main
 
 import (
@@ -44,25 +45,60 @@ func main() {
 	}
 }
 
+// benchCase is a request driven at the measured process.
+type benchCase struct {
+	name        string
+	req         func() *http.Request
+	measured    *spawned
+	concurrency int
+}
+
+// result is what a case measured, over one round or all of them.
 type result struct {
 	name               string
 	requests, failures int64
-	seconds            float64
-	p50, p99, p999     time.Duration
-	cpuPer1000         float64
+	seconds, cpu       float64
+	latencies          []time.Duration
 	peakRSS            int64
-	// rssReset says the kernel let the peak RSS be reset before the case;
-	// otherwise peakRSS is the process's peak so far.
+	// rssReset says the kernel let the peak RSS be reset before each
+	// round; otherwise peakRSS is the process's peak so far.
 	rssReset    bool
 	concurrency int
-	// process is whose CPU and RSS were measured: "server" or "harness".
+	// process is whose CPU and RSS were measured.
 	process string
+}
+
+// add takes in another round of the same case.
+func (r *result) add(round result) {
+	if r.name == "" {
+		*r = round
+		return
+	}
+	r.requests += round.requests
+	r.failures += round.failures
+	r.seconds += round.seconds
+	r.cpu += round.cpu
+	r.latencies = append(r.latencies, round.latencies...)
+	r.peakRSS = max(r.peakRSS, round.peakRSS)
+	r.rssReset = r.rssReset && round.rssReset
+}
+
+func (r result) rate() float64       { return float64(r.requests) / r.seconds }
+func (r result) cpuPer1000() float64 { return r.cpu / float64(max(r.requests, 1)) * 1000 }
+
+// pct is a latency percentile; latencies must be sorted.
+func (r result) pct(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(float64(len(r.latencies))*p))]
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("plugin-bench", flag.ContinueOnError)
 	duration := fs.Duration("duration", 10*time.Second, "how long each case runs")
 	concurrency := fs.Int("concurrency", 64, "concurrent callers")
+	rounds := fs.Int("rounds", 4, "rounds the cases take turns in, so a change in the machine's load touches every case alike")
 	short := fs.Bool("short", false, "a few seconds per case, for CI: fails only on errors")
 	report := fs.String("report", "", "also write the results to this Markdown file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server process to this file")
@@ -73,8 +109,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if *short {
-		*duration = 2 * time.Second
+		*duration, *rounds = 2*time.Second, 1
 	}
+	*rounds = max(*rounds, 1)
 	*duration = min(*duration, 2*time.Minute)
 	switch {
 	case *serveFor != "":
@@ -120,12 +157,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	harness := &spawned{pid: os.Getpid()}
-	cases := []struct {
-		name        string
-		req         func() *http.Request
-		measured    *spawned
-		concurrency int
-	}{
+	cases := []benchCase{
 		{"direct getUserInfo (the floor)", func() *http.Request {
 			r, _ := http.NewRequest("GET", fakeURL+"/v2/userinfo", nil)
 			r.Header.Set("Authorization", "Bearer "+token)
@@ -144,20 +176,34 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		{"server createPost", func() *http.Request {
 			return execute("createPost", fmt.Sprintf(`{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}`, seq.Add(1)))()
 		}, server, 0},
+		{"reference proxy getUserInfo, 1,000 callers", func() *http.Request {
+			r, _ := http.NewRequest("GET", referenceURL+"/v2/userinfo", nil)
+			return r
+		}, reference, 1000},
 		{"server getUserInfo, 1,000 callers", execute("getUserInfo", "{}"), server, 1000},
 	}
-	var results []result
-	for _, c := range cases {
-		if !strings.Contains(c.name, *only) {
-			continue
+	cases = slices.DeleteFunc(cases, func(c benchCase) bool { return !strings.Contains(c.name, *only) })
+	results := make([]result, len(cases))
+	// Cases with as many callers take turns; the 1,000-caller ones come
+	// after the others, whose peak RSS they would otherwise raise.
+	for _, callers := range []int{0, 1000} {
+		for range *rounds {
+			for i, c := range cases {
+				if c.concurrency != callers {
+					continue
+				}
+				r, err := load(ctx, c.name, c.req, cmp.Or(c.concurrency, *concurrency), *duration/time.Duration(*rounds), c.measured)
+				if err != nil {
+					return err
+				}
+				results[i].add(r)
+			}
 		}
-		r, err := load(ctx, c.name, c.req, cmp.Or(c.concurrency, *concurrency), *duration, c.measured)
-		if err != nil {
-			return err
-		}
-		results = append(results, r)
 	}
-	table := render(results, *duration)
+	for _, r := range results {
+		slices.Sort(r.latencies)
+	}
+	table := render(results, *duration, *rounds)
 	fmt.Fprint(out, table)
 	var failed []string
 	for _, r := range results {
@@ -303,6 +349,8 @@ func decode(resp *http.Response, v any) {
 // the server's cases, this harness's for the others.
 func load(ctx context.Context, name string, req func() *http.Request, concurrency int, d time.Duration, measured *spawned) (result, error) {
 	client := &http.Client{Transport: transport(), Timeout: 30 * time.Second}
+	// Connections left open would weigh on the next case's memory.
+	defer client.CloseIdleConnections()
 	proc := fmt.Sprintf("/proc/%d/", measured.pid)
 	rssReset := os.WriteFile(proc+"clear_refs", []byte("5"), 0) == nil // resets the peak RSS where Linux allows
 	runtime.GC()
@@ -338,18 +386,8 @@ func load(ctx context.Context, name string, req func() *http.Request, concurrenc
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start).Seconds()
-	slices.Sort(latencies)
-	pct := func(p float64) time.Duration {
-		if len(latencies) == 0 {
-			return 0
-		}
-		return latencies[min(len(latencies)-1, int(float64(len(latencies))*p))]
-	}
-	n := requests.Load()
-	return result{name: name, requests: n, failures: failures.Load(), seconds: elapsed,
-		p50: pct(0.5), p99: pct(0.99), p999: pct(0.999),
-		cpuPer1000: (cpuSeconds(proc) - cpuBefore) / float64(max(n, 1)) * 1000, peakRSS: peakRSS(proc), rssReset: rssReset,
+	return result{name: name, requests: requests.Load(), failures: failures.Load(), seconds: time.Since(start).Seconds(),
+		cpu: cpuSeconds(proc) - cpuBefore, latencies: latencies, peakRSS: peakRSS(proc), rssReset: rssReset,
 		concurrency: concurrency, process: measured.name()}, nil
 }
 
@@ -384,11 +422,9 @@ func peakRSS(proc string) int64 {
 	return 0
 }
 
-func (r result) rate() float64 { return float64(r.requests) / r.seconds }
-
-func render(rs []result, d time.Duration) string {
+func render(rs []result, d time.Duration, rounds int) string {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s per case, all on 127.0.0.1; the server runs in its own process\n\n", d)
+	fmt.Fprintf(&b, "%s per case, in %d rounds the cases take turns in; all on 127.0.0.1\n\n", d, rounds)
 	fmt.Fprintf(&b, "| case | callers | requests/s | p50 | p99 | p99.9 | CPU s / 1000 req | peak RSS | measured | failures |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
 		rss := fmt.Sprintf("%.0f MiB", float64(r.peakRSS)/(1<<20))
@@ -396,7 +432,7 @@ func render(rs []result, d time.Duration) string {
 			rss += " (so far)"
 		}
 		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %.3f | %s | %s | %d |\n", r.name, r.concurrency, r.rate(),
-			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.p999.Round(10*time.Microsecond), r.cpuPer1000, rss, r.process, r.failures)
+			r.pct(0.5).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.pct(0.999).Round(10*time.Microsecond), r.cpuPer1000(), rss, r.process, r.failures)
 	}
 	byName := map[string]result{}
 	for _, r := range rs {
@@ -407,7 +443,7 @@ func render(rs []result, d time.Duration) string {
 		ref, ok2 := byName["reference proxy "+command]
 		if ok1 && ok2 {
 			fmt.Fprintf(&b, "\n%s: throughput %.2f of the reference proxy's, p99 added %s", command,
-				server.rate()/ref.rate(), (server.p99 - ref.p99).Round(10*time.Microsecond))
+				server.rate()/ref.rate(), (server.pct(0.99) - ref.pct(0.99)).Round(10*time.Microsecond))
 		}
 	}
 	b.WriteString("\n")
@@ -428,10 +464,13 @@ func markdown(table string) string {
 	return fmt.Sprintf(`# Benchmarks
 
 Measured by `+"`go run ./cmd/plugin-bench -report docs/benchmarks.md`"+` on %s, %d cores, %s, %s.
-Everything shares the machine. The server runs in its own process, and its rows
-measure that process's CPU and peak RSS; the other rows measure the harness process
-(load generator, fake LinkedIn and reference proxy together). Peak RSS is reset
-before each case where the kernel allows; "(so far)" marks a peak up to that case.
+Everything shares the machine. The plugin server and the reference proxy (a bare
+httputil.ReverseProxy to the same fake LinkedIn) each run in a process of their own,
+and their rows measure that process's CPU and peak RSS; the direct row measures the
+harness process (load generator and fake LinkedIn). Cases with as many callers take
+turns in rounds, so a change in the machine's other load touches each alike. Peak
+RSS is reset before each round where the kernel allows; "(so far)" marks a peak up
+to that case.
 
 %s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
 }

@@ -24,6 +24,7 @@ import (
 	"pluginserver/internal/ratelimit"
 	"pluginserver/internal/store/sqlite"
 	"pluginserver/internal/webhook"
+	"pluginserver/internal/workers"
 	"pluginserver/oauthbroker"
 	"pluginserver/plugin"
 	"pluginserver/plugin/linkedin"
@@ -38,6 +39,7 @@ type App struct {
 	Broker  *oauthbroker.Broker
 	store   *sqlite.Store
 	webhook *webhook.Sender
+	workers *workers.Pool
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -118,7 +120,8 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now,
 		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
 		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout},
-		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout}
+		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout, Workers: workers.New(cfg.MaxExecutes)}
+	a.workers = api.Workers
 	if cfg.Sandbox {
 		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
 		api.Sandbox = a.Sandbox
@@ -170,5 +173,6 @@ func (a *App) Close() error {
 			cancel()
 		}
 	}
+	a.workers.Close()
 	return a.store.Close()
 }

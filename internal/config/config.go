@@ -59,6 +59,9 @@ type Config struct {
 	// how many may come at once.
 	RateLimit float64
 	RateBurst int
+	// MaxExecutes is how many JSON executes run at once; more wait their
+	// turn, up to CallTimeout.
+	MaxExecutes int
 	// WebhookURL receives auth events, signed with WebhookSecret.
 	WebhookURL    string
 	WebhookSecret string
@@ -134,6 +137,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	maxUpload := fs.Int64("max-upload", int64(number("PLUGIN_SERVER_MAX_UPLOAD", 25<<20)), "largest uploadMedia request body in bytes (PLUGIN_SERVER_MAX_UPLOAD)")
 	rate := fs.Float64("rate-limit", number("PLUGIN_SERVER_RATE_LIMIT", 10), "LinkedIn calls per second per datasource, 0 for none (PLUGIN_SERVER_RATE_LIMIT)")
 	burst := fs.Int("rate-burst", int(number("PLUGIN_SERVER_RATE_BURST", 20)), "LinkedIn calls a datasource may make at once (PLUGIN_SERVER_RATE_BURST)")
+	maxExecutes := fs.Int("max-executes", int(number("PLUGIN_SERVER_MAX_EXECUTES", 128)), "JSON executes that run at once; more wait their turn (PLUGIN_SERVER_MAX_EXECUTES)")
 	margin := fs.String("refresh-margin", env("PLUGIN_SERVER_REFRESH_MARGIN", "10m"), "renew a refreshable token this long before it expires (PLUGIN_SERVER_REFRESH_MARGIN)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -210,6 +214,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	}
 	c.RateLimit, c.RateBurst = *rate, *burst
 	c.CircuitThreshold = *threshold
+	if c.MaxExecutes = *maxExecutes; c.MaxExecutes < 1 || c.MaxExecutes > 100000 {
+		bad("PLUGIN_SERVER_MAX_EXECUTES %d: must be between 1 and 100000", c.MaxExecutes)
+	}
 	if *threshold < 1 {
 		bad("PLUGIN_SERVER_CIRCUIT_THRESHOLD must be 1 or more")
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +14,24 @@ import (
 	"pluginserver/plugin"
 )
 
+// execute runs a command. JSON requests wait for one of the Workers; a
+// file streams on its connection's goroutine, since it spends its time on
+// the network rather than the CPU, and a long upload must not keep a
+// worker from short calls.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
+	if s.Workers == nil || carriesFile(r) {
+		s.executeNow(w, r)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.CallTimeout)
+	defer cancel()
+	if err := s.Workers.Do(ctx, func() { s.executeNow(w, r) }); err != nil && r.Context().Err() == nil {
+		s.writeError(w, r, &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
+			Message: "the server is running as many executes as it may at once (PLUGIN_SERVER_MAX_EXECUTES); try again shortly"})
+	}
+}
+
+func (s *Server) executeNow(w http.ResponseWriter, r *http.Request) {
 	d, err := s.datasource(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -76,10 +94,10 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 // file streamed as the body (raw, or multipart/form-data whose fields come
 // before its file part) with the command and params in the query.
 func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID string) (executor.Request, error) {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType == "" || mediaType == "application/json" {
+	if !carriesFile(r) {
 		return s.jsonRequest(w, r, pluginID)
 	}
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	q := r.URL.Query()
 	req := executor.Request{Command: q.Get("command")}
 	if req.Command == "" {
@@ -105,6 +123,12 @@ func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID
 	}
 	req.Params, _ = json.Marshal(params)
 	return req, nil
+}
+
+// carriesFile says whether the body is a file rather than JSON.
+func carriesFile(r *http.Request) bool {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mediaType != "" && mediaType != "application/json"
 }
 
 // formFile reads a multipart form's fields into params up to its file

@@ -22,6 +22,7 @@ import (
 	"pluginserver/internal/config"
 	"pluginserver/internal/executor"
 	"pluginserver/internal/idempotency"
+	"pluginserver/internal/workers"
 	"pluginserver/oauthbroker"
 	"pluginserver/plugin"
 )
@@ -71,6 +72,9 @@ type Server struct {
 	// carry a file.
 	MaxBody   int64
 	MaxUpload int64
+	// Workers run JSON executes, a bounded number at once; nil runs each
+	// on its connection's goroutine.
+	Workers *workers.Pool
 
 	openAPIDoc []byte
 }
