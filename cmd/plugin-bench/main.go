@@ -26,6 +26,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,12 +46,16 @@ func main() {
 	}
 }
 
-// benchCase is a request driven at the measured process.
+// benchCase is a request driven at the measured process: by concurrency
+// callers (the -concurrency flag's when 0), each sending its next request
+// when the last is answered, or, with a rate, at that many requests a
+// second in all.
 type benchCase struct {
 	name        string
 	req         func() *http.Request
 	measured    *spawned
 	concurrency int
+	rate        float64
 }
 
 // result is what a case measured, over one round or all of them.
@@ -64,6 +69,8 @@ type result struct {
 	// round; otherwise peakRSS is the process's peak so far.
 	rssReset    bool
 	concurrency int
+	// pacedAt is the rate asked for, when paced.
+	pacedAt float64
 	// process is whose CPU and RSS were measured.
 	process string
 }
@@ -156,31 +163,40 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return r
 		}
 	}
+	referenceUserInfo := func() *http.Request {
+		r, _ := http.NewRequest("GET", referenceURL+"/v2/userinfo", nil)
+		return r
+	}
+	referencePost := func() *http.Request {
+		r, _ := http.NewRequest("POST", referenceURL+"/v2/ugcPosts", strings.NewReader(post()))
+		r.Header.Set("X-Restli-Protocol-Version", "2.0.0")
+		return r
+	}
+	serverUserInfo := execute("getUserInfo", "{}")
+	serverPost := func() *http.Request {
+		return execute("createPost", fmt.Sprintf(`{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}`, seq.Add(1)))()
+	}
 	harness := &spawned{pid: os.Getpid()}
+	// The paced cases ask at a rate both can keep up with, so their
+	// latencies are what each adds to a call rather than time queued on a
+	// saturated machine.
+	const paced = 2000
 	cases := []benchCase{
-		{"direct getUserInfo (the floor)", func() *http.Request {
+		{name: "direct getUserInfo (the floor)", measured: harness, req: func() *http.Request {
 			r, _ := http.NewRequest("GET", fakeURL+"/v2/userinfo", nil)
 			r.Header.Set("Authorization", "Bearer "+token)
 			return r
-		}, harness, 0},
-		{"reference proxy getUserInfo", func() *http.Request {
-			r, _ := http.NewRequest("GET", referenceURL+"/v2/userinfo", nil)
-			return r
-		}, reference, 0},
-		{"server getUserInfo", execute("getUserInfo", "{}"), server, 0},
-		{"reference proxy createPost", func() *http.Request {
-			r, _ := http.NewRequest("POST", referenceURL+"/v2/ugcPosts", strings.NewReader(post()))
-			r.Header.Set("X-Restli-Protocol-Version", "2.0.0")
-			return r
-		}, reference, 0},
-		{"server createPost", func() *http.Request {
-			return execute("createPost", fmt.Sprintf(`{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}`, seq.Add(1)))()
-		}, server, 0},
-		{"reference proxy getUserInfo, 1,000 callers", func() *http.Request {
-			r, _ := http.NewRequest("GET", referenceURL+"/v2/userinfo", nil)
-			return r
-		}, reference, 1000},
-		{"server getUserInfo, 1,000 callers", execute("getUserInfo", "{}"), server, 1000},
+		}},
+		{name: "reference proxy getUserInfo", req: referenceUserInfo, measured: reference},
+		{name: "server getUserInfo", req: serverUserInfo, measured: server},
+		{name: "reference proxy createPost", req: referencePost, measured: reference},
+		{name: "server createPost", req: serverPost, measured: server},
+		{name: "reference proxy getUserInfo, paced", req: referenceUserInfo, measured: reference, rate: paced},
+		{name: "server getUserInfo, paced", req: serverUserInfo, measured: server, rate: paced},
+		{name: "reference proxy createPost, paced", req: referencePost, measured: reference, rate: paced},
+		{name: "server createPost, paced", req: serverPost, measured: server, rate: paced},
+		{name: "reference proxy getUserInfo, 1,000 callers", req: referenceUserInfo, measured: reference, concurrency: 1000},
+		{name: "server getUserInfo, 1,000 callers", req: serverUserInfo, measured: server, concurrency: 1000},
 	}
 	cases = slices.DeleteFunc(cases, func(c benchCase) bool { return !strings.Contains(c.name, *only) })
 	results := make([]result, len(cases))
@@ -192,7 +208,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				if c.concurrency != callers {
 					continue
 				}
-				r, err := load(ctx, c.name, c.req, cmp.Or(c.concurrency, *concurrency), *duration/time.Duration(*rounds), c.measured)
+				c.concurrency = cmp.Or(c.concurrency, *concurrency)
+				r, err := load(ctx, c, *duration/time.Duration(*rounds))
 				if err != nil {
 					return err
 				}
@@ -347,11 +364,11 @@ func decode(resp *http.Response, v any) {
 
 // load drives one case and measures the process pid: the server's own for
 // the server's cases, this harness's for the others.
-func load(ctx context.Context, name string, req func() *http.Request, concurrency int, d time.Duration, measured *spawned) (result, error) {
+func load(ctx context.Context, c benchCase, d time.Duration) (result, error) {
 	client := &http.Client{Transport: transport(), Timeout: 30 * time.Second}
 	// Connections left open would weigh on the next case's memory.
 	defer client.CloseIdleConnections()
-	proc := fmt.Sprintf("/proc/%d/", measured.pid)
+	proc := fmt.Sprintf("/proc/%d/", c.measured.pid)
 	rssReset := os.WriteFile(proc+"clear_refs", []byte("5"), 0) == nil // resets the peak RSS where Linux allows
 	runtime.GC()
 	cpuBefore := cpuSeconds(proc)
@@ -361,14 +378,25 @@ func load(ctx context.Context, name string, req func() *http.Request, concurrenc
 	deadline := time.Now().Add(d)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range concurrency {
+	// A paced caller's latency counts from when its request was due, so a
+	// slow answer that delays the next request is not hidden.
+	var every time.Duration
+	if c.rate > 0 {
+		every = time.Duration(float64(c.concurrency) / c.rate * float64(time.Second))
+	}
+	for caller := range c.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			local := make([]time.Duration, 0, 4096)
+			due := start.Add(every * time.Duration(caller) / time.Duration(c.concurrency))
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				t0 := time.Now()
-				resp, err := client.Do(req())
+				if every > 0 {
+					time.Sleep(time.Until(due))
+					t0, due = due, due.Add(every)
+				}
+				resp, err := client.Do(c.req())
 				ok := err == nil && resp.StatusCode < 300
 				if err == nil {
 					io.Copy(io.Discard, resp.Body)
@@ -386,9 +414,9 @@ func load(ctx context.Context, name string, req func() *http.Request, concurrenc
 		}()
 	}
 	wg.Wait()
-	return result{name: name, requests: requests.Load(), failures: failures.Load(), seconds: time.Since(start).Seconds(),
+	return result{name: c.name, requests: requests.Load(), failures: failures.Load(), seconds: time.Since(start).Seconds(),
 		cpu: cpuSeconds(proc) - cpuBefore, latencies: latencies, peakRSS: peakRSS(proc), rssReset: rssReset,
-		concurrency: concurrency, process: measured.name()}, nil
+		concurrency: c.concurrency, pacedAt: c.rate, process: c.measured.name()}, nil
 }
 
 // cpuSeconds is the user and system time of a process, from its stat file.
@@ -431,7 +459,11 @@ func render(rs []result, d time.Duration, rounds int) string {
 		if !r.rssReset {
 			rss += " (so far)"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %s | %.3f | %s | %s | %d |\n", r.name, r.concurrency, r.rate(),
+		callers := strconv.Itoa(r.concurrency)
+		if r.pacedAt > 0 {
+			callers += fmt.Sprintf(", asking %.0f/s", r.pacedAt)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %s | %.3f | %s | %s | %d |\n", r.name, callers, r.rate(),
 			r.pct(0.5).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.pct(0.999).Round(10*time.Microsecond), r.cpuPer1000(), rss, r.process, r.failures)
 	}
 	byName := map[string]result{}
@@ -439,15 +471,28 @@ func render(rs []result, d time.Duration, rounds int) string {
 		byName[r.name] = r
 	}
 	for _, command := range []string{"getUserInfo", "createPost"} {
-		server, ok1 := byName["server "+command]
-		ref, ok2 := byName["reference proxy "+command]
-		if ok1 && ok2 {
-			fmt.Fprintf(&b, "\n%s: throughput %.2f of the reference proxy's, p99 added %s", command,
-				server.rate()/ref.rate(), (server.pct(0.99) - ref.pct(0.99)).Round(10*time.Microsecond))
+		var said []string
+		if server, ref, ok := pair(byName, command); ok {
+			said = append(said, fmt.Sprintf("throughput %.2f of the reference proxy's, p99 added %s",
+				server.rate()/ref.rate(), (server.pct(0.99) - ref.pct(0.99)).Round(10*time.Microsecond)))
+		}
+		if server, ref, ok := pair(byName, command+", paced"); ok {
+			said = append(said, fmt.Sprintf("paced, p50 added %s and p99 added %s",
+				(server.pct(0.5) - ref.pct(0.5)).Round(10*time.Microsecond), (server.pct(0.99) - ref.pct(0.99)).Round(10*time.Microsecond)))
+		}
+		if said != nil {
+			fmt.Fprintf(&b, "\n%s: %s", command, strings.Join(said, "; "))
 		}
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// pair is the server's and the reference's result of a case.
+func pair(byName map[string]result, what string) (server, reference result, ok bool) {
+	server, ok1 := byName["server "+what]
+	reference, ok2 := byName["reference proxy "+what]
+	return server, reference, ok1 && ok2
 }
 
 // markdown is the report for docs/benchmarks.md, with the machine.
