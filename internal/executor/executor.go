@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -401,9 +402,12 @@ func dryRun(c *plugin.Call) json.RawMessage {
 }
 
 // countingReader counts a streamed file's bytes and keeps its read error,
-// so a file cut short is told apart from LinkedIn's failure.
+// so a file cut short is told apart from LinkedIn's failure. The HTTP
+// transport may still be reading when LinkedIn's answer arrives early, so
+// what it counts is guarded.
 type countingReader struct {
 	r   io.Reader
+	mu  sync.Mutex
 	n   int64
 	err error
 	eof bool
@@ -411,6 +415,8 @@ type countingReader struct {
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.n += int64(n)
 	switch {
 	case err == io.EOF:
@@ -422,6 +428,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 func (c *countingReader) check(length int64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	switch {
 	case c.err != nil:
 		var tooLarge *http.MaxBytesError
