@@ -474,11 +474,11 @@ func render(rs []result, d time.Duration, rounds int) string {
 		var said []string
 		if server, ref, ok := pair(byName, command); ok {
 			said = append(said, fmt.Sprintf("throughput %.2f of the reference proxy's, p99 added %s",
-				server.rate()/ref.rate(), (server.pct(0.99) - ref.pct(0.99)).Round(10*time.Microsecond)))
+				server.rate()/ref.rate(), (server.pct(0.99)-ref.pct(0.99)).Round(10*time.Microsecond)))
 		}
 		if server, ref, ok := pair(byName, command+", paced"); ok {
 			said = append(said, fmt.Sprintf("paced, p50 added %s and p99 added %s",
-				(server.pct(0.5) - ref.pct(0.5)).Round(10*time.Microsecond), (server.pct(0.99) - ref.pct(0.99)).Round(10*time.Microsecond)))
+				(server.pct(0.5)-ref.pct(0.5)).Round(10*time.Microsecond), (server.pct(0.99)-ref.pct(0.99)).Round(10*time.Microsecond)))
 		}
 		if said != nil {
 			fmt.Fprintf(&b, "\n%s: %s", command, strings.Join(said, "; "))

@@ -19,7 +19,7 @@ import (
 // the network rather than the CPU, and a long upload must not keep a
 // worker from short calls.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
-	if s.Workers == nil || carriesFile(r) {
+	if s.Workers == nil || fileType(r) != "" {
 		s.executeNow(w, r)
 		return
 	}
@@ -94,10 +94,10 @@ func (s *Server) executeNow(w http.ResponseWriter, r *http.Request) {
 // file streamed as the body (raw, or multipart/form-data whose fields come
 // before its file part) with the command and params in the query.
 func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID string) (executor.Request, error) {
-	if !carriesFile(r) {
+	mediaType := fileType(r)
+	if mediaType == "" {
 		return s.jsonRequest(w, r, pluginID)
 	}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	q := r.URL.Query()
 	req := executor.Request{Command: q.Get("command")}
 	if req.Command == "" {
@@ -125,10 +125,13 @@ func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID
 	return req, nil
 }
 
-// carriesFile says whether the body is a file rather than JSON.
-func carriesFile(r *http.Request) bool {
+// fileType is the media type of a body that is a file, or "" for JSON.
+func fileType(r *http.Request) string {
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mediaType != "" && mediaType != "application/json"
+	if mediaType == "application/json" {
+		return ""
+	}
+	return mediaType
 }
 
 // formFile reads a multipart form's fields into params up to its file
