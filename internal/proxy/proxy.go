@@ -116,13 +116,17 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	if c.Stream != nil {
 		send = io.NopCloser(c.Stream) // hides the type, so ContentLength below is what is sent
 	}
-	req, err := http.NewRequestWithContext(ctx, c.Method, c.URL.String(), send)
+	// The call's URL is parsed already; printing it to parse it again
+	// would cost every call.
+	req, err := http.NewRequestWithContext(ctx, c.Method, "", send)
 	if err != nil {
 		return nil, false, fmt.Errorf("build request: %w", err)
 	}
+	req.URL, req.Host = c.URL, c.URL.Host
 	if c.Stream != nil {
 		req.ContentLength = max(c.Length, -1)
 	}
+	req.Header = make(http.Header, len(c.Header)+1)
 	for k, v := range c.Header {
 		req.Header[k] = v
 	}
@@ -137,7 +141,7 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	if limit <= 0 {
 		limit = DefaultMaxBody
 	}
-	body, err := io.ReadAll(io.LimitReader(answer.Body, limit+1))
+	body, err := readAnswer(answer, limit)
 	if err != nil {
 		e := transportError(ctx, err)
 		e.MaybeSent = true
@@ -148,6 +152,18 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 			Message: fmt.Sprintf("LinkedIn's answer was larger than %d bytes", limit)}
 	}
 	return &plugin.Response{Status: answer.StatusCode, Header: answer.Header, Body: body, Duration: time.Since(start)}, false, nil
+}
+
+// readAnswer reads at most limit+1 bytes of an answer, into a buffer of
+// the announced size when there is one. An answer to HEAD announces the
+// size of a body it does not carry.
+func readAnswer(answer *http.Response, limit int64) ([]byte, error) {
+	if n := answer.ContentLength; n >= 0 && n <= limit && answer.Request.Method != http.MethodHead {
+		body := make([]byte, n)
+		_, err := io.ReadFull(answer.Body, body)
+		return body, err
+	}
+	return io.ReadAll(io.LimitReader(answer.Body, limit+1))
 }
 
 // transportError names what failed. Only a failure to connect proves

@@ -70,3 +70,50 @@ func TestTimeoutAndRefusal(t *testing.T) {
 		t.Errorf("refused connection: err = %v, want upstream_unavailable", err)
 	}
 }
+
+// TestAnswerBodies reads answers of every framing: sized, chunked, to HEAD,
+// and cut off before their announced size.
+func TestAnswerBodies(t *testing.T) {
+	linkedIn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/sized":
+			w.Header().Set("Content-Length", "11")
+			w.Write([]byte(`{"sub":"x"}`))
+		case "/chunked":
+			w.Write([]byte(`{"sub":`))
+			w.(http.Flusher).Flush()
+			w.Write([]byte(`"x"}`))
+		case "/head":
+			w.Header().Set("Content-Length", "11")
+		case "/cut":
+			w.Header().Set("Content-Length", "100")
+			w.Write([]byte(`{"sub":`))
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+		}
+	}))
+	defer linkedIn.Close()
+	p := &proxy.Proxy{Client: proxy.NewClient(5 * time.Second), Retry: proxy.Retry{Attempts: 1}}
+	for _, tc := range []struct {
+		method, path, want string
+		code               plugin.Code
+	}{
+		{"GET", "/sized", `{"sub":"x"}`, ""},
+		{"GET", "/chunked", `{"sub":"x"}`, ""},
+		{"HEAD", "/head", "", ""},
+		{"GET", "/cut", "", plugin.UpstreamUnavailable},
+	} {
+		c := call(t, linkedIn.URL+tc.path)
+		c.Method = tc.method
+		resp, err := p.Do(context.Background(), c, "tok")
+		if tc.code != "" {
+			if plugin.AsError(err).Code != tc.code {
+				t.Errorf("%s %s: err = %v, want %s", tc.method, tc.path, err, tc.code)
+			}
+			continue
+		}
+		if err != nil || string(resp.Body) != tc.want {
+			t.Errorf("%s %s: %+v, %v; want body %q", tc.method, tc.path, resp, err, tc.want)
+		}
+	}
+}
