@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -40,6 +41,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.MemoryLimit > 0 {
+		// The limit is the process's, so a test that runs the server
+		// inside its own process gets its limit back.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -61,7 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	log.Info().Str("addr", ln.Addr().String()).Str("publicUrl", cfg.PublicURL).Str("db", cfg.DB).Bool("sandbox", cfg.Sandbox).Msg("plugin-server listening")
+	log.Info().Str("addr", ln.Addr().String()).Str("publicUrl", cfg.PublicURL).Str("db", cfg.DB).Bool("sandbox", cfg.Sandbox).
+		Int64("memoryLimit", debug.SetMemoryLimit(-1)).Msg("plugin-server listening")
 	fmt.Fprintf(stdout, "plugin-server listening on %s\n", cfg.PublicURL)
 	if cfg.Sandbox {
 		fmt.Fprintf(stdout, "sandbox: LinkedIn is emulated at %s (no LinkedIn account needed)\n", cfg.SandboxURL())

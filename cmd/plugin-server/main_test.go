@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -398,5 +399,33 @@ func TestHeaderLimit(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("status %d, want 431", resp.StatusCode)
+	}
+}
+
+// TestMemoryLimit: the server holds the Go runtime to its memory limit
+// while it runs, leaves an operator's GOMEMLIMIT alone, and gives the
+// process its own limit back when it stops.
+func TestMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want int64
+	}{
+		{"default", nil, 48 << 20},
+		{"set", map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "100663296"}, 96 << 20},
+		{"off", map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "0"}, before},
+		{"GOMEMLIMIT", map[string]string{"GOMEMLIMIT": "200MiB"}, before},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startServer(t, tc.env)
+			if got := debug.SetMemoryLimit(-1); got != tc.want {
+				t.Errorf("while serving: limit %d, want %d", got, tc.want)
+			}
+			s.stop()
+			if got := debug.SetMemoryLimit(-1); got != before {
+				t.Errorf("after: limit %d, want %d back", got, before)
+			}
+		})
 	}
 }

@@ -62,10 +62,17 @@ type Config struct {
 	// MaxExecutes is how many JSON executes run at once; more wait their
 	// turn, up to CallTimeout.
 	MaxExecutes int
+	// MemoryLimit is the Go runtime's soft memory limit in bytes: past
+	// it the collector works harder instead of the heap growing. 0 leaves
+	// the runtime's own (GOMEMLIMIT, or none).
+	MemoryLimit int64
 	// WebhookURL receives auth events, signed with WebhookSecret.
 	WebhookURL    string
 	WebhookSecret string
 }
+
+// DefaultMemoryLimit is PLUGIN_SERVER_MEMORY_LIMIT's default.
+const DefaultMemoryLimit = 48 << 20
 
 // LinkedIn's own endpoints.
 const (
@@ -138,6 +145,13 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	rate := fs.Float64("rate-limit", number("PLUGIN_SERVER_RATE_LIMIT", 10), "LinkedIn calls per second per datasource, 0 for none (PLUGIN_SERVER_RATE_LIMIT)")
 	burst := fs.Int("rate-burst", int(number("PLUGIN_SERVER_RATE_BURST", 20)), "LinkedIn calls a datasource may make at once (PLUGIN_SERVER_RATE_BURST)")
 	maxExecutes := fs.Int("max-executes", int(number("PLUGIN_SERVER_MAX_EXECUTES", 128)), "JSON executes that run at once; more wait their turn (PLUGIN_SERVER_MAX_EXECUTES)")
+	// 48 MiB of Go memory plus the mapped binary keeps the process under
+	// 64 MiB with 1,000 callers; an operator's GOMEMLIMIT wins.
+	defaultMemoryLimit := float64(DefaultMemoryLimit)
+	if getenv("GOMEMLIMIT") != "" {
+		defaultMemoryLimit = 0
+	}
+	memoryLimit := fs.Int64("memory-limit", int64(number("PLUGIN_SERVER_MEMORY_LIMIT", defaultMemoryLimit)), "soft limit on the Go runtime's memory in bytes, 0 for GOMEMLIMIT's or none (PLUGIN_SERVER_MEMORY_LIMIT)")
 	margin := fs.String("refresh-margin", env("PLUGIN_SERVER_REFRESH_MARGIN", "10m"), "renew a refreshable token this long before it expires (PLUGIN_SERVER_REFRESH_MARGIN)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -216,6 +230,9 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	c.CircuitThreshold = *threshold
 	if c.MaxExecutes = *maxExecutes; c.MaxExecutes < 1 || c.MaxExecutes > 100000 {
 		bad("PLUGIN_SERVER_MAX_EXECUTES %d: must be between 1 and 100000", c.MaxExecutes)
+	}
+	if c.MemoryLimit = *memoryLimit; c.MemoryLimit != 0 && (c.MemoryLimit < 16<<20 || c.MemoryLimit > 1<<40) {
+		bad("PLUGIN_SERVER_MEMORY_LIMIT %d: must be 0 or between 16 MiB (16777216) and 1 TiB", c.MemoryLimit)
 	}
 	if *threshold < 1 {
 		bad("PLUGIN_SERVER_CIRCUIT_THRESHOLD must be 1 or more")

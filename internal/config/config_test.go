@@ -90,3 +90,33 @@ func TestEveryProblemAtOnceWithoutSecrets(t *testing.T) {
 		t.Errorf("the error shows an API key:\n%s", msg)
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int64
+		bad  bool
+	}{
+		{"default", nil, nil, config.DefaultMemoryLimit, false},
+		{"operator's GOMEMLIMIT", nil, map[string]string{"GOMEMLIMIT": "1GiB"}, 0, false},
+		{"environment", nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "134217728"}, 128 << 20, false},
+		{"flag", []string{"--memory-limit", "0"}, nil, 0, false},
+		{"too small", nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "1000"}, 0, true},
+		{"not a number", nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "48MiB"}, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, tc.args, tc.env)
+			if tc.bad {
+				if err == nil || !strings.Contains(err.Error(), "PLUGIN_SERVER_MEMORY_LIMIT") {
+					t.Fatalf("err = %v, want one naming PLUGIN_SERVER_MEMORY_LIMIT", err)
+				}
+				return
+			}
+			if err != nil || c.MemoryLimit != tc.want {
+				t.Fatalf("limit %v, %v; want %d", c, err, tc.want)
+			}
+		})
+	}
+}
