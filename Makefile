@@ -15,7 +15,7 @@ test:
 
 # The hot steps' benchmarks, briefly, so they cannot rot.
 bench:
-	go test -run '^$$' -bench . -benchtime 200x ./plugin/linkedin ./oauthbroker
+	go test -run '^$$' -bench . -benchtime 200x ./plugin/linkedin ./oauthbroker ./internal/app
 
 # The load harness in its short mode: it fails on errors, never on timings.
 load:

@@ -31,7 +31,7 @@ const (
 // harness is the server wired as in production, in sandbox mode, with the
 // emulator at hand to see what reached "LinkedIn".
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 	app *app.App
 	// logs holds everything the server logged, at debug level.
@@ -69,7 +69,7 @@ func withEnv(base, more map[string]string) map[string]string {
 }
 
 // startHarness starts the server with more environment and options.
-func startHarness(t *testing.T, extraEnv map[string]string, opts app.Options, args ...string) *harness {
+func startHarness(t testing.TB, extraEnv map[string]string, opts app.Options, args ...string) *harness {
 	t.Helper()
 	env := map[string]string{"PLUGIN_SERVER_API_KEYS": admin + ":admin:acme," + builder + ":builder:acme," + other + ":admin:other"}
 	for k, v := range extraEnv {
