@@ -552,7 +552,10 @@ and their rows measure that process's CPU and peak RSS; the direct row measures 
 harness process (load generator and fake LinkedIn). Cases with as many callers take
 turns in rounds, so a change in the machine's other load touches each alike. Peak
 RSS is reset before each round where the kernel allows; "(so far)" marks a peak up
-to that case.
+to that case. The server runs with its defaults, its 48 MiB memory limit included, but logs nothing.
+Paced callers' latency counts from when each request was due. "p99 added" is the
+median, over rounds, of the server's p99 less the reference's in the same round;
+each round's difference is listed after it.
 
 %s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
 }
