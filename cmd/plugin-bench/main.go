@@ -16,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -322,7 +321,9 @@ func startServer(ctx context.Context, fakeURL string) (*http.Server, []string, e
 	}
 	// This process is the server's, so it takes the server's memory limit
 	// as cmd/plugin-server does.
-	debug.SetMemoryLimit(cmp.Or(cfg.MemoryLimit, math.MaxInt64))
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	ln, base, err := listen()
 	if err != nil {
 		return nil, nil, err
