@@ -8,9 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -38,11 +36,6 @@ type Sender interface {
 	Do(ctx context.Context, c *plugin.Call, token string) (*plugin.Response, error)
 }
 
-// Limiter rations calls per datasource.
-type Limiter interface {
-	Allow(key string) (bool, time.Duration)
-}
-
 // Breaker pauses calls after repeated 429s or failures.
 type Breaker interface {
 	Allow(key string) error
@@ -55,7 +48,8 @@ type Executor struct {
 	Tokens   Tokens
 	Sender   Sender
 	Settings func(ds *ps.Datasource) plugin.Settings
-	// Limiter, when set, keeps each datasource within its rate.
+	// Limiter, when set, keeps each datasource within its rate
+	// (limits.go).
 	Limiter Limiter
 	// Breaker, when set, pauses calls per datasource and per app; AppOf
 	// names a datasource's LinkedIn app.
@@ -162,12 +156,8 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 			return err
 		}
 	}
-	if e.Limiter != nil {
-		if ok, wait := e.Limiter.Allow(ds.ID); !ok {
-			secs := int(math.Ceil(wait.Seconds()))
-			return &plugin.Error{Code: plugin.RateLimited, RetryAfter: secs,
-				Message: fmt.Sprintf("datasource %s is over its rate limit; try again in %d s", ds.ID, secs)}
-		}
+	if err := e.checkLimits(ctx, ds); err != nil {
+		return err
 	}
 	access, err := e.Tokens.AccessToken(ctx, ds)
 	if err != nil {
@@ -177,7 +167,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	if cmd.Run != nil {
 		send := func(ctx context.Context, c *plugin.Call) (*plugin.Response, error) {
 			resp, err := e.Sender.Do(ctx, c, access.Token)
-			e.record(circuits, resp, err)
+			e.record(ds, circuits, resp, err)
 			return resp, err
 		}
 		progress := func(sent, total int64) {
@@ -194,7 +184,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		resp, err = cmd.Run(ctx, params, e.Settings(ds), &file, send, progress)
 	} else {
 		resp, err = e.Sender.Do(ctx, call, access.Token)
-		e.record(circuits, resp, err)
+		e.record(ds, circuits, resp, err)
 	}
 	if cut, ok := call.Stream.(*countingReader); ok {
 		if err := cut.check(call.Length); err != nil {
@@ -251,7 +241,10 @@ func (e *Executor) circuits(ds *ps.Datasource) []string {
 	return keys
 }
 
-func (e *Executor) record(keys []string, resp *plugin.Response, err error) {
+func (e *Executor) record(ds *ps.Datasource, keys []string, resp *plugin.Response, err error) {
+	if err == nil {
+		e.observeLimits(ds, resp)
+	}
 	if e.Breaker == nil {
 		return
 	}
