@@ -25,6 +25,8 @@ const (
 	// RequestInProgress: an execute with the same Idempotency-Key is still
 	// running, or was interrupted with its outcome unknown.
 	RequestInProgress Code = "request_in_progress"
+	// UnsupportedMediaType: a body sent as a type the route does not take.
+	UnsupportedMediaType Code = "unsupported_media_type"
 )
 
 var httpStatus = map[Code]int{
@@ -40,6 +42,7 @@ var httpStatus = map[Code]int{
 	UpstreamUnavailable:   http.StatusBadGateway,
 	UpstreamTimeout:       http.StatusGatewayTimeout,
 	RequestInProgress:     http.StatusConflict,
+	UnsupportedMediaType:  http.StatusUnsupportedMediaType,
 }
 
 // HTTPStatus is the status the server answers with for an error code.

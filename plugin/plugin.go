@@ -106,6 +106,10 @@ type Call struct {
 	// number when Length is -1. A stream is sent once, never retried.
 	Stream io.Reader
 	Length int64
+	// Upload marks a call that carries a file to an upload URL: it goes
+	// over connections of its own, so slow uploads never starve API
+	// calls, and a 401 there says nothing about the member's token.
+	Upload bool
 }
 
 // Send sends one call of a multi-call command.

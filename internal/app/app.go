@@ -21,7 +21,9 @@ import (
 	"pluginserver/internal/httpapi"
 	"pluginserver/internal/idempotency"
 	"pluginserver/internal/proxy"
+	"pluginserver/internal/quota"
 	"pluginserver/internal/ratelimit"
+	"pluginserver/internal/share"
 	"pluginserver/internal/store/sqlite"
 	"pluginserver/internal/webhook"
 	"pluginserver/internal/workers"
@@ -52,6 +54,9 @@ const ExpiringScan = 15 * time.Minute
 type Options struct {
 	Now        func() time.Time
 	HTTPClient *http.Client
+	// UploadClient sends files to upload URLs; nil sends them with
+	// HTTPClient.
+	UploadClient *http.Client
 	// Sleep waits between retries of a call to LinkedIn.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -63,6 +68,7 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = proxy.NewClient(cfg.ConnectTimeout)
+		opts.UploadClient = proxy.NewClient(cfg.ConnectTimeout)
 	}
 	st, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
@@ -102,9 +108,9 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		broker.Events = a.webhook
 	}
 	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
-	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient, Sleep: opts.Sleep},
+	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient, UploadClient: opts.UploadClient, Sleep: opts.Sleep},
 		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, opts.Now()) },
-		Breaker:  circuit.New(cfg.CircuitThreshold, cfg.CircuitCooldown, opts.Now),
+		Breaker:  circuit.New(cfg.CircuitThreshold, cfg.CircuitCooldown, circuit.DefaultOutage, opts.Now),
 		AppOf: func(d *ps.Datasource) string {
 			return cmp.Or(linkedin.ParseConfig(d.Config).ClientID, cfg.App.ClientID)
 		},
@@ -113,18 +119,31 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 			log.Info().Str("datasource", d.ID).Str("command", command).Int("parts", p.Parts).
 				Int64("sentBytes", p.SentBytes).Int64("totalBytes", p.TotalBytes).Msg("upload progress")
 		}}
+	// LinkedIn's daily limits are learnt from its 429s and kept per app
+	// and per member; the rate limiter only smooths, when asked for, and
+	// paces by the real clock because its waits are real.
+	exec.Quota, exec.Now = quota.New(opts.Now, quota.DefaultMax), opts.Now
 	if cfg.RateLimit > 0 {
-		exec.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst, opts.Now)
+		exec.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst, nil, nil)
 	}
 	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
-		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), Log: log, Now: opts.Now,
+		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), CORSOrigins: cfg.CORSOrigins, Log: log, Now: opts.Now,
 		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
 		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout},
-		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout, Workers: workers.New(cfg.MaxExecutes)}
+		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout, Workers: workers.New(cfg.MaxExecutes),
+		// Whose share is whose: every workspace, and every datasource in
+		// it, may hold at most WorkspaceShare of each pool.
+		Executes:    share.New(int64(cfg.MaxExecutes), cfg.WorkspaceShare),
+		Uploads:     share.New(int64(cfg.MaxUploads), cfg.WorkspaceShare),
+		BodyMemory:  share.New(cfg.BodyMemory, cfg.WorkspaceShare),
+		BodyTimeout: cfg.BodyTimeout}
 	a.workers = api.Workers
 	if cfg.Sandbox {
 		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
 		api.Sandbox = a.Sandbox
+		if cfg.SandboxPublic {
+			log.Warn().Str("sandbox", cfg.SandboxURL()).Msg("--sandbox-public: the LinkedIn emulator is reachable by others, and its consent page approves for anyone who clicks")
+		}
 	}
 	a.Handler = api.Handler()
 	if api.Anonymous {

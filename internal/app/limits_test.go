@@ -4,14 +4,19 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"pluginserver/internal/app"
+	"pluginserver/internal/config"
+	"pluginserver/internal/quota"
 	"pluginserver/internal/testclock"
 	"pluginserver/plugin/linkedin/sandbox"
 )
@@ -43,46 +48,333 @@ func TestParamsShapeLimits(t *testing.T) {
 	}
 }
 
-func TestRateLimitPerDatasource(t *testing.T) {
-	clk := testclock.New(time.Now())
-	h := startHarness(t, map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "1", "PLUGIN_SERVER_RATE_BURST": "2"}, app.Options{Now: clk.Now}, "--sandbox")
+// call runs getUserInfo on a datasource and returns the answer's status,
+// its Retry-After and the envelope.
+func (h *harness) call(id string) (int, string, map[string]any) {
+	h.t.Helper()
+	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/datasources/"+id+"/execute", strings.NewReader(`{"command":"getUserInfo"}`))
+	req.Header.Set("Authorization", "Bearer "+builder)
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env map[string]any
+	json.NewDecoder(resp.Body).Decode(&env)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), env
+}
+
+// burst runs n getUserInfo at once on a datasource and counts the answers
+// by HTTP status.
+func (h *harness) burst(id string, n int) map[int]int {
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _, _ := h.call(id)
+			mu.Lock()
+			statuses[status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return statuses
+}
+
+func errorOf(env map[string]any) (code, message string) {
+	e, _ := env["error"].(map[string]any)
+	code, _ = e["code"].(string)
+	message, _ = e["message"].(string)
+	return code, message
+}
+
+// TestBurstsAreNotRefusedByDefault: one app page firing 50 reads at once
+// through one datasource gets 50 answers from LinkedIn; with the defaults
+// the server refuses none of what LinkedIn would take.
+func TestBurstsAreNotRefusedByDefault(t *testing.T) {
+	h := newHarness(t)
+	id := h.authorizedDatasource()
+	h.app.Sandbox.Reset()
+	if got := h.burst(id, 50); got[200] != 50 {
+		t.Fatalf("50 reads at once: %v", got)
+	}
+	if n := h.sent("GET", "/v2/userinfo"); n != 50 {
+		t.Fatalf("LinkedIn got %d of 50 reads", n)
+	}
+}
+
+// TestRateLimitSmoothsBursts: with PLUGIN_SERVER_RATE_LIMIT set, calls over
+// the burst wait their turn and all go through.
+func TestRateLimitSmoothsBursts(t *testing.T) {
+	h := startHarness(t, map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "50", "PLUGIN_SERVER_RATE_BURST": "2"}, app.Options{}, "--sandbox")
+	id := h.authorizedDatasource()
+	h.app.Sandbox.Reset()
+	if got := h.burst(id, 12); got[200] != 12 {
+		t.Fatalf("12 reads at once, 2 of them in the burst: %v", got)
+	}
+	if n := h.sent("GET", "/v2/userinfo"); n != 12 {
+		t.Fatalf("LinkedIn got %d of 12 reads", n)
+	}
+}
+
+// TestRateLimitRefusesOnlyWhatCannotWait: a call whose turn comes after its
+// deadline is refused at once with Retry-After, and nothing is sent; other
+// datasources and dry runs are not held up.
+func TestRateLimitRefusesOnlyWhatCannotWait(t *testing.T) {
+	h := startHarness(t, map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "0.0166667", "PLUGIN_SERVER_RATE_BURST": "1",
+		"PLUGIN_SERVER_CALL_TIMEOUT": "2s"}, app.Options{}, "--sandbox")
 	id := h.authorizedDatasource()
 	other := h.authorizedDatasource()
-	call := func(ds string) *http.Response {
-		req, _ := http.NewRequest("POST", h.srv.URL+"/v1/datasources/"+ds+"/execute", strings.NewReader(`{"command":"getUserInfo"}`))
-		req.Header.Set("Authorization", "Bearer "+builder)
-		resp, err := h.srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp
-	}
-	for i := range 2 {
-		if resp := call(id); resp.StatusCode != 200 {
-			t.Fatalf("call %d within the burst: %d", i+1, resp.StatusCode)
-		}
+	if status, _, env := h.call(id); status != 200 {
+		t.Fatalf("the first call: %d %v", status, env["error"])
 	}
 	h.app.Sandbox.Reset()
-	resp := call(id)
-	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "1" || len(h.app.Sandbox.Requests()) != 0 {
-		t.Fatalf("over the rate: %d, Retry-After %q, %d sent", resp.StatusCode, resp.Header.Get("Retry-After"), len(h.app.Sandbox.Requests()))
+	status, retryAfter, env := h.call(id)
+	secs, _ := strconv.Atoi(retryAfter)
+	if code, msg := errorOf(env); status != 429 || code != "rate_limited" || secs < 50 || secs > 60 || !strings.Contains(msg, "PLUGIN_SERVER_RATE_LIMIT") {
+		t.Fatalf("a turn a minute away with 2 s to wait: %d %s, Retry-After %q", status, msg, retryAfter)
 	}
-	if resp := call(other); resp.StatusCode != 200 {
-		t.Fatalf("another datasource was limited too: %d", resp.StatusCode)
+	if n := len(h.app.Sandbox.Requests()); n != 0 {
+		t.Fatalf("%d requests reached LinkedIn", n)
 	}
-	dry := func() int {
-		status, _ := h.do("POST", "/v1/datasources/"+id+"/execute?dryRun=true", builder, `{"command":"getUserInfo"}`)
-		return status
+	if status, _, env := h.call(other); status != 200 {
+		t.Fatalf("another datasource was held up: %d %v", status, env["error"])
 	}
-	if dry() != 200 {
-		t.Fatal("a dry run, which sends nothing, was rate limited")
+	if status, env := h.do("POST", "/v1/datasources/"+id+"/execute?dryRun=true", builder, `{"command":"getUserInfo"}`); status != 200 {
+		t.Fatalf("a dry run, which sends nothing: %d %v", status, env["error"])
 	}
-	clk.Advance(time.Second)
-	if resp := call(id); resp.StatusCode != 200 {
-		t.Fatalf("after the wait: %d", resp.StatusCode)
+}
+
+// TestRateSettings: the limiter is off unless asked for, and nonsense is
+// refused at start naming the setting.
+func TestRateSettings(t *testing.T) {
+	cases := []struct {
+		name      string
+		env       map[string]string
+		wantRate  float64
+		wantBurst int
+		wantErr   string
+	}{
+		{"off by default", nil, 0, 20, ""},
+		{"opt-in", map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "5", "PLUGIN_SERVER_RATE_BURST": "10"}, 5, 10, ""},
+		{"fractional", map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "0.5"}, 0.5, 20, ""},
+		{"negative", map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "-1"}, 0, 0, "PLUGIN_SERVER_RATE_LIMIT"},
+		{"not a number", map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "NaN"}, 0, 0, "PLUGIN_SERVER_RATE_LIMIT"},
+		{"infinite", map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "+Inf"}, 0, 0, "PLUGIN_SERVER_RATE_LIMIT"},
+		{"no burst", map[string]string{"PLUGIN_SERVER_RATE_BURST": "0"}, 0, 0, "PLUGIN_SERVER_RATE_BURST"},
 	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := config.Parse([]string{"--db", filepath.Join(t.TempDir(), "x.db")}, func(k string) string { return c.env[k] }, io.Discard)
+			switch {
+			case c.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("want an error naming %s, got %v", c.wantErr, err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case cfg.RateLimit != c.wantRate || cfg.RateBurst != c.wantBurst:
+				t.Fatalf("rate %v burst %d, want %v and %d", cfg.RateLimit, cfg.RateBurst, c.wantRate, c.wantBurst)
+			}
+		})
+	}
+}
+
+// LinkedIn's 429 bodies, in its own words (see docs/api.md, "LinkedIn's
+// limits").
+const (
+	memberDayLimit = `{"status":429,"serviceErrorCode":101,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION_AND_MEMBER DAY limit for calls to this resource is reached."}`
+	appDayLimit    = `{"status":429,"serviceErrorCode":101,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION DAY limit for calls to this resource is reached."}`
+	unnamedLimit   = `{"serviceErrorCode":101,"message":"Resource level throttle limit for calls to this resource is reached.","status":429}`
+)
+
+func throttled(text string, header ...string) fault {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		io.WriteString(w, text)
+	}
+}
+
+// limitsHarness is a server in front of a LinkedIn that can be told to
+// answer 429, on a clock the test moves.
+type limitsHarness struct {
+	*harness
+	f   *faultyLinkedIn
+	clk *testclock.Clock
+}
+
+func newLimitsHarness(t *testing.T) *limitsHarness {
+	f := newFaultyLinkedIn(t)
+	clk := testclock.New(time.Now())
+	h := startHarness(t, sandbox.Env(f.srv.URL), app.Options{Now: clk.Now})
+	return &limitsHarness{harness: h, f: f, clk: clk}
+}
+
+// memberDatasource is a datasource authorized by another member than the
+// sandbox's own.
+func (h *limitsHarness) memberDatasource(sub string) string {
+	h.t.Helper()
+	h.f.inject("/v2/userinfo", body(200, "application/json", `{"sub":"`+sub+`","name":"Jane Roe"}`))
+	id := h.authorizedDatasource()
+	if _, ds := h.do("GET", "/v1/datasources/"+id, builder, ""); ds["authorizedAs"].(map[string]any)["sub"] != sub {
+		h.t.Fatalf("authorized as %v", ds["authorizedAs"])
+	}
+	return id
+}
+
+// limits is the datasource's "limits", nil when it shows none.
+func (h *limitsHarness) limits(id string) map[string]any {
+	h.t.Helper()
+	_, ds := h.do("GET", "/v1/datasources/"+id, builder, "")
+	if _, ok := ds["limits"]; !ok {
+		h.t.Fatalf("no limits field: %v", ds)
+	}
+	l, _ := ds["limits"].(map[string]any)
+	return l
+}
+
+// refusedUnsent asserts a call is refused as rate_limited with a
+// Retry-After of secs and a message holding want, without reaching
+// LinkedIn.
+func (h *limitsHarness) refusedUnsent(id string, secs int, want ...string) {
+	h.t.Helper()
+	h.f.inject("/v2/userinfo")
+	status, retryAfter, env := h.call(id)
+	code, msg := errorOf(env)
+	if status != 429 || code != "rate_limited" || retryAfter != strconv.Itoa(secs) || h.f.count("/v2/userinfo") != 0 {
+		h.t.Fatalf("%d %s %q, Retry-After %q (want %d); %d calls reached LinkedIn", status, code, msg, retryAfter, secs, h.f.count("/v2/userinfo"))
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			h.t.Fatalf("the message %q does not say %q", msg, w)
+		}
+	}
+}
+
+func (h *limitsHarness) works(id string) {
+	h.t.Helper()
+	if status, _, env := h.call(id); status != 200 {
+		h.t.Fatalf("%d %v", status, env["error"])
+	}
+}
+
+func secondsUntil(now, t time.Time) int {
+	return int(math.Ceil(t.Sub(now).Seconds()))
+}
+
+// TestMemberDailyLimit: LinkedIn says a member's daily limit is reached;
+// that member's next calls are refused without being sent until midnight
+// UTC, on every datasource they authorized in that app, and the datasource
+// shows it; another member's datasource still works.
+func TestMemberDailyLimit(t *testing.T) {
+	h := newLimitsHarness(t)
+	id := h.authorizedDatasource()
+	sameMember := h.authorizedDatasource()
+	otherMember := h.memberDatasource("aW5vdGhlcg")
+
+	h.f.inject("/v2/userinfo", throttled(memberDayLimit))
+	status, _, env := h.call(id)
+	if code, _ := errorOf(env); status != 429 || code != "rate_limited" || env["status"] != 429.0 || env["output"].(map[string]any)["code"] != "TOO_MANY_REQUESTS" {
+		t.Fatalf("LinkedIn's 429: %d %v", status, env)
+	}
+	midnight := quota.NextMidnightUTC(h.clk.Now())
+	secs := secondsUntil(h.clk.Now(), midnight)
+	h.refusedUnsent(id, secs, "782bbtaQ", "daily limit", midnight.Format(time.RFC3339), "APPLICATION_AND_MEMBER DAY")
+	h.refusedUnsent(sameMember, secs, "782bbtaQ")
+
+	l := h.limits(id)
+	member, _ := l["member"].(map[string]any)
+	if member["exhaustedUntil"] != midnight.Format(time.RFC3339) || !strings.Contains(member["reason"].(string), "APPLICATION_AND_MEMBER DAY") || l["app"] != nil {
+		t.Fatalf("the datasource shows %v", l)
+	}
+	h.works(otherMember)
+	if l := h.limits(otherMember); l != nil {
+		t.Fatalf("another member's datasource shows %v", l)
+	}
+
+	h.clk.Advance(midnight.Sub(h.clk.Now()))
+	h.works(id)
+	if l := h.limits(id); l != nil {
+		t.Fatalf("after midnight UTC the datasource shows %v", l)
+	}
+}
+
+// TestAppDailyLimit: LinkedIn says the app's daily limit is reached; every
+// datasource of that app is refused without sending, whoever authorized
+// it, while a datasource of another app still works.
+func TestAppDailyLimit(t *testing.T) {
+	h := newLimitsHarness(t)
+	id := h.authorizedDatasource()
+	otherMember := h.memberDatasource("aW5vdGhlcg")
+	otherApp := h.partnerDatasource(`["openid","profile","email","w_member_social"]`)
+
+	h.f.inject("/v2/userinfo", throttled(appDayLimit))
+	if status, _, _ := h.call(otherMember); status != 429 {
+		t.Fatalf("LinkedIn's 429: %d", status)
+	}
+	midnight := quota.NextMidnightUTC(h.clk.Now())
+	secs := secondsUntil(h.clk.Now(), midnight)
+	h.refusedUnsent(id, secs, "app "+sandbox.ClientID, "daily limit", midnight.Format(time.RFC3339))
+	h.refusedUnsent(otherMember, secs)
+	for _, ds := range []string{id, otherMember} {
+		if app, _ := h.limits(ds)["app"].(map[string]any); app["exhaustedUntil"] != midnight.Format(time.RFC3339) {
+			t.Fatalf("%s shows %v", ds, h.limits(ds))
+		}
+	}
+	h.works(otherApp)
+	if l := h.limits(otherApp); l != nil {
+		t.Fatalf("a datasource of another app shows %v", l)
+	}
+}
+
+// TestRetryAfterIsHonoured: a daily limit ends when LinkedIn's Retry-After
+// says, not at midnight.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	h := newLimitsHarness(t)
+	id := h.authorizedDatasource()
+	h.f.inject("/v2/userinfo", throttled(memberDayLimit, "Retry-After", "90"))
+	if status, retryAfter, _ := h.call(id); status != 429 || retryAfter != "90" {
+		t.Fatalf("LinkedIn's 429: %d, Retry-After %q", status, retryAfter)
+	}
+	h.refusedUnsent(id, 90, "daily limit")
+	h.clk.Advance(90 * time.Second)
+	h.works(id)
+}
+
+// TestShortThrottle: a 429 that names no daily limit pauses only that
+// datasource, for LinkedIn's Retry-After or a few seconds; the same member
+// and app go on through other datasources.
+func TestShortThrottle(t *testing.T) {
+	h := newLimitsHarness(t)
+	id := h.authorizedDatasource()
+	sameMemberAndApp := h.authorizedDatasource()
+
+	h.f.inject("/v2/userinfo", throttled(unnamedLimit, "Retry-After", "7"))
+	if status, _, _ := h.call(id); status != 429 {
+		t.Fatalf("LinkedIn's 429: %d", status)
+	}
+	h.refusedUnsent(id, 7, "without naming a daily limit")
+	if d, _ := h.limits(id)["datasource"].(map[string]any); d == nil {
+		t.Fatalf("the pause is not shown: %v", h.limits(id))
+	}
+	h.works(sameMemberAndApp)
+	h.clk.Advance(7 * time.Second)
+	h.works(id)
+
+	h.f.inject("/v2/userinfo", throttled(unnamedLimit))
+	if status, _, _ := h.call(id); status != 429 {
+		t.Fatalf("LinkedIn's 429: %d", status)
+	}
+	h.refusedUnsent(id, int(quota.ShortPause/time.Second))
+	h.clk.Advance(quota.ShortPause)
+	h.works(id)
 }
 
 // TestExecutesTakeTurns: with PLUGIN_SERVER_MAX_EXECUTES busy, a JSON

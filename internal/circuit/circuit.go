@@ -1,6 +1,12 @@
-// Package circuit stops calls to LinkedIn for a while after repeated 429s
-// or failures, per datasource and per app, so a bad day at LinkedIn or a
-// spent quota is not made worse by hammering.
+// Package circuit pauses calls to LinkedIn after repeated failures, so a
+// bad day at LinkedIn is not made worse by hammering.
+//
+// A circuit belongs to one datasource: its failures pause its own calls and
+// nobody else's. Only LinkedIn's own failures count (its 5xx, a connection
+// it refused or broke, an answer that did not come in time); the caller
+// decides what those are. A LinkedIn-wide outage is recognised only from
+// many datasources of several workspaces failing at once, so no single
+// workspace, however it misbehaves, can pause another's calls.
 package circuit
 
 import (
@@ -11,75 +17,134 @@ import (
 	"pluginserver/plugin"
 )
 
-// Breaker opens a circuit after Threshold consecutive throttles or
-// failures, for Cooldown or as long as LinkedIn's Retry-After says.
+// Breaker keeps the circuits of every datasource.
 type Breaker struct {
 	threshold int
 	cooldown  time.Duration
 	now       func() time.Time
+	// Outage is how many failing datasources, in how many workspaces,
+	// make a LinkedIn-wide outage.
+	outage Outage
 
 	mu     sync.Mutex
 	states map[string]*state
+	// failing counts the datasources whose last call failed, per
+	// workspace; a success takes a datasource out.
+	failing     map[string]int
+	outageUntil time.Time
+	outageWhy   string
 }
 
 type state struct {
-	failures  int
-	openUntil time.Time
-	code      plugin.Code
-	reason    string
+	workspace   string
+	failures    int
+	lastFailure time.Time
+	openUntil   time.Time
 }
 
-// Outcome is what a call to LinkedIn came to.
-type Outcome int
-
-const (
-	Succeeded Outcome = iota
-	Throttled         // LinkedIn answered 429
-	Failed            // LinkedIn answered 5xx or could not be reached
-)
-
-// New makes a breaker.
-func New(threshold int, cooldown time.Duration, now func() time.Time) *Breaker {
-	return &Breaker{threshold: threshold, cooldown: cooldown, now: now, states: map[string]*state{}}
+// Outage says when failures are LinkedIn's as a whole.
+type Outage struct {
+	Datasources, Workspaces int
 }
 
-// Allow says whether calls under key may go to LinkedIn now. An open
-// circuit answers rate_limited or upstream_unavailable with its reason.
-// Once the cool-down is over calls go through again; the next failure opens
-// the circuit at once.
-func (b *Breaker) Allow(key string) error {
+// DefaultOutage needs five failing datasources in three workspaces.
+var DefaultOutage = Outage{Datasources: 5, Workspaces: 3}
+
+// maxStates bounds the circuits kept: past it, those whose last failure is
+// older than the cool-down are forgotten.
+const maxStates = 10000
+
+// New makes a breaker: threshold failures in a row open a datasource's
+// circuit for cooldown.
+func New(threshold int, cooldown time.Duration, outage Outage, now func() time.Time) *Breaker {
+	return &Breaker{threshold: threshold, cooldown: cooldown, outage: outage, now: now,
+		states: map[string]*state{}, failing: map[string]int{}}
+}
+
+// Allow says whether a datasource's calls may go to LinkedIn now. Once the
+// cool-down is over calls go through again; the next failure opens the
+// circuit at once.
+func (b *Breaker) Allow(datasource string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s := b.states[key]
 	now := b.now()
-	if s == nil || !now.Before(s.openUntil) {
-		return nil
+	if now.Before(b.outageUntil) {
+		return paused(b.outageUntil.Sub(now), b.outageWhy)
 	}
-	wait := int(s.openUntil.Sub(now).Round(time.Second) / time.Second)
-	return &plugin.Error{Code: s.code, RetryAfter: max(wait, 1),
-		Message: fmt.Sprintf("calls to LinkedIn are paused for %d s after %s", max(wait, 1), s.reason)}
+	if s := b.states[datasource]; s != nil && now.Before(s.openUntil) {
+		return paused(s.openUntil.Sub(now), fmt.Sprintf("%d failed calls in a row", s.failures))
+	}
+	return nil
 }
 
-// Record counts an outcome; retryAfter is LinkedIn's Retry-After, if any.
-func (b *Breaker) Record(key string, o Outcome, retryAfter time.Duration) {
+func paused(wait time.Duration, why string) error {
+	secs := max(int(wait.Round(time.Second)/time.Second), 1)
+	return &plugin.Error{Code: plugin.UpstreamUnavailable, RetryAfter: secs,
+		Message: fmt.Sprintf("calls to LinkedIn are paused for %d s after %s", secs, why)}
+}
+
+// Succeeded records that LinkedIn answered a datasource's call.
+func (b *Breaker) Succeeded(datasource string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s := b.states[key]
-	if o == Succeeded {
-		delete(b.states, key)
-		return
+	if s := b.states[datasource]; s != nil {
+		b.forget(datasource, s)
 	}
+}
+
+// Failed records one of LinkedIn's own failures on a datasource's call.
+func (b *Breaker) Failed(workspace, datasource string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	s := b.states[datasource]
 	if s == nil {
-		s = &state{}
-		b.states[key] = s
+		if len(b.states) >= maxStates {
+			b.forgetStale(now)
+		}
+		s = &state{workspace: workspace}
+		b.states[datasource] = s
+		b.failing[workspace]++
 	}
 	s.failures++
-	if s.failures < b.threshold {
+	s.lastFailure = now
+	if s.failures >= b.threshold {
+		s.openUntil = now.Add(b.cooldown)
+	}
+	b.checkOutage(now)
+}
+
+func (b *Breaker) forget(datasource string, s *state) {
+	delete(b.states, datasource)
+	if b.failing[s.workspace]--; b.failing[s.workspace] <= 0 {
+		delete(b.failing, s.workspace)
+	}
+}
+
+func (b *Breaker) forgetStale(now time.Time) {
+	for id, s := range b.states {
+		if now.Sub(s.lastFailure) > b.cooldown {
+			b.forget(id, s)
+		}
+	}
+}
+
+// checkOutage opens every circuit when enough datasources of enough
+// workspaces have failed within the cool-down. The counts are cheap;
+// the recent ones are counted only when the counts allow an outage.
+func (b *Breaker) checkOutage(now time.Time) {
+	if len(b.states) < b.outage.Datasources || len(b.failing) < b.outage.Workspaces {
 		return
 	}
-	s.code, s.reason = plugin.UpstreamUnavailable, fmt.Sprintf("%d failed calls in a row", s.failures)
-	if o == Throttled {
-		s.code, s.reason = plugin.RateLimited, fmt.Sprintf("%d rate-limited calls in a row (LinkedIn's daily limits reset at midnight UTC)", s.failures)
+	datasources, workspaces := 0, map[string]bool{}
+	for _, s := range b.states {
+		if now.Sub(s.lastFailure) <= b.cooldown {
+			datasources++
+			workspaces[s.workspace] = true
+		}
 	}
-	s.openUntil = b.now().Add(max(b.cooldown, retryAfter))
+	if datasources >= b.outage.Datasources && len(workspaces) >= b.outage.Workspaces {
+		b.outageUntil = now.Add(b.cooldown)
+		b.outageWhy = fmt.Sprintf("calls of %d datasources in %d workspaces failed (LinkedIn appears to be down)", datasources, len(workspaces))
+	}
 }

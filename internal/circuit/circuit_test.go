@@ -1,6 +1,8 @@
 package circuit_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,40 +12,91 @@ import (
 
 func TestBreaker(t *testing.T) {
 	now := time.Unix(0, 0)
-	b := circuit.New(3, 30*time.Second, func() time.Time { return now })
+	b := circuit.New(3, 30*time.Second, circuit.DefaultOutage, func() time.Time { return now })
 	for range 2 {
-		b.Record("ds1", circuit.Failed, 0)
+		b.Failed("ws", "ds1")
 	}
 	if err := b.Allow("ds1"); err != nil {
 		t.Fatalf("open before the threshold: %v", err)
 	}
-	b.Record("ds1", circuit.Failed, 0)
+	b.Failed("ws", "ds1")
 	err := b.Allow("ds1")
 	if e := plugin.AsError(err); err == nil || e.Code != plugin.UpstreamUnavailable || e.RetryAfter != 30 {
 		t.Fatalf("after 3 failures: %v", err)
 	}
 	if b.Allow("ds2") != nil {
-		t.Fatal("another key is open too")
+		t.Fatal("another datasource of the same workspace is paused too")
 	}
 	now = now.Add(31 * time.Second)
 	if b.Allow("ds1") != nil {
 		t.Fatal("still open after the cool-down")
 	}
-	b.Record("ds1", circuit.Failed, 0) // the trial call fails: open again at once
+	b.Failed("ws", "ds1") // the trial call fails: open again at once
 	if b.Allow("ds1") == nil {
 		t.Fatal("a failed trial did not reopen the circuit")
 	}
 	now = now.Add(31 * time.Second)
-	b.Record("ds1", circuit.Succeeded, 0)
-	b.Record("ds1", circuit.Failed, 0)
+	b.Succeeded("ds1")
+	b.Failed("ws", "ds1")
 	if b.Allow("ds1") != nil {
 		t.Fatal("a success did not reset the count")
 	}
-	for range 3 {
-		b.Record("app", circuit.Throttled, 0)
+}
+
+// An outage is LinkedIn's only when datasources of several workspaces fail
+// together; one workspace failing any number of datasources pauses only
+// them.
+func TestOutage(t *testing.T) {
+	cases := []struct {
+		name       string
+		workspaces int
+		perWS      int
+		succeeded  int // datasources that recover before the last failure
+		outage     bool
+	}{
+		{"one workspace, many datasources", 1, 50, 0, false},
+		{"two workspaces", 2, 10, 0, false},
+		{"three workspaces, five datasources", 3, 2, 0, true},
+		{"three workspaces, too few datasources", 3, 1, 0, false},
+		{"recovered datasources do not count", 3, 2, 2, false},
 	}
-	b.Record("app", circuit.Throttled, 2*time.Minute)
-	if e := plugin.AsError(b.Allow("app")); e.Code != plugin.RateLimited || e.RetryAfter != 120 {
-		t.Fatalf("throttled: %+v", e)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			now := time.Unix(0, 0)
+			b := circuit.New(5, 30*time.Second, circuit.DefaultOutage, func() time.Time { return now })
+			var ids []string
+			for w := range c.workspaces {
+				for d := range c.perWS {
+					ids = append(ids, fmt.Sprintf("ws%d/ds%d", w, d))
+				}
+			}
+			for i, id := range ids {
+				b.Failed(strings.Split(id, "/")[0], id)
+				if i < c.succeeded {
+					b.Succeeded(id)
+				}
+			}
+			err := b.Allow("bystander")
+			if (err != nil) != c.outage {
+				t.Fatalf("a bystander datasource: %v, want an outage: %v", err, c.outage)
+			}
+			if c.outage && !strings.Contains(err.Error(), "LinkedIn appears to be down") {
+				t.Fatalf("the pause does not say why: %v", err)
+			}
+		})
+	}
+}
+
+// Failures long past do not add up to an outage with today's.
+func TestOldFailuresAreNoOutage(t *testing.T) {
+	now := time.Unix(0, 0)
+	b := circuit.New(5, 30*time.Second, circuit.DefaultOutage, func() time.Time { return now })
+	for i := range 4 {
+		b.Failed(fmt.Sprint("ws", i%3), fmt.Sprint("ds", i))
+	}
+	now = now.Add(time.Hour)
+	b.Failed("ws0", "ds9")
+	if err := b.Allow("bystander"); err != nil {
+		t.Fatalf("failures an hour apart made an outage: %v", err)
 	}
 }

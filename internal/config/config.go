@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -35,7 +38,13 @@ type Config struct {
 	SecretKey     []byte // nil: use or make <db>.key
 	APIKeys       []APIKey
 	ReturnOrigins []string
-	Sandbox       bool
+	// CORSOrigins are the browser origins allowed to call the API, in
+	// Origin's form (see Origin).
+	CORSOrigins []string
+	Sandbox     bool
+	// SandboxPublic allows the emulator on a public URL anyone can reach,
+	// where its consent page approves for whoever clicks.
+	SandboxPublic bool
 	App           oauthbroker.App
 	Endpoints     oauthbroker.Endpoints
 	UploadHosts   []string
@@ -55,13 +64,24 @@ type Config struct {
 	// MaxBody and MaxUpload cap request bodies: JSON, and commands that
 	// carry a file.
 	MaxBody, MaxUpload int64
-	// RateLimit is calls per second per datasource (0: none), RateBurst
-	// how many may come at once.
+	// RateLimit smooths each datasource's calls to this many per second,
+	// calls over it waiting their turn (0: none, the default, since
+	// LinkedIn's limits are daily); RateBurst may go at once.
 	RateLimit float64
 	RateBurst int
 	// MaxExecutes is how many JSON executes run at once; more wait their
 	// turn, up to CallTimeout.
 	MaxExecutes int
+	// MaxUploads is how many files may stream to LinkedIn at once.
+	MaxUploads int
+	// BodyMemory is how many bytes of request bodies the server holds at
+	// once.
+	BodyMemory int64
+	// WorkspaceShare is the part of MaxExecutes, MaxUploads and
+	// BodyMemory that one workspace, or one datasource, may hold.
+	WorkspaceShare float64
+	// BodyTimeout is how long a JSON request body may take to arrive.
+	BodyTimeout time.Duration
 	// MemoryLimit is the Go runtime's soft memory limit in bytes: past
 	// it the collector works harder instead of the heap growing. 0 leaves
 	// the runtime's own (GOMEMLIMIT, or none).
@@ -81,6 +101,10 @@ const (
 	LinkedInRevokeURL = "https://www.linkedin.com/oauth/v2/revoke"
 	LinkedInAPIURL    = "https://api.linkedin.com"
 )
+
+// MinAPIKeyLength is the shortest API key accepted: a key is the only
+// thing between the network and a workspace's admin API.
+const MinAPIKeyLength = 16
 
 var workspacePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
@@ -112,8 +136,11 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	fs.StringVar(&c.Addr, "addr", env("PLUGIN_SERVER_ADDR", "127.0.0.1:8080"), "listen address (PLUGIN_SERVER_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PLUGIN_SERVER_PUBLIC_URL", ""), "base of the OAuth redirect URI (PLUGIN_SERVER_PUBLIC_URL)")
 	fs.StringVar(&c.DB, "db", env("PLUGIN_SERVER_DB", "plugin-server.db"), "SQLite file path (PLUGIN_SERVER_DB)")
-	sandbox := env("PLUGIN_SERVER_SANDBOX", "")
-	fs.BoolVar(&c.Sandbox, "sandbox", sandbox != "" && sandbox != "0" && sandbox != "false", "serve the LinkedIn emulator and use it (PLUGIN_SERVER_SANDBOX)")
+	sandboxOn := env("PLUGIN_SERVER_SANDBOX", "")
+	fs.BoolVar(&c.Sandbox, "sandbox", sandboxOn != "" && sandboxOn != "0" && sandboxOn != "false", "serve the LinkedIn emulator and use it (PLUGIN_SERVER_SANDBOX)")
+	sandboxPublic := env("PLUGIN_SERVER_SANDBOX_PUBLIC", "")
+	fs.BoolVar(&c.SandboxPublic, "sandbox-public", sandboxPublic != "" && sandboxPublic != "0" && sandboxPublic != "false",
+		"allow --sandbox on a public URL that others can reach (PLUGIN_SERVER_SANDBOX_PUBLIC)")
 	logLevel := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", ""), "console or json (LOG_FORMAT)")
 	durations := []struct {
@@ -126,6 +153,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		{&c.UploadTimeout, "upload-timeout", "PLUGIN_SERVER_UPLOAD_TIMEOUT", 5 * time.Minute, "longest wait for an upload to LinkedIn"},
 		{&c.ConnectTimeout, "connect-timeout", "PLUGIN_SERVER_CONNECT_TIMEOUT", 5 * time.Second, "longest wait for a connection to LinkedIn"},
 		{&c.ShutdownGrace, "shutdown-grace", "PLUGIN_SERVER_SHUTDOWN_GRACE", 15 * time.Second, "how long calls in flight may finish after SIGTERM"},
+		{&c.BodyTimeout, "body-timeout", "PLUGIN_SERVER_BODY_TIMEOUT", 20 * time.Second, "longest wait for a JSON request body to arrive"},
 		{&c.CircuitCooldown, "circuit-cooldown", "PLUGIN_SERVER_CIRCUIT_COOLDOWN", 30 * time.Second, "pause after repeated failures or 429s"},
 	}
 	for _, d := range durations {
@@ -142,9 +170,12 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	threshold := fs.Int("circuit-threshold", int(number("PLUGIN_SERVER_CIRCUIT_THRESHOLD", 5)), "failures or 429s in a row that pause calls (PLUGIN_SERVER_CIRCUIT_THRESHOLD)")
 	maxBody := fs.Int64("max-body", int64(number("PLUGIN_SERVER_MAX_BODY", 1<<20)), "largest JSON request body in bytes (PLUGIN_SERVER_MAX_BODY)")
 	maxUpload := fs.Int64("max-upload", int64(number("PLUGIN_SERVER_MAX_UPLOAD", 25<<20)), "largest uploadMedia request body in bytes (PLUGIN_SERVER_MAX_UPLOAD)")
-	rate := fs.Float64("rate-limit", number("PLUGIN_SERVER_RATE_LIMIT", 10), "LinkedIn calls per second per datasource, 0 for none (PLUGIN_SERVER_RATE_LIMIT)")
-	burst := fs.Int("rate-burst", int(number("PLUGIN_SERVER_RATE_BURST", 20)), "LinkedIn calls a datasource may make at once (PLUGIN_SERVER_RATE_BURST)")
+	rate := fs.Float64("rate-limit", number("PLUGIN_SERVER_RATE_LIMIT", 0), "smooth each datasource's LinkedIn calls to this many per second, the ones over it waiting their turn; 0 for none (PLUGIN_SERVER_RATE_LIMIT)")
+	burst := fs.Int("rate-burst", int(number("PLUGIN_SERVER_RATE_BURST", 20)), "LinkedIn calls a datasource may make at once before the rate applies (PLUGIN_SERVER_RATE_BURST)")
 	maxExecutes := fs.Int("max-executes", int(number("PLUGIN_SERVER_MAX_EXECUTES", 128)), "JSON executes that run at once; more wait their turn (PLUGIN_SERVER_MAX_EXECUTES)")
+	maxUploads := fs.Int("max-uploads", int(number("PLUGIN_SERVER_MAX_UPLOADS", 64)), "files that stream to LinkedIn at once (PLUGIN_SERVER_MAX_UPLOADS)")
+	bodyMemory := fs.Int64("body-memory", int64(number("PLUGIN_SERVER_BODY_MEMORY", 0)), "bytes of request bodies held at once; 0 for twice the upload limit, at least 64 MiB (PLUGIN_SERVER_BODY_MEMORY)")
+	workspaceShare := fs.Float64("workspace-share", number("PLUGIN_SERVER_WORKSPACE_SHARE", 0.5), "part of the executes, uploads and body memory one workspace or datasource may hold (PLUGIN_SERVER_WORKSPACE_SHARE)")
 	// 48 MiB of Go memory plus the mapped binary keeps the process under
 	// 64 MiB with 1,000 callers; an operator's GOMEMLIMIT wins.
 	defaultMemoryLimit := float64(DefaultMemoryLimit)
@@ -179,11 +210,24 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		}
 		c.SecretKey = key
 	}
+	// The messages name entries by position: a key is a secret, and
+	// start-up errors end up in logs.
+	firstEntry := map[string]int{}
 	for i, entry := range splitList(getenv("PLUGIN_SERVER_API_KEYS")) {
 		parts := strings.Split(entry, ":")
 		if len(parts) != 3 || parts[0] == "" {
 			bad("PLUGIN_SERVER_API_KEYS entry %d: must be KEY:ROLE:WORKSPACE", i+1)
 			continue
+		}
+		// A repeated key would silently take the last entry's role and
+		// workspace, which is never what the operator meant.
+		if first, ok := firstEntry[parts[0]]; ok {
+			bad("PLUGIN_SERVER_API_KEYS entry %d: the same key as entry %d; list each key once", i+1, first)
+			continue
+		}
+		firstEntry[parts[0]] = i + 1
+		if utf8.RuneCountInString(parts[0]) < MinAPIKeyLength {
+			bad("PLUGIN_SERVER_API_KEYS entry %d: the key must be at least %d characters (e.g. openssl rand -hex 24)", i+1, MinAPIKeyLength)
 		}
 		role := ps.Role(parts[1])
 		if role != ps.RoleAdmin && role != ps.RoleBuilder {
@@ -202,9 +246,26 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		}
 		c.ReturnOrigins = append(c.ReturnOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
 	}
+	for _, o := range splitList(getenv("PLUGIN_SERVER_CORS_ORIGINS")) {
+		origin, ok := Origin(strings.TrimSuffix(o, "/"))
+		switch {
+		case o == "*" || o == "null":
+			bad("PLUGIN_SERVER_CORS_ORIGINS %q: list each origin, such as https://builder.example.com; %s is not allowed", o, o)
+		case !ok:
+			bad("PLUGIN_SERVER_CORS_ORIGINS %q: must be an origin such as https://builder.example.com", o)
+		case !slices.Contains(c.CORSOrigins, origin):
+			c.CORSOrigins = append(c.CORSOrigins, origin)
+		}
+	}
 	c.App = oauthbroker.App{ClientID: getenv("LINKEDIN_CLIENT_ID"), ClientSecret: getenv("LINKEDIN_CLIENT_SECRET")}
 	if (c.App.ClientID == "") != (c.App.ClientSecret == "") {
 		bad("LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET must be set together")
+	}
+	// A real app's credentials would go to the emulator, and its members
+	// would "authorize" against a page that approves anything: one of the
+	// two settings is a mistake.
+	if c.Sandbox && c.App.ClientID != "" && c.App.ClientID != sandbox.ClientID && c.App.ClientID != sandbox.PartnerClientID {
+		bad("PLUGIN_SERVER_SANDBOX (--sandbox) with LINKEDIN_CLIENT_ID %q, a real LinkedIn app: drop --sandbox to use LinkedIn, or drop LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET to use the emulator", c.App.ClientID)
 	}
 	c.Endpoints = oauthbroker.Endpoints{AuthURL: getenv("LINKEDIN_AUTH_URL"), TokenURL: getenv("LINKEDIN_TOKEN_URL"),
 		RevokeURL: getenv("LINKEDIN_REVOKE_URL"), APIURL: getenv("LINKEDIN_API_URL")}
@@ -223,13 +284,31 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		}
 	}
 	c.MaxBody, c.MaxUpload = *maxBody, *maxUpload
-	if *rate < 0 || *burst < 1 {
-		bad("PLUGIN_SERVER_RATE_LIMIT must be 0 or more and PLUGIN_SERVER_RATE_BURST 1 or more")
+	// Written so that NaN fails too.
+	if !(*rate >= 0 && *rate <= 1000000) {
+		bad("PLUGIN_SERVER_RATE_LIMIT %v: must be calls per second between 0 (no smoothing) and 1000000", *rate)
+	}
+	if *burst < 1 || *burst > 1000000 {
+		bad("PLUGIN_SERVER_RATE_BURST %d: must be between 1 and 1000000", *burst)
 	}
 	c.RateLimit, c.RateBurst = *rate, *burst
 	c.CircuitThreshold = *threshold
 	if c.MaxExecutes = *maxExecutes; c.MaxExecutes < 1 || c.MaxExecutes > 100000 {
 		bad("PLUGIN_SERVER_MAX_EXECUTES %d: must be between 1 and 100000", c.MaxExecutes)
+	}
+	if c.MaxUploads = *maxUploads; c.MaxUploads < 1 || c.MaxUploads > 100000 {
+		bad("PLUGIN_SERVER_MAX_UPLOADS %d: must be between 1 and 100000", c.MaxUploads)
+	}
+	if c.WorkspaceShare = *workspaceShare; c.WorkspaceShare <= 0 || c.WorkspaceShare > 1 {
+		bad("PLUGIN_SERVER_WORKSPACE_SHARE %v: must be more than 0 and at most 1, e.g. 0.5", c.WorkspaceShare)
+	}
+	// One workspace's share must hold the largest body it may send.
+	c.BodyMemory = *bodyMemory
+	if c.BodyMemory == 0 {
+		c.BodyMemory = max(64<<20, 2*c.MaxUpload)
+	}
+	if float64(c.BodyMemory)*c.WorkspaceShare < float64(max(c.MaxBody, c.MaxUpload)) {
+		bad("PLUGIN_SERVER_BODY_MEMORY %d: its workspace share (%v) must hold the largest body (PLUGIN_SERVER_MAX_UPLOAD %d)", c.BodyMemory, c.WorkspaceShare, c.MaxUpload)
 	}
 	if c.MemoryLimit = *memoryLimit; c.MemoryLimit != 0 && (c.MemoryLimit < 16<<20 || c.MemoryLimit > 1<<40) {
 		bad("PLUGIN_SERVER_MEMORY_LIMIT %d: must be 0 or between 16 MiB (16777216) and 1 TiB", c.MemoryLimit)
@@ -267,6 +346,18 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	if len(c.APIKeys) == 0 && !IsLoopback(c.Addr) {
 		bad("PLUGIN_SERVER_API_KEYS is empty: without API keys the server only listens on loopback (127.0.0.1 or ::1)")
 	}
+	// Without keys only loopback Host headers are served, so LinkedIn's
+	// redirect to any other public URL would be refused.
+	if u, err := url.Parse(c.PublicURL); len(c.APIKeys) == 0 && c.PublicURL != "" && err == nil && u.Host != "" && !LoopbackHost(u.Host) {
+		bad("PLUGIN_SERVER_PUBLIC_URL %q: without PLUGIN_SERVER_API_KEYS only loopback names are served; set API keys or use a loopback URL", c.PublicURL)
+	}
+	// The emulator's consent page approves for whoever clicks and its
+	// tokens work for anyone, so it stays on this machine unless asked.
+	if c.Sandbox && !c.SandboxPublic {
+		if host := c.publicHost(); !LoopbackHost(host) {
+			bad("PLUGIN_SERVER_SANDBOX (--sandbox) on %q, which others can reach: use a loopback PLUGIN_SERVER_PUBLIC_URL and PLUGIN_SERVER_ADDR, or add --sandbox-public (PLUGIN_SERVER_SANDBOX_PUBLIC=1) to serve the emulator to others", host)
+		}
+	}
 	if len(problems) > 0 {
 		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))
 	}
@@ -300,6 +391,17 @@ func (c *Config) Resolve(listenAddr string) {
 	}
 }
 
+// publicHost is the host (and port) others reach the server at: the
+// public URL's, or the listen address when there is none.
+func (c *Config) publicHost() string {
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err == nil {
+			return u.Host
+		}
+	}
+	return c.Addr
+}
+
 // SandboxURL is where the emulator is served.
 func (c *Config) SandboxURL() string { return c.PublicURL + "/sandbox" }
 
@@ -317,6 +419,41 @@ func IsLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// LoopbackHost says whether a Host header or URL host, with or without a
+// port, names this machine's loopback: localhost and *.localhost (which
+// browsers resolve themselves, so no DNS answer can move them), 127.0.0.0/8
+// and ::1.
+func LoopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// Origin puts an origin in the form browsers send in the Origin header
+// (lower case, no default port), so configured and sent origins compare
+// as strings. ok is false for anything but a bare http(s) origin.
+func Origin(s string) (origin string, ok bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		return "", false
+	}
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if port := u.Port(); (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		host = strings.TrimSuffix(host, ":"+port)
+	}
+	return scheme + "://" + host, true
 }
 
 func fill(dst *string, v string) {

@@ -55,12 +55,17 @@ func TestSandboxPointsLinkedInAtTheEmulator(t *testing.T) {
 	}
 }
 
+const (
+	key1 = "k1-0123456789abcdef"
+	key2 = "k2-0123456789abcdef"
+)
+
 func TestAPIKeys(t *testing.T) {
-	c, err := parse(t, nil, map[string]string{"PLUGIN_SERVER_API_KEYS": " k1:admin:acme , k2:builder:acme"})
+	c, err := parse(t, nil, map[string]string{"PLUGIN_SERVER_API_KEYS": " " + key1 + ":admin:acme , " + key2 + ":builder:acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []config.APIKey{{Key: "k1", Caller: ps.Caller{Workspace: "acme", Role: ps.RoleAdmin}}, {Key: "k2", Caller: ps.Caller{Workspace: "acme", Role: ps.RoleBuilder}}}
+	want := []config.APIKey{{Key: key1, Caller: ps.Caller{Workspace: "acme", Role: ps.RoleAdmin}}, {Key: key2, Caller: ps.Caller{Workspace: "acme", Role: ps.RoleBuilder}}}
 	if !slices.Equal(c.APIKeys, want) {
 		t.Fatalf("keys %+v", c.APIKeys)
 	}
@@ -118,5 +123,129 @@ func TestMemoryLimit(t *testing.T) {
 				t.Fatalf("limit %v, %v; want %d", c, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestMistakesRefused: each setting that is wrong only in combination, or
+// only on a closer look, is refused with a message naming the setting, and
+// the working neighbour of each mistake is accepted.
+func TestMistakesRefused(t *testing.T) {
+	keys := key1 + ":admin:acme"
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string // in the error; none: accepted
+	}{
+		{"key listed twice", nil, map[string]string{"PLUGIN_SERVER_API_KEYS": key1 + ":admin:acme," + key2 + ":builder:acme," + key1 + ":builder:other"},
+			[]string{"PLUGIN_SERVER_API_KEYS entry 3: the same key as entry 1"}},
+		{"key listed twice, same role", nil, map[string]string{"PLUGIN_SERVER_API_KEYS": key1 + ":admin:acme," + key1 + ":admin:acme"},
+			[]string{"PLUGIN_SERVER_API_KEYS entry 2: the same key as entry 1"}},
+		{"short key", nil, map[string]string{"PLUGIN_SERVER_API_KEYS": key1 + ":admin:acme,fifteen-chars-x:builder:acme"},
+			[]string{"PLUGIN_SERVER_API_KEYS entry 2: the key must be at least 16 characters"}},
+		{"16 characters", nil, map[string]string{"PLUGIN_SERVER_API_KEYS": "sixteen-chars-xx:admin:acme"}, nil},
+		{"16 characters, not bytes", nil, map[string]string{"PLUGIN_SERVER_API_KEYS": "ééééééééééééééé:admin:acme"},
+			[]string{"PLUGIN_SERVER_API_KEYS entry 1: the key must be at least 16"}},
+
+		{"sandbox with a real client id", []string{"--sandbox"}, map[string]string{"LINKEDIN_CLIENT_ID": "86abcdefgh1234", "LINKEDIN_CLIENT_SECRET": "s3cr3t"},
+			[]string{"PLUGIN_SERVER_SANDBOX (--sandbox) with LINKEDIN_CLIENT_ID \"86abcdefgh1234\"", "drop --sandbox", "drop LINKEDIN_CLIENT_ID"}},
+		{"sandbox from the environment with a real client id", nil, map[string]string{"PLUGIN_SERVER_SANDBOX": "1", "LINKEDIN_CLIENT_ID": "86abcdefgh1234", "LINKEDIN_CLIENT_SECRET": "s3cr3t"},
+			[]string{"PLUGIN_SERVER_SANDBOX (--sandbox) with LINKEDIN_CLIENT_ID"}},
+		{"sandbox with its own client id", []string{"--sandbox"}, map[string]string{"LINKEDIN_CLIENT_ID": "sandbox-client", "LINKEDIN_CLIENT_SECRET": "sandbox-secret"}, nil},
+		{"sandbox with its partner client id", []string{"--sandbox"}, map[string]string{"LINKEDIN_CLIENT_ID": "sandbox-partner", "LINKEDIN_CLIENT_SECRET": "sandbox-partner-secret"}, nil},
+		{"real client id without sandbox", nil, map[string]string{"LINKEDIN_CLIENT_ID": "86abcdefgh1234", "LINKEDIN_CLIENT_SECRET": "s3cr3t"}, nil},
+
+		{"sandbox on a public URL", []string{"--sandbox"}, map[string]string{"PLUGIN_SERVER_API_KEYS": keys, "PLUGIN_SERVER_PUBLIC_URL": "https://plugins.example.com"},
+			[]string{"PLUGIN_SERVER_SANDBOX (--sandbox) on \"plugins.example.com\"", "--sandbox-public"}},
+		{"sandbox listening on every address", []string{"--sandbox", "--addr", "0.0.0.0:8080"}, map[string]string{"PLUGIN_SERVER_API_KEYS": keys},
+			[]string{"PLUGIN_SERVER_SANDBOX (--sandbox) on \"0.0.0.0:8080\""}},
+		{"sandbox on a public URL with --sandbox-public", []string{"--sandbox", "--sandbox-public"}, map[string]string{"PLUGIN_SERVER_API_KEYS": keys, "PLUGIN_SERVER_PUBLIC_URL": "https://plugins.example.com"}, nil},
+		{"sandbox on a public URL with PLUGIN_SERVER_SANDBOX_PUBLIC", []string{"--addr", "0.0.0.0:8080"}, map[string]string{"PLUGIN_SERVER_API_KEYS": keys, "PLUGIN_SERVER_SANDBOX": "1", "PLUGIN_SERVER_SANDBOX_PUBLIC": "1"}, nil},
+		{"--sandbox-public=false wins over the environment", []string{"--sandbox", "--sandbox-public=false"}, map[string]string{"PLUGIN_SERVER_API_KEYS": keys, "PLUGIN_SERVER_PUBLIC_URL": "https://plugins.example.com", "PLUGIN_SERVER_SANDBOX_PUBLIC": "1"},
+			[]string{"--sandbox-public"}},
+		{"sandbox behind a loopback public URL", []string{"--sandbox"}, map[string]string{"PLUGIN_SERVER_PUBLIC_URL": "http://localhost:8080"}, nil},
+		{"sandbox behind a .localhost public URL", []string{"--sandbox"}, map[string]string{"PLUGIN_SERVER_PUBLIC_URL": "http://plugins.localhost:8080"}, nil},
+		{"sandbox on IPv6 loopback", []string{"--sandbox", "--addr", "[::1]:0"}, nil, nil},
+
+		{"no keys with a public URL", nil, map[string]string{"PLUGIN_SERVER_PUBLIC_URL": "https://plugins.example.com"},
+			[]string{"PLUGIN_SERVER_PUBLIC_URL \"https://plugins.example.com\": without PLUGIN_SERVER_API_KEYS"}},
+		{"keys with a public URL", nil, map[string]string{"PLUGIN_SERVER_API_KEYS": keys, "PLUGIN_SERVER_PUBLIC_URL": "https://plugins.example.com"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parse(t, tc.args, tc.env)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+			for _, secret := range []string{key1, "fifteen-chars-x", "s3cr3t"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("the error shows a secret:\n%v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestCORSOrigins(t *testing.T) {
+	for _, tc := range []struct {
+		name, env string
+		want      []string
+		bad       []string // quoted in the error
+	}{
+		{"none", "", nil, nil},
+		{"several", " https://builder.example.com , http://localhost:3000", []string{"https://builder.example.com", "http://localhost:3000"}, nil},
+		{"as browsers send them", "HTTPS://Builder.Example.com:443/,http://app.example:80", []string{"https://builder.example.com", "http://app.example"}, nil},
+		{"listed twice", "https://a.example,https://a.example/", []string{"https://a.example"}, nil},
+		{"other port kept", "https://a.example:8443", []string{"https://a.example:8443"}, nil},
+		{"wildcard", "*", nil, []string{`"*"`}},
+		{"null", "null", nil, []string{`"null"`}},
+		{"path", "https://a.example/app", nil, []string{`"https://a.example/app"`}},
+		{"query", "https://a.example?x=1", nil, []string{`"https://a.example?x=1"`}},
+		{"no scheme", "a.example", nil, []string{`"a.example"`}},
+		{"other scheme", "ftp://a.example", nil, []string{`"ftp://a.example"`}},
+		{"userinfo", "https://u@a.example", nil, []string{`"https://u@a.example"`}},
+		{"every problem", "*,https://ok.example,https://a.example/x", nil, []string{`"*"`, `"https://a.example/x"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parse(t, nil, map[string]string{"PLUGIN_SERVER_CORS_ORIGINS": tc.env})
+			if len(tc.bad) > 0 {
+				if err == nil {
+					t.Fatal("accepted")
+				}
+				for _, b := range tc.bad {
+					if !strings.Contains(err.Error(), "PLUGIN_SERVER_CORS_ORIGINS "+b) {
+						t.Errorf("error lacks %s:\n%v", b, err)
+					}
+				}
+				return
+			}
+			if err != nil || !slices.Equal(c.CORSOrigins, tc.want) {
+				t.Fatalf("origins %v, %v; want %v", c, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"localhost": true, "localhost:8080": true, "LocalHost.:8080": true, "app.localhost": true, "a.b.localhost:1": true,
+		"127.0.0.1": true, "127.0.0.1:8080": true, "127.9.8.7:1": true, "[::1]": true, "[::1]:8080": true, "::1": true,
+		"[::ffff:127.0.0.1]:80": true, "example.com": false, "localhost.example.com": false, "evil-localhost": false, "": false,
+		"attacker.test:8080": false, "0.0.0.0:8080": false, "10.0.0.1": false, "[::]:8080": false, "127.1": false,
+		"192.168.1.10:8080": false, "[fe80::1]:80": false,
+	} {
+		if got := config.LoopbackHost(host); got != want {
+			t.Errorf("LoopbackHost(%q) = %v, want %v", host, got, want)
+		}
 	}
 }

@@ -19,7 +19,6 @@ import (
 
 	ps "pluginserver"
 	"pluginserver/internal/catalog"
-	"pluginserver/internal/circuit"
 	"pluginserver/plugin"
 )
 
@@ -36,10 +35,12 @@ type Sender interface {
 	Do(ctx context.Context, c *plugin.Call, token string) (*plugin.Response, error)
 }
 
-// Breaker pauses calls after repeated 429s or failures.
+// Breaker pauses a datasource's calls after repeated failures of
+// LinkedIn's.
 type Breaker interface {
-	Allow(key string) error
-	Record(key string, o circuit.Outcome, retryAfter time.Duration)
+	Allow(datasource string) error
+	Succeeded(datasource string)
+	Failed(workspace, datasource string)
 }
 
 // Executor runs commands.
@@ -48,10 +49,16 @@ type Executor struct {
 	Tokens   Tokens
 	Sender   Sender
 	Settings func(ds *ps.Datasource) plugin.Settings
-	// Limiter, when set, keeps each datasource within its rate
-	// (limits.go).
+	// Limiter, when set, spaces each datasource's calls to a rate, the
+	// ones over it waiting their turn (limits.go).
 	Limiter Limiter
-	// Breaker, when set, pauses calls per datasource and per app; AppOf
+	// Quota, when set, remembers LinkedIn's limits known to be reached,
+	// so a call over one is refused before it is sent (limits.go).
+	Quota Quota
+	// Now is the limits' clock; nil is time.Now.
+	Now func() time.Time
+	// Breaker, when set, pauses a datasource's calls after LinkedIn's
+	// failures; AppOf
 	// names a datasource's LinkedIn app.
 	Breaker Breaker
 	AppOf   func(ds *ps.Datasource) string
@@ -150,9 +157,8 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	circuits := e.circuits(ds)
-	for _, key := range circuits {
-		if err := e.Breaker.Allow(key); err != nil {
+	if e.Breaker != nil {
+		if err := e.Breaker.Allow(ds.ID); err != nil {
 			return err
 		}
 	}
@@ -164,10 +170,15 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		return err
 	}
 	var resp *plugin.Response
+	// last is the call resp answers.
+	var last *plugin.Call
 	if cmd.Run != nil {
 		send := func(ctx context.Context, c *plugin.Call) (*plugin.Response, error) {
 			resp, err := e.Sender.Do(ctx, c, access.Token)
-			e.record(ds, circuits, resp, err)
+			e.record(ctx, ds, file.Body, resp, err)
+			if err == nil {
+				last = c
+			}
 			return resp, err
 		}
 		progress := func(sent, total int64) {
@@ -184,7 +195,8 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		resp, err = cmd.Run(ctx, params, e.Settings(ds), &file, send, progress)
 	} else {
 		resp, err = e.Sender.Do(ctx, call, access.Token)
-		e.record(ds, circuits, resp, err)
+		e.record(ctx, ds, call.Stream, resp, err)
+		last = call
 	}
 	if cut, ok := call.Stream.(*countingReader); ok {
 		if err := cut.check(call.Length); err != nil {
@@ -195,6 +207,12 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	}
 	if err != nil {
 		return err
+	}
+	if resp.Status == http.StatusUnauthorized && last != nil && last.Upload {
+		// An upload URL belongs to the member who registered it and
+		// expires; its 401 says nothing about the datasource's token.
+		describe(env, resp)
+		return plugin.Errorf(plugin.LinkedInRejected, "the upload URL refused the upload (HTTP 401): upload URLs expire and belong to the member who registered them; register the upload again with this datasource")
 	}
 	if resp.Status == http.StatusUnauthorized {
 		resp, err = e.retryRefused(ctx, p, ds, call, access, resp)
@@ -229,38 +247,26 @@ func unpromised(resp *plugin.Response) error {
 	return nil
 }
 
-// circuits are the breaker keys of a call: its datasource and its app.
-func (e *Executor) circuits(ds *ps.Datasource) []string {
-	if e.Breaker == nil {
-		return nil
-	}
-	keys := []string{"datasource:" + ds.ID}
-	if e.AppOf != nil {
-		keys = append(keys, "app:"+e.AppOf(ds))
-	}
-	return keys
-}
-
-func (e *Executor) record(ds *ps.Datasource, keys []string, resp *plugin.Response, err error) {
+// record tells the limits every answer, and the breaker whether LinkedIn
+// itself failed. Only LinkedIn's own failures count: a 5xx, a connection
+// it refused or broke, an answer that did not come in time. A caller who
+// hung up, a file the caller cut short, and anything refused before
+// sending count for nothing.
+func (e *Executor) record(ctx context.Context, ds *ps.Datasource, stream io.Reader, resp *plugin.Response, err error) {
 	if err == nil {
 		e.observeLimits(ds, resp)
 	}
 	if e.Breaker == nil {
 		return
 	}
-	outcome, wait := circuit.Succeeded, time.Duration(0)
 	switch {
-	case err != nil:
-		outcome = circuit.Failed
-	case resp.Status == http.StatusTooManyRequests:
-		outcome = circuit.Throttled
-		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-		wait = time.Duration(secs) * time.Second
-	case resp.Status >= 500:
-		outcome = circuit.Failed
-	}
-	for _, k := range keys {
-		e.Breaker.Record(k, outcome, wait)
+	case err == nil && resp.Status < 500:
+		e.Breaker.Succeeded(ds.ID)
+	case err == nil:
+		e.Breaker.Failed(ds.Workspace, ds.ID)
+	case errors.Is(ctx.Err(), context.Canceled), callerFailed(stream):
+	case plugin.AsError(err).Code == plugin.UpstreamUnavailable, plugin.AsError(err).Code == plugin.UpstreamTimeout:
+		e.Breaker.Failed(ds.Workspace, ds.ID)
 	}
 }
 
@@ -418,6 +424,18 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.err = err
 	}
 	return n, err
+}
+
+// callerFailed says the caller's file stopped arriving (cut off, too
+// large, too slow): its read broke the call, not LinkedIn.
+func callerFailed(stream io.Reader) bool {
+	c, ok := stream.(*countingReader)
+	if !ok {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err != nil
 }
 
 func (c *countingReader) check(length int64) error {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	ps "pluginserver"
+	"pluginserver/internal/executor"
 	"pluginserver/plugin"
 )
 
@@ -34,12 +36,24 @@ type datasourceView struct {
 	// Warning tells what went wrong on the side, such as a revocation
 	// LinkedIn did not confirm.
 	Warning string `json:"warning,omitempty"`
+	// Limits are LinkedIn's limits known to be reached for the
+	// datasource; null when none is.
+	Limits *executor.KnownLimits `json:"limits"`
 }
 
-func (s *Server) view(d *ps.Datasource) datasourceView {
+// limitsReporter is an executor that knows LinkedIn's limits; the view
+// shows them when the server's executor is one.
+type limitsReporter interface {
+	Limits(ctx context.Context, ds *ps.Datasource) *executor.KnownLimits
+}
+
+func (s *Server) view(ctx context.Context, d *ps.Datasource) datasourceView {
 	now := s.Now()
 	v := datasourceView{ID: d.ID, Plugin: d.Plugin, Name: d.Name, Workspace: d.Workspace, Config: d.Config,
 		AuthStatus: d.AuthStatus(now), Scopes: []string{}, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	if lr, ok := s.Executor.(limitsReporter); ok {
+		v.Limits = lr.Limits(ctx, d)
+	}
 	if t := d.Token; t != nil {
 		v.AuthorizedAs = t.Member
 		if t.Scopes != nil {
@@ -131,7 +145,7 @@ func (s *Server) createDatasource(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Log.Info().Str("datasource", d.ID).Str("workspace", d.Workspace).Msg("datasource created")
 	w.Header().Set("Location", "/v1/datasources/"+d.ID)
-	writeJSON(w, http.StatusCreated, s.view(d))
+	writeJSON(w, http.StatusCreated, s.view(r.Context(), d))
 }
 
 func (s *Server) listDatasources(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +156,7 @@ func (s *Server) listDatasources(w http.ResponseWriter, r *http.Request) {
 	}
 	views := make([]datasourceView, 0, len(list))
 	for _, d := range list {
-		views = append(views, s.view(d))
+		views = append(views, s.view(r.Context(), d))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"datasources": views})
 }
@@ -158,7 +172,7 @@ func (s *Server) getDatasource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(d))
+	writeJSON(w, http.StatusOK, s.view(r.Context(), d))
 }
 
 func (s *Server) updateDatasource(w http.ResponseWriter, r *http.Request) {
@@ -204,7 +218,7 @@ func (s *Server) updateDatasource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(d))
+	writeJSON(w, http.StatusOK, s.view(r.Context(), d))
 }
 
 func clientID(config json.RawMessage) string {
@@ -245,7 +259,7 @@ func (s *Server) disconnectDatasource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Token = nil
-	v := s.view(d)
+	v := s.view(r.Context(), d)
 	v.Warning = warning
 	writeJSON(w, http.StatusOK, v)
 }

@@ -1,47 +1,84 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
+	"strings"
 	"time"
 
+	ps "pluginserver"
 	"pluginserver/internal/executor"
 	"pluginserver/internal/idempotency"
+	"pluginserver/internal/jsontext"
 	"pluginserver/plugin"
 )
 
-// execute runs a command. JSON requests wait for one of the Workers; a
-// file streams on its connection's goroutine, since it spends its time on
-// the network rather than the CPU, and a long upload must not keep a
-// worker from short calls.
+// execute runs a command. A JSON body is read whole first, within its
+// deadline and the caller's share of memory, and only then waits for one
+// of the Workers, within the caller's share of them: a slow body holds its
+// own connection and nothing else. A file streams on its connection's
+// goroutine, since it spends its time on the network rather than the CPU,
+// within the caller's share of Uploads.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
-	if s.Workers == nil || fileType(r) != "" {
-		s.executeNow(w, r)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.CallTimeout)
-	defer cancel()
-	if err := s.Workers.Do(ctx, func() { s.executeNow(w, r) }); err != nil && r.Context().Err() == nil {
-		s.writeError(w, r, &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
-			Message: "the server is running as many executes as it may at once (PLUGIN_SERVER_MAX_EXECUTES); try again shortly"})
-	}
-}
-
-func (s *Server) executeNow(w http.ResponseWriter, r *http.Request) {
 	d, err := s.datasource(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	req, err := s.executeRequest(w, r, d.Plugin)
+	mediaType, err := bodyKind(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	owners := bodyOwners(d.Workspace, d.ID)
+	if mediaType != "" {
+		if err := s.take(r.Context(), s.Uploads, 1, "upload streams", owners); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		defer s.Uploads.Release(1, owners...)
+		// An upload may take as long as the call to LinkedIn may; a body
+		// that trickles slower is cut off there.
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(time.Now().Add(s.UploadTimeout))
+		defer rc.SetReadDeadline(time.Time{})
+		req, err := s.fileRequest(w, r, d.Plugin, mediaType)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.run(w, r, d, req)
+		return
+	}
+	req, held, err := s.jsonRequest(w, r, d.Plugin, owners)
+	defer held.release()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.take(r.Context(), s.Executes, 1, "execute workers (PLUGIN_SERVER_MAX_EXECUTES)", owners); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer s.Executes.Release(1, owners...)
+	if s.Workers == nil {
+		s.run(w, r, d, req)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.CallTimeout)
+	defer cancel()
+	if err := s.Workers.Do(ctx, func() { s.run(w, r, d, req) }); err != nil && r.Context().Err() == nil {
+		s.writeError(w, r, &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
+			Message: "the server is running as many executes as it may at once (PLUGIN_SERVER_MAX_EXECUTES); try again shortly"})
+	}
+}
+
+// run executes a request that was read, once per Idempotency-Key.
+func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, req executor.Request) {
 	dryRun := false
 	switch r.URL.Query().Get("dryRun") {
 	case "", "false", "0":
@@ -90,32 +127,39 @@ func (s *Server) executeNow(w http.ResponseWriter, r *http.Request) {
 	writeAnswer(w, a)
 }
 
-// executeRequest reads what to execute: {command, params} as JSON, or a
-// file streamed as the body (raw, or multipart/form-data whose fields come
-// before its file part) with the command and params in the query.
-func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID string) (executor.Request, error) {
-	mediaType := fileType(r)
-	if mediaType == "" {
-		return s.jsonRequest(w, r, pluginID)
-	}
+// fileRequest reads what to execute with a file streamed as the body (raw,
+// or multipart/form-data whose fields come before its file part): the
+// command and params come in the query.
+func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request, pluginID, mediaType string) (executor.Request, error) {
 	q := r.URL.Query()
 	req := executor.Request{Command: q.Get("command")}
 	if req.Command == "" {
-		return req, plugin.InvalidField("command", "is required in the query when the body is a file")
+		return req, plugin.InvalidField("command", "is required in the query when the body is a file (Content-Type %s); to send JSON, use application/json", mediaType)
 	}
 	if cmd, _, err := s.Catalog.Command(pluginID, req.Command); err != nil || cmd.Stream == nil && cmd.Run == nil {
 		return req, plugin.InvalidField("command", "%s does not take a file as the body; send JSON", req.Command)
 	}
 	params := map[string]string{}
 	for k := range q {
-		if k != "command" && k != "dryRun" {
-			params[k] = q.Get(k)
+		if k == "command" || k == "dryRun" {
+			continue
 		}
+		if len(q[k]) > 1 {
+			return req, plugin.InvalidField(k, "is given twice in the query")
+		}
+		if problem := jsontext.String(k + q.Get(k)); problem != "" {
+			return req, plugin.InvalidField(k, "%s", problem)
+		}
+		params[k] = q.Get(k)
 	}
 	body := http.MaxBytesReader(w, r.Body, orDefault(s.MaxUpload, DefaultMaxUpload))
-	req.File = &plugin.File{Body: body, Length: r.ContentLength, ContentType: r.Header.Get("Content-Type")}
+	contentType := r.Header.Get("Content-Type")
+	if !isFileType(mediaType) || mediaType == "multipart/form-data" {
+		contentType = ""
+	}
+	req.File = &plugin.File{Body: body, Length: r.ContentLength, ContentType: contentType}
 	if mediaType == "multipart/form-data" {
-		file, err := formFile(r, body, params)
+		file, err := formFile(r, body, params, orDefault(s.MaxBody, DefaultMaxBody))
 		if err != nil {
 			return req, err
 		}
@@ -125,18 +169,10 @@ func (s *Server) executeRequest(w http.ResponseWriter, r *http.Request, pluginID
 	return req, nil
 }
 
-// fileType is the media type of a body that is a file, or "" for JSON.
-func fileType(r *http.Request) string {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType == "application/json" {
-		return ""
-	}
-	return mediaType
-}
-
 // formFile reads a multipart form's fields into params up to its file
-// part, which it returns unread.
-func formFile(r *http.Request, body io.ReadCloser, params map[string]string) (*plugin.File, error) {
+// part, which it returns unread. The fields together may hold at most
+// limit bytes.
+func formFile(r *http.Request, body io.ReadCloser, params map[string]string, limit int64) (*plugin.File, error) {
 	r.Body = body
 	form, err := r.MultipartReader()
 	if err != nil {
@@ -153,35 +189,53 @@ func formFile(r *http.Request, body io.ReadCloser, params map[string]string) (*p
 		if part.FileName() != "" || part.FormName() == "file" {
 			return &plugin.File{Body: part, Length: -1, ContentType: part.Header.Get("Content-Type")}, nil
 		}
-		value, err := io.ReadAll(io.LimitReader(part, 64<<10))
-		if err != nil {
-			return nil, plugin.InvalidField(part.FormName(), "could not be read")
+		name := part.FormName()
+		value, err := io.ReadAll(io.LimitReader(part, limit+1))
+		switch {
+		case err != nil:
+			return nil, plugin.InvalidField(name, "could not be read")
+		case int64(len(value)) > limit:
+			return nil, plugin.InvalidField(name, "the form's fields hold more than %d bytes", limit)
+		case params[name] != "":
+			return nil, plugin.InvalidField(name, "is given twice")
 		}
-		params[part.FormName()] = string(value)
+		if problem := jsontext.String(name + string(value)); problem != "" {
+			return nil, plugin.InvalidField(name, "%s", problem)
+		}
+		limit -= int64(len(value))
+		params[name] = string(value)
 	}
 }
 
-// jsonRequest reads {command, params}.
-func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, pluginID string) (executor.Request, error) {
+// jsonRequest reads {command, params}. The JSON limit applies while
+// reading: a body over it goes on only for a command that carries a file,
+// and only if it names that command before its params.
+func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, pluginID string, owners []string) (executor.Request, *heldBody, error) {
+	maxBody := orDefault(s.MaxBody, DefaultMaxBody)
+	maxUpload := max(maxBody, orDefault(s.MaxUpload, DefaultMaxUpload))
+	held, err := s.readHeld(w, r, owners, maxBody, func(prefix []byte) (int64, error) {
+		command := leadingCommand(prefix)
+		if cmd, _, err := s.Catalog.Command(pluginID, command); err != nil || !cmd.Upload {
+			return 0, plugin.Errorf(plugin.PayloadTooLarge, "the request body is larger than %d bytes; only a command that carries a file may send more (up to %d bytes), naming \"command\" before \"params\", or better, streaming the file as the body", maxBody, maxUpload)
+		}
+		return maxUpload, nil
+	})
+	if err != nil {
+		return executor.Request{}, held, err
+	}
 	var body struct {
 		Command string          `json:"command"`
 		Params  json.RawMessage `json:"params"`
 	}
-	maxBody := orDefault(s.MaxBody, DefaultMaxBody)
-	raw, err := s.readBody(w, r, max(maxBody, orDefault(s.MaxUpload, DefaultMaxUpload)))
-	if err == nil {
-		err = decodeStrict(raw, &body, false)
+	if problem := jsontext.Check(held.raw); problem != nil {
+		field, _ := strings.CutPrefix(problem.Field, "params.")
+		return executor.Request{}, held, plugin.InvalidField(cmp.Or(field, "body"), "%s", problem.Message)
 	}
+	err = decodeStrict(held.raw, &body, false)
 	if err == nil && body.Command == "" {
 		err = plugin.InvalidField("command", "is required")
 	}
-	if err == nil && int64(len(raw)) > maxBody {
-		// Only a command that carries a file may use the upload limit.
-		if cmd, _, lookup := s.Catalog.Command(pluginID, body.Command); lookup != nil || !cmd.Upload {
-			err = tooLargeError(maxBody)
-		}
-	}
-	return executor.Request{Command: body.Command, Params: body.Params}, err
+	return executor.Request{Command: body.Command, Params: body.Params}, held, err
 }
 
 // settled says whether an answer is final for its Idempotency-Key: LinkedIn

@@ -10,7 +10,7 @@ import (
 func (s *Server) Handler() http.Handler {
 	s.openAPIDoc = openAPI(s.Catalog)
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.logRequests)
+	r.Use(withRequestID, s.logRequests, s.guardBrowsers)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoRoute)
 	})

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,8 @@ import (
 	"pluginserver/internal/config"
 	"pluginserver/internal/executor"
 	"pluginserver/internal/idempotency"
+	"pluginserver/internal/jsontext"
+	"pluginserver/internal/share"
 	"pluginserver/internal/workers"
 	"pluginserver/oauthbroker"
 	"pluginserver/plugin"
@@ -60,6 +63,9 @@ type Server struct {
 	// Anonymous lets calls without a key in as admin of workspace default;
 	// only ever set when listening on loopback without keys.
 	Anonymous bool
+	// CORSOrigins may call the API from a browser (see guardBrowsers);
+	// they are also the only cross-site origins an anonymous server serves.
+	CORSOrigins []string
 	// Sandbox is the LinkedIn emulator, served under /sandbox when set.
 	Sandbox http.Handler
 	Log     zerolog.Logger
@@ -75,6 +81,13 @@ type Server struct {
 	// Workers run JSON executes, a bounded number at once; nil runs each
 	// on its connection's goroutine.
 	Workers *workers.Pool
+	// Each workspace, and each datasource, may hold only its share of
+	// these (nil: no limit): Executes are JSON executes running or
+	// waiting for a worker, Uploads files streaming to LinkedIn, and
+	// BodyMemory the bytes of request bodies held in memory.
+	Executes, Uploads, BodyMemory *share.Pool
+	// BodyTimeout bounds how long a JSON body may take to arrive.
+	BodyTimeout time.Duration
 
 	openAPIDoc []byte
 }
@@ -143,23 +156,15 @@ func writeAnswer(w http.ResponseWriter, a idempotency.Answer) {
 // decodeJSON reads a JSON body strictly: one object, no unknown fields,
 // within the size limit. An empty body is allowed when optional.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	body, err := s.readBody(w, r, orDefault(s.MaxBody, DefaultMaxBody))
+	held, err := s.readHeld(w, r, bodyOwners(callerOf(r.Context()).Workspace, ""), orDefault(s.MaxBody, DefaultMaxBody), nil)
+	defer held.release()
 	if err != nil {
 		return err
 	}
-	return decodeStrict(body, v, optional)
-}
-
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, tooLargeError(limit)
+	if problem := jsontext.Check(held.raw); problem != nil {
+		return plugin.InvalidField(cmp.Or(problem.Field, "body"), "%s", problem.Message)
 	}
-	if err != nil {
-		return nil, plugin.Errorf(plugin.InvalidInput, "the request body could not be read")
-	}
-	return body, nil
+	return decodeStrict(held.raw, v, optional)
 }
 
 func tooLargeError(limit int64) error {

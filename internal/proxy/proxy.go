@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"pluginserver/internal/wait"
@@ -21,6 +22,11 @@ import (
 // Proxy sends calls with a member's token.
 type Proxy struct {
 	Client *http.Client
+	// UploadClient, when set, sends the calls that carry a file to an
+	// upload URL, on connections of its own: a crowd of slow uploads
+	// then waits for its own connections and never for those of API
+	// calls.
+	UploadClient *http.Client
 	// MaxBody caps how much of an answer is read.
 	MaxBody int64
 	// Retry says how reads are retried; the zero value is DefaultRetry.
@@ -128,11 +134,20 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	}
 	req.Header = make(http.Header, len(c.Header)+1)
 	for k, v := range c.Header {
+		if err := checkHeader(k, v); err != nil {
+			// The transport would refuse it too, but as a failed
+			// connection: this is our refusal, not LinkedIn's failure.
+			return nil, false, err
+		}
 		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	start := time.Now()
-	answer, err := p.Client.Do(req)
+	client := p.Client
+	if c.Upload && p.UploadClient != nil {
+		client = p.UploadClient
+	}
+	answer, err := client.Do(req)
 	if err != nil {
 		return nil, true, transportError(ctx, err)
 	}
@@ -181,4 +196,25 @@ func transportError(ctx context.Context, err error) *plugin.Error {
 		return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "LinkedIn could not be reached"}
 	}
 	return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the connection to LinkedIn failed", MaybeSent: true}
+}
+
+// checkHeader refuses what HTTP does not allow in a header: a name that is
+// not a token, a value with a control character other than tab.
+func checkHeader(name string, values []string) error {
+	if name == "" {
+		return plugin.Errorf(plugin.InvalidInput, "a header has an empty name")
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return plugin.Errorf(plugin.InvalidInput, "header name %q holds a character HTTP does not allow", name)
+		}
+	}
+	for _, v := range values {
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
+				return plugin.Errorf(plugin.InvalidInput, "header %s holds a control character (0x%02X), which HTTP does not allow", name, c)
+			}
+		}
+	}
+	return nil
 }

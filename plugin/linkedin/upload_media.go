@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,6 +51,9 @@ var uploadMedia = &plugin.Command{
 		if p.Data != "" {
 			return nil, plugin.InvalidField("data", "is given twice: in the params and as the request's body")
 		}
+		if _, ok := mediaType(f.ContentType); p.ContentType == "" && f.ContentType != "" && !ok {
+			return nil, plugin.InvalidField("file", "has Content-Type %q, which is not a media type; send the file as image/png, video/mp4 or the like", f.ContentType)
+		}
 		return p.call(s, cmp.Or(p.ContentType, f.ContentType, "application/octet-stream"), &plugin.Call{Stream: f.Body, Length: f.Length})
 	},
 }
@@ -62,29 +66,96 @@ type uploadParams struct {
 
 // call completes an upload: PUT to a checked upload URL with the type.
 func (p uploadParams) call(s plugin.Settings, contentType string, c *plugin.Call) (*plugin.Call, error) {
+	// The form's pattern already holds contentType to a bare type; this
+	// keeps a caller that skips the form from reaching the header.
+	if _, ok := mediaType(p.ContentType); p.ContentType != "" && !ok {
+		return nil, plugin.InvalidField("contentType", "must be a media type such as image/png")
+	}
 	u, err := uploadURL(p.UploadURL, s)
 	if err != nil {
 		return nil, err
 	}
-	c.Method, c.URL, c.Header = http.MethodPut, u, http.Header{}
+	c.Method, c.URL, c.Header, c.Upload = http.MethodPut, u, http.Header{}, true
 	c.Header.Set("Content-Type", contentType)
 	return c, nil
 }
 
-// uploadURL accepts only URLs on LinkedIn's upload hosts: the token goes
-// with the bytes, so it must never reach anyone else.
+// uploadURL accepts only LinkedIn's upload URLs: the token goes with the
+// bytes, so it must reach nobody else, and a route of the API reached
+// this way could answer for the member's token (a 401 that marks it
+// expired, or a call the builder may not make). The path must have the
+// shape LinkedIn's answers give: {API root}/mediaUpload/... on the API
+// host (Assets API registerUpload), /dms-uploads/... on www.linkedin.com
+// (Images, Documents and Videos initializeUpload, and newer registerUpload
+// answers), either on another configured upload host.
 func uploadURL(raw string, s plugin.Settings) (*url.URL, error) {
 	u, err := url.Parse(raw)
-	if err != nil || u.User != nil || u.Fragment != "" || strings.ContainsAny(raw, "\\\r\n\x00") {
+	if err != nil || u.User != nil || u.Fragment != "" || u.Opaque != "" || strings.ContainsAny(raw, "\\\r\n\x00") {
 		return nil, plugin.InvalidField("uploadUrl", "must be the uploadUrl from Register Media Upload")
 	}
 	if u.Scheme != "https" && u.Scheme != s.APIURL.Scheme {
 		return nil, plugin.InvalidField("uploadUrl", "must use https")
 	}
-	if !slices.Contains(s.UploadHosts, strings.ToLower(u.Host)) {
+	host := strings.ToLower(u.Host)
+	if !slices.Contains(s.UploadHosts, host) {
 		return nil, plugin.InvalidField("uploadUrl", "must point to a LinkedIn upload host (%s)", strings.Join(s.UploadHosts, ", "))
 	}
+	// What is checked is what is sent: the path as it goes on the wire.
+	p := u.EscapedPath()
+	if strings.IndexFunc(p, func(r rune) bool { return !uploadPathChar(r) }) >= 0 {
+		return nil, plugin.InvalidField("uploadUrl", "must have a path of letters, digits, -, ., _, ~ and / only, as LinkedIn's upload URLs do (no percent-encoding)")
+	}
+	shaped := false
+	for _, prefix := range uploadPrefixes(host, s) {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && rest != "" {
+			shaped = true
+		}
+	}
+	if !shaped {
+		return nil, plugin.InvalidField("uploadUrl", "must be an upload URL as LinkedIn gives it: %s", strings.Join(uploadShapes(s), " or "))
+	}
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return nil, plugin.InvalidField("uploadUrl", "must not have empty, . or .. segments in its path")
+		}
+	}
+	u.Host = host
 	return u, nil
+}
+
+// uploadPrefixes are the paths an upload URL on host may start with.
+func uploadPrefixes(host string, s plugin.Settings) []string {
+	switch host {
+	case strings.ToLower(s.APIURL.Host):
+		// The API root may have a path (the sandbox's /sandbox).
+		return []string{strings.TrimSuffix(s.APIURL.Path, "/") + "/mediaUpload/"}
+	case "www.linkedin.com":
+		return []string{"/dms-uploads/"}
+	}
+	return []string{"/mediaUpload/", "/dms-uploads/"}
+}
+
+// uploadShapes describes the upload URLs the settings accept, for a
+// builder who pasted something else.
+func uploadShapes(s plugin.Settings) []string {
+	var shapes []string
+	for _, h := range s.UploadHosts {
+		scheme := "https"
+		if h == strings.ToLower(s.APIURL.Host) {
+			scheme = s.APIURL.Scheme
+		}
+		for _, prefix := range uploadPrefixes(h, s) {
+			shapes = append(shapes, scheme+"://"+h+prefix+"…")
+		}
+	}
+	return shapes
+}
+
+// uploadPathChar: RFC 3986's unreserved characters and the slash, all that
+// LinkedIn's upload paths hold. Anything else (a percent-encoded slash or
+// dot, a semicolon some servers cut paths at) could reach another route.
+func uploadPathChar(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-._~/", r)
 }
 
 // decodeData reads base64 (standard or URL alphabet, padded or not) or a
@@ -96,8 +167,12 @@ func decodeData(s string) ([]byte, string, error) {
 		if !found || !strings.HasSuffix(meta, ";base64") {
 			return nil, "", plugin.InvalidField("data", "must be a base64 data: URL (data:TYPE;base64,...)")
 		}
-		if t, _, _ := strings.Cut(meta, ";"); t != "" {
-			contentType = t
+		if t := strings.TrimSuffix(meta, ";base64"); t != "" {
+			mt, ok := mediaType(t)
+			if !ok {
+				return nil, "", plugin.InvalidField("data", "has %q for its media type, which is not one; a data: URL reads data:TYPE;base64,... with TYPE such as image/png", t)
+			}
+			contentType = mt
 		}
 		s = payload
 	}
@@ -108,4 +183,18 @@ func decodeData(s string) ([]byte, string, error) {
 		}
 	}
 	return nil, "", plugin.InvalidField("data", "must be base64 or a data: URL")
+}
+
+// mediaType parses a media type, parameters allowed, and returns the bare
+// type. A control character is refused before parsing, which would trim
+// a trailing CR or LF away: none may reach the Content-Type header, where
+// the transport refuses it and the failure looks like LinkedIn's. The
+// slash is checked here because ParseMediaType, which also reads
+// Content-Disposition, takes a lone token.
+func mediaType(v string) (string, bool) {
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", false
+	}
+	mt, _, err := mime.ParseMediaType(v)
+	return mt, err == nil && strings.Contains(mt, "/")
 }

@@ -78,13 +78,15 @@ func runVideoUpload(ctx context.Context, raw json.RawMessage, s plugin.Settings,
 	for i, part := range plan.Value.Instructions {
 		u, err := uploadURL(part.UploadURL, s)
 		if err != nil {
-			return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's upload plan points part %d elsewhere", i+1)
+			// The URL is LinkedIn's, not the caller's: not bad input, and
+			// the token must not follow it whatever it names.
+			return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's upload plan points part %d elsewhere: its uploadUrl %s", i+1, plugin.AsError(err).Fields[0].Message)
 		}
 		n := part.LastByte - part.FirstByte + 1
 		if part.FirstByte != sent || n <= 0 {
 			return resp, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's upload plan is not contiguous at part %d", i+1)
 		}
-		c := &plugin.Call{Method: http.MethodPut, URL: u, Header: http.Header{}, Stream: io.LimitReader(f.Body, n), Length: n}
+		c := &plugin.Call{Method: http.MethodPut, URL: u, Header: http.Header{}, Stream: io.LimitReader(f.Body, n), Length: n, Upload: true}
 		c.Header.Set("Content-Type", "application/octet-stream")
 		if resp, err = sendOK(ctx, send, c); err != nil {
 			return stopped(resp, err)

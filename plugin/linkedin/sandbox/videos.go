@@ -45,6 +45,9 @@ func (s *Sandbox) videoAction(w http.ResponseWriter, r *http.Request, g *grant) 
 			return
 		}
 		v := &video{id: "C5F10AQ" + randomID(12), owner: body.Req.Owner, size: body.Req.FileSizeBytes, token: randomID(16)}
+		// LinkedIn plans parts on www.linkedin.com/dms-uploads/..., a host
+		// the emulator cannot answer for; its own host's upload shape,
+		// {BaseURL}/mediaUpload/..., is the one the upload check takes there.
 		var plan []map[string]any
 		for first := int64(0); first < v.size; first += PartSize {
 			last := min(first+PartSize, v.size) - 1

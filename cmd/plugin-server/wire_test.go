@@ -1,0 +1,434 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// These tests drive a real server process over the wire, the way clients
+// people use do: curl's and browsers' content types, callers that hang up,
+// bodies that trickle, and a workspace that misbehaves beside a quiet one.
+
+// wireLinkedIn is the sandbox emulator with faults a test can switch on.
+type wireLinkedIn struct {
+	*sandbox.Sandbox
+	url string
+	// slow delays every API answer; failing answers 503 to userinfo.
+	slow    atomic.Int64
+	failing atomic.Bool
+	// uploadsHeld counts uploads the fake is reading right now.
+	sent atomic.Int64
+}
+
+func newWireLinkedIn(t *testing.T) *wireLinkedIn {
+	fake := httptest.NewUnstartedServer(nil)
+	f := &wireLinkedIn{url: "http://" + fake.Listener.Addr().String()}
+	f.Sandbox = sandbox.New(sandbox.Options{BaseURL: f.url})
+	fake.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/oauth/") {
+			f.sent.Add(1)
+			time.Sleep(time.Duration(f.slow.Load()))
+			if f.failing.Load() && r.URL.Path == "/v2/userinfo" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, `{"status":503,"message":"Service Unavailable"}`)
+				return
+			}
+		}
+		f.Sandbox.ServeHTTP(w, r)
+	})
+	fake.Start()
+	t.Cleanup(fake.Close)
+	return f
+}
+
+// startWire starts a server process against f with API keys for two
+// workspaces, acme and other, and more settings as name, value pairs.
+func startWire(t *testing.T, f *wireLinkedIn, more ...string) (*server, *exec.Cmd) {
+	t.Helper()
+	env := []string{"PLUGIN_SERVER_API_KEYS=" + adminKey + ":admin:acme," + builderKey + ":builder:acme," + otherKey + ":admin:other", "LOG_LEVEL=error"}
+	for k, v := range sandbox.Env(f.url) {
+		env = append(env, k+"="+v)
+	}
+	for i := 0; i+1 < len(more); i += 2 {
+		env = append(env, more[i]+"="+more[i+1])
+	}
+	return startProcess(t, env, filepath.Join(t.TempDir(), "plugin-server.db"))
+}
+
+// authorizedAs creates and authorizes a datasource in key's workspace.
+func (s *server) authorizedAs(key string) string {
+	s.t.Helper()
+	_, ds := s.call("POST", "/v1/datasources", key, map[string]any{"plugin": "linkedin", "name": "Wire"})
+	id := ds["id"].(string)
+	_, auth := s.call("POST", "/v1/datasources/"+id+"/authorize", key, nil)
+	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp, err := http.Get(back.String())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return id
+}
+
+// raw sends a body as it is, under a content type, and decodes the answer.
+func (s *server) raw(key, path, contentType string, body io.Reader) (int, map[string]any) {
+	s.t.Helper()
+	req, _ := http.NewRequest("POST", s.url+path, body)
+	req.Header.Set("Authorization", "Bearer "+key)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(raw, &out); err != nil {
+		s.t.Fatalf("answer is not JSON: %d %s", resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out
+}
+
+func TestExecuteContentTypes(t *testing.T) {
+	f := newWireLinkedIn(t)
+	s, _ := startWire(t, f)
+	id := s.authorizedAs(adminKey)
+	path := "/v1/datasources/" + id + "/execute"
+	body := `{"command":"getUserInfo"}`
+	cases := []struct {
+		contentType string
+		status      int
+		code, field string
+	}{
+		{"application/json", 200, "", ""},
+		{"application/json; charset=utf-8", 200, "", ""},
+		{"application/x-www-form-urlencoded", 200, "", ""}, // curl -d
+		{"text/plain;charset=UTF-8", 200, "", ""},          // fetch with a string body
+		{"", 200, "", ""},
+		{"application/xml", 415, "unsupported_media_type", "Content-Type"},
+		{"text/html", 415, "unsupported_media_type", "Content-Type"},
+		{"not a type;;", 415, "unsupported_media_type", "Content-Type"},
+		{"image/png", 400, "invalid_input", "command"}, // a file needs its command in the query
+	}
+	for _, c := range cases {
+		t.Run(c.contentType, func(t *testing.T) {
+			status, env := s.raw(adminKey, path, c.contentType, strings.NewReader(body))
+			if status != c.status || errorCode(env) != c.code {
+				t.Fatalf("%d %v", status, env["error"])
+			}
+			if c.status == 200 && get(env, "output", "sub") != "782bbtaQ" {
+				t.Fatalf("output %v", env["output"])
+			}
+			if c.field != "" && get(env, "error", "fields").([]any)[0].(map[string]any)["field"] != c.field {
+				t.Fatalf("fields %v", get(env, "error", "fields"))
+			}
+			if c.status == 415 && !strings.Contains(get(env, "error", "message").(string), "application/json") {
+				t.Fatalf("a 415 must say what to send: %v", get(env, "error", "message"))
+			}
+		})
+	}
+	// curl --data-binary @photo.png with the command in the query is a
+	// file, whatever curl calls its type.
+	_, reg := s.execute(adminKey, id, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
+	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
+	status, env := s.raw(adminKey, path+"?command=uploadMedia&contentType=image/png&uploadUrl="+urlQuery(upload), "application/x-www-form-urlencoded", strings.NewReader("\x89PNG\r\n\x1a\n"))
+	if status != 200 || get(env, "status") != 201.0 {
+		t.Fatalf("curl --data-binary upload: %d %v", status, env["error"])
+	}
+}
+
+func urlQuery(s string) string {
+	return strings.NewReplacer("%", "%25", "&", "%26", "?", "%3F", "=", "%3D", "+", "%2B", "#", "%23").Replace(s)
+}
+
+// Callers that hang up mid-call, and bad input, never count as LinkedIn
+// failing; LinkedIn's own failures pause only their datasource.
+func TestFailuresAreAttributed(t *testing.T) {
+	f := newWireLinkedIn(t)
+	s, _ := startWire(t, f, "PLUGIN_SERVER_CIRCUIT_THRESHOLD", "3")
+	id := s.authorizedAs(adminKey)
+	other := s.authorizedAs(otherKey)
+
+	// A dozen callers give up while LinkedIn is slow.
+	f.slow.Store(int64(300 * time.Millisecond))
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/v1/datasources/"+id+"/execute", strings.NewReader(`{"command":"getUserInfo"}`))
+			req.Header.Set("Authorization", "Bearer "+adminKey)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	f.slow.Store(0)
+	if !s.works(id) {
+		t.Fatal("callers hanging up paused the datasource")
+	}
+
+	// Bad input: a data: URL whose media type carries CR LF.
+	_, reg := s.execute(adminKey, id, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
+	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
+	for range 6 {
+		status, env := s.execute(adminKey, id, "uploadMedia", map[string]any{"uploadUrl": upload, "data": "data:image/png\r\nX-Evil: 1;base64,iVBORw0KGgo="})
+		if status != 400 || errorCode(env) != "invalid_input" {
+			t.Fatalf("a data: URL with CR LF: %d %v", status, env["error"])
+		}
+	}
+	if !s.works(id) {
+		t.Fatal("bad input paused the datasource")
+	}
+
+	// LinkedIn fails acme's calls: acme's datasource pauses, other's not.
+	f.failing.Store(true)
+	for range 3 {
+		s.execute(adminKey, id, "getUserInfo", nil)
+	}
+	f.failing.Store(false)
+	before := f.sent.Load()
+	status, env := s.execute(adminKey, id, "getUserInfo", nil)
+	if status != 502 || !strings.Contains(get(env, "error", "message").(string), "paused") || f.sent.Load() != before {
+		t.Fatalf("after LinkedIn's failures the datasource is not paused: %d %v", status, env["error"])
+	}
+	status, env = s.execute(otherKey, other, "getUserInfo", nil)
+	if status != 200 {
+		t.Fatalf("another workspace's datasource was paused by acme's failures: %d %v", status, env["error"])
+	}
+}
+
+// trickle sends a JSON execute body one byte at a time, every gap, until
+// the server answers or stop closes; it returns the status.
+func trickle(base, path, key string, body []byte, gap time.Duration, stop chan struct{}) int {
+	host := strings.TrimPrefix(base, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		return 0
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", path, host, key, len(body))
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	for _, b := range body {
+		select {
+		case status := <-answered:
+			return status
+		case <-stop:
+			return 0
+		case <-time.After(gap):
+		}
+		if _, err := conn.Write([]byte{b}); err != nil {
+			break
+		}
+	}
+	select {
+	case status := <-answered:
+		return status
+	case <-stop:
+		return 0
+	}
+}
+
+// Slow bodies from one workspace hold no worker: another workspace's calls
+// go through, and the slow bodies are cut off at the body deadline.
+func TestSlowBodiesHoldNoWorker(t *testing.T) {
+	f := newWireLinkedIn(t)
+	s, _ := startWire(t, f, "PLUGIN_SERVER_MAX_EXECUTES", "4", "PLUGIN_SERVER_BODY_TIMEOUT", "2s")
+	hostile := s.authorizedAs(adminKey)
+	quiet := s.authorizedAs(otherKey)
+	stop := make(chan struct{})
+	statuses := make(chan int, 40)
+	for range 40 {
+		go func() {
+			statuses <- trickle(s.url, "/v1/datasources/"+hostile+"/execute", adminKey, []byte(`{"command":"getUserInfo"}`), 300*time.Millisecond, stop)
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	for range 10 {
+		status, env := s.execute(otherKey, quiet, "getUserInfo", nil)
+		if status != 200 {
+			t.Fatalf("the quiet workspace's call beside slow bodies: %d %v", status, env["error"])
+		}
+	}
+	for range 40 {
+		if status := <-statuses; status != 400 {
+			t.Errorf("a body trickling past the deadline got %d, want 400", status)
+		}
+	}
+	close(stop)
+}
+
+// Slow uploads of one workspace keep to its share of upload streams, on
+// connections of their own: another workspace's calls go through.
+func TestSlowUploadsKeepToTheirShare(t *testing.T) {
+	f := newWireLinkedIn(t)
+	s, _ := startWire(t, f, "PLUGIN_SERVER_MAX_UPLOADS", "8", "PLUGIN_SERVER_CALL_TIMEOUT", "2s")
+	hostile := s.authorizedAs(adminKey)
+	quiet := s.authorizedAs(otherKey)
+	_, reg := s.execute(adminKey, hostile, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
+	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var refused atomic.Int64
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body, w := io.Pipe()
+			go func() {
+				defer w.Close()
+				for range 100 {
+					if _, err := w.Write([]byte{0}); err != nil {
+						return
+					}
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+				}
+			}()
+			req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/v1/datasources/"+hostile+"/execute?command=uploadMedia&uploadUrl="+urlQuery(upload), body)
+			req.Header.Set("Authorization", "Bearer "+adminKey)
+			req.Header.Set("Content-Type", "image/png")
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				if resp.StatusCode == 429 {
+					refused.Add(1)
+				}
+				resp.Body.Close()
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	for range 10 {
+		if status, env := s.execute(otherKey, quiet, "getUserInfo", nil); status != 200 {
+			t.Fatalf("the quiet workspace's call beside slow uploads: %d %v", status, env["error"])
+		}
+	}
+	// 8 streams, 4 a workspace: the rest wait their turn and are told to
+	// come back when the wait is over.
+	for deadline := time.Now().Add(10 * time.Second); refused.Load() < 26-4 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := refused.Load(); n < 26 {
+		t.Errorf("%d of 30 slow uploads were refused; with a share of 4 streams, 26 should be", n)
+	}
+	cancel()
+	wg.Wait()
+}
+
+// peakRSS is a process's peak resident memory in bytes (VmHWM).
+func peakRSS(t *testing.T, pid int) int64 {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM")
+	return 0
+}
+
+// MemoryBound is what docs/design.md promises for the default settings:
+// large JSON bodies wait for their share of BodyMemory (64 MiB), so
+// however many arrive at once the process stays under this.
+const memoryBound = 256 << 20
+
+// Sixteen 20 MiB JSON uploads at once, from two workspaces, are held to
+// the body memory's shares: the process's peak RSS stays bounded.
+func TestLargeBodiesKeepMemoryBounded(t *testing.T) {
+	if testing.Short() && os.Getenv("CI") == "" {
+		t.Skip("sends 320 MiB")
+	}
+	f := newWireLinkedIn(t)
+	s, cmd := startWire(t, f, "PLUGIN_SERVER_CALL_TIMEOUT", "60s")
+	ids := map[string]string{adminKey: s.authorizedAs(adminKey), otherKey: s.authorizedAs(otherKey)}
+	_, reg := s.execute(adminKey, ids[adminKey], "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
+	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
+	data := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xAB}, 15<<20)) // 20 MiB of base64
+	body := []byte(`{"command":"uploadMedia","params":{"uploadUrl":"` + upload + `","contentType":"image/png","data":"` + data + `"}}`)
+	var wg sync.WaitGroup
+	statuses := make(chan int, 16)
+	client := &http.Client{Timeout: 2 * time.Minute}
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := adminKey
+			if i%2 == 1 {
+				key = otherKey
+			}
+			req, _ := http.NewRequest("POST", s.url+"/v1/datasources/"+ids[key]+"/execute", bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := client.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	done := 0
+	for status := range statuses {
+		if status == 200 {
+			done++
+		} else if status != 429 {
+			t.Errorf("a large upload got %d", status)
+		}
+	}
+	peak := peakRSS(t, cmd.Process.Pid)
+	t.Logf("%d of 16 uploads of 20 MiB done; peak RSS %d MiB", done, peak>>20)
+	if done == 0 {
+		t.Fatal("no upload went through")
+	}
+	if peak > memoryBound {
+		t.Fatalf("peak RSS %d MiB, over the bound of %d MiB", peak>>20, memoryBound>>20)
+	}
+}

@@ -1,0 +1,255 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"pluginserver/internal/share"
+	"pluginserver/plugin"
+)
+
+// Request bodies are read before any worker is taken, within a deadline
+// and a limit applied while reading, and the bytes they hold come out of
+// the caller's share of BodyMemory: a slow body holds only its own
+// connection, and no workspace's bodies can fill the server's memory.
+
+// DefaultBodyTimeout is how long a JSON body may take to arrive.
+const DefaultBodyTimeout = 20 * time.Second
+
+// jsonTypes are what clients send JSON as: curl -d sends form-urlencoded,
+// a browser's fetch with a string body text/plain.
+var jsonTypes = []string{"application/json", "application/x-www-form-urlencoded", "text/plain"}
+
+// fileTypes are the media types that say a body is a file.
+func isFileType(mediaType string) bool {
+	switch {
+	case strings.HasPrefix(mediaType, "image/"), strings.HasPrefix(mediaType, "video/"),
+		strings.HasPrefix(mediaType, "application/vnd.openxmlformats-officedocument."):
+		return true
+	}
+	switch mediaType {
+	case "application/pdf", "application/octet-stream", "multipart/form-data",
+		"application/msword", "application/vnd.ms-powerpoint":
+		return true
+	}
+	return false
+}
+
+// bodyKind says how an execute's body is read: "" for JSON
+// ({command, params}), or the media type of a file streamed as the body.
+// A file is recognised by its media type or by command in the query.
+func bodyKind(r *http.Request) (string, error) {
+	ct := r.Header.Get("Content-Type")
+	mediaType, _, err := mime.ParseMediaType(ct)
+	fileInQuery := r.URL.Query().Has("command")
+	switch {
+	case ct == "" && fileInQuery:
+		return "application/octet-stream", nil
+	case ct == "":
+		return "", nil
+	case err != nil:
+		return "", unsupportedType(ct)
+	case isFileType(mediaType):
+		return mediaType, nil
+	case fileInQuery:
+		// curl --data-binary @file sends form-urlencoded: the query says
+		// it is a file, and its bytes are none of that type.
+		return "application/octet-stream", nil
+	}
+	for _, t := range jsonTypes {
+		if mediaType == t {
+			return "", nil
+		}
+	}
+	return "", unsupportedType(ct)
+}
+
+func unsupportedType(ct string) error {
+	return &plugin.Error{Code: plugin.UnsupportedMediaType, Message: fmt.Sprintf(
+		"Content-Type %q is not taken: send {\"command\",\"params\"} as application/json (or form-urlencoded or text/plain, as curl -d and fetch do), "+
+			"or a file as the body under its own media type (image/*, video/*, application/pdf, application/octet-stream, multipart/form-data) with command in the query", ct),
+		Fields: []plugin.FieldProblem{{Field: "Content-Type", Message: "is not a type this route takes"}}}
+}
+
+// bodyOwners are who a request's bodies and calls are counted against.
+func bodyOwners(workspace, datasource string) []string {
+	owners := []string{"workspace:" + workspace}
+	if datasource != "" {
+		owners = append(owners, "datasource:"+datasource)
+	}
+	return owners
+}
+
+// take waits for n units of a pool, as long as the call may wait: a caller
+// over its share, or finding the pool full, is told to come back.
+func (s *Server) take(ctx context.Context, pool *share.Pool, n int64, what string, owners []string) error {
+	if pool == nil {
+		return nil
+	}
+	wait, cancel := context.WithTimeout(ctx, s.CallTimeout)
+	defer cancel()
+	err := pool.Acquire(wait, n, owners...)
+	var tooLarge *share.ErrTooLarge
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooLarge):
+		return tooLargeError(tooLarge.Each)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
+		Message: fmt.Sprintf("this workspace is using its whole share of the server's %s; try again shortly", what)}
+}
+
+// heldBody is a request body read into memory, with the share of
+// BodyMemory it holds until released.
+type heldBody struct {
+	raw     []byte
+	release func()
+}
+
+// readHeld reads a body of at most limit bytes within BodyTimeout. The
+// bytes held are reserved up front (the Content-Length, or the limit when
+// unknown) and what was not needed is given back once read. Bodies over
+// small first wait for more only when more is allowed: allowLarge sees
+// the first small+1 bytes and says how far the body may go.
+func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []string, small int64, allowLarge func(prefix []byte) (int64, error)) (*heldBody, error) {
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(s.bodyTimeout()))
+	// The connection's reads after this body (net/http watches for the
+	// caller hanging up) must not meet our deadline mid-call.
+	defer rc.SetReadDeadline(time.Time{})
+
+	held := &heldBody{release: func() {}}
+	reserved := int64(0)
+	reserve := func(n int64) error {
+		if n <= reserved {
+			return nil
+		}
+		if err := s.take(r.Context(), s.BodyMemory, n-reserved, "request memory", owners); err != nil {
+			return err
+		}
+		reserved = n
+		return nil
+	}
+	held.release = func() {
+		if s.BodyMemory != nil && reserved > 0 {
+			s.BodyMemory.Release(reserved, owners...)
+			reserved = 0
+		}
+	}
+	limit := small
+	if r.ContentLength > small && allowLarge == nil {
+		return held, tooLargeError(small)
+	}
+	first := small
+	if r.ContentLength >= 0 {
+		first = min(r.ContentLength, small)
+	}
+	if err := reserve(first); err != nil {
+		return held, err
+	}
+	raw, err := readAllSized(io.LimitReader(r.Body, small+1), first, small+1)
+	if err != nil {
+		held.release()
+		return held, readError(err, small)
+	}
+	if int64(len(raw)) > small {
+		if allowLarge == nil {
+			held.release()
+			return held, tooLargeError(small)
+		}
+		if limit, err = allowLarge(raw); err != nil {
+			held.release()
+			return held, err
+		}
+		want := limit
+		if r.ContentLength > limit {
+			held.release()
+			return held, tooLargeError(limit)
+		}
+		if r.ContentLength >= 0 {
+			want = r.ContentLength
+		}
+		if err := reserve(want); err != nil {
+			held.release()
+			return held, err
+		}
+		rest, err := readAllSized(http.MaxBytesReader(w, r.Body, limit-int64(len(raw))), want-int64(len(raw)), limit)
+		if err != nil {
+			held.release()
+			return held, readError(err, limit)
+		}
+		raw = append(raw, rest...)
+	}
+	// Keep what the body holds, not what was feared.
+	if used := int64(len(raw)); s.BodyMemory != nil && used < reserved {
+		s.BodyMemory.Release(reserved-used, owners...)
+		reserved = used
+	}
+	held.raw = raw
+	return held, nil
+}
+
+// readAllSized reads r to its end into a buffer sized for the expected
+// length, so a known body is read without growing copies.
+func readAllSized(r io.Reader, expect, ceiling int64) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(max(expect, 512), ceiling)) + 1)
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
+}
+
+func readError(err error, limit int64) error {
+	var tooLarge *http.MaxBytesError
+	var ne interface{ Timeout() bool }
+	switch {
+	case errors.As(err, &tooLarge):
+		return tooLargeError(limit)
+	case errors.As(err, &ne) && ne.Timeout():
+		return plugin.InvalidField("body", "did not arrive in time; send the whole body at once")
+	}
+	return plugin.InvalidField("body", "could not be read (the connection broke)")
+}
+
+func (s *Server) bodyTimeout() time.Duration {
+	if s.BodyTimeout > 0 {
+		return s.BodyTimeout
+	}
+	return DefaultBodyTimeout
+}
+
+// leadingCommand finds the command of an execute body from its first
+// bytes: a body too large to hold before knowing whether its command may
+// be that large must name its command before its params.
+func leadingCommand(prefix []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(prefix))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		if key == "command" {
+			command, _ := dec.Token()
+			s, _ := command.(string)
+			return s
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return ""
+		}
+	}
+	return ""
+}

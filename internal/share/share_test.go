@@ -1,0 +1,160 @@
+package share
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestShares(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name       string
+		total      int64
+		share      float64
+		held       [][]string // units of one taken first, per owner list
+		ask        []string
+		n          int64
+		wantsToRun bool
+	}{
+		{"free pool", 4, 0.5, nil, []string{"a"}, 1, true},
+		{"owner at its share", 4, 0.5, [][]string{{"a"}, {"a"}}, []string{"a"}, 1, false},
+		{"another owner beside it", 4, 0.5, [][]string{{"a"}, {"a"}}, []string{"b"}, 1, true},
+		{"pool full", 4, 0.5, [][]string{{"a"}, {"a"}, {"b"}, {"b"}}, []string{"c"}, 1, false},
+		{"datasource at its share though its workspace is not", 8, 0.25, [][]string{{"ws", "ds1"}, {"ws", "ds1"}}, []string{"ws", "ds1"}, 1, false},
+		{"the workspace's other datasource", 8, 0.25, [][]string{{"ws", "ds1"}}, []string{"ws", "ds2"}, 1, true},
+		{"a share is at least one unit", 4, 0.01, nil, []string{"a"}, 1, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := New(c.total, c.share)
+			for _, owners := range c.held {
+				if err := p.Acquire(ctx, 1, owners...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+			defer cancel()
+			err := p.Acquire(short, c.n, c.ask...)
+			if (err == nil) != c.wantsToRun {
+				t.Fatalf("Acquire: %v, want it to run: %v", err, c.wantsToRun)
+			}
+			if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("a waiter whose context ends gets its error, got %v", err)
+			}
+		})
+	}
+}
+
+func TestTooLargeIsRefusedAtOnce(t *testing.T) {
+	p := New(10, 0.5)
+	var tooLarge *ErrTooLarge
+	if err := p.Acquire(context.Background(), 6, "a"); !errors.As(err, &tooLarge) || tooLarge.Each != 5 {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestReleaseHandsOnInOrder(t *testing.T) {
+	p := New(2, 0.5)
+	ctx := context.Background()
+	p.Acquire(ctx, 1, "a")
+	var order []int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.Acquire(ctx, 1, "a")
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			p.Release(1, "a")
+		}()
+		waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.queues["a"]) == i+1 })
+	}
+	p.Release(1, "a")
+	wg.Wait()
+	if len(order) != 3 || order[0] != 0 || order[1] != 1 || order[2] != 2 {
+		t.Fatalf("waiters ran in order %v", order)
+	}
+	if p.used != 0 || len(p.held) != 0 || len(p.queues) != 0 {
+		t.Fatalf("left over: used %d held %v queues %v", p.used, p.held, p.queues)
+	}
+}
+
+// A waiter that gives up holds nothing and is not handed anything later.
+func TestCancelledWaiterLeavesNothing(t *testing.T) {
+	p := New(1, 1)
+	ctx := context.Background()
+	p.Acquire(ctx, 1, "a")
+	gone, cancel := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- p.Acquire(gone, 1, "b") }()
+	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.queues[""]) == 1 })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	p.Release(1, "a")
+	if p.used != 0 || len(p.held) != 0 || len(p.queues) != 0 {
+		t.Fatalf("left over: used %d held %v queues %v", p.used, p.held, p.queues)
+	}
+}
+
+// A flood from one owner never holds more than its share, and another
+// owner's calls go through beside it.
+func TestFloodKeepsToItsShare(t *testing.T) {
+	p := New(8, 0.5)
+	ctx, cancel := context.WithCancel(context.Background())
+	var running, peak atomic.Int64
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if p.Acquire(ctx, 1, "flood", "flood-ds") != nil {
+					return
+				}
+				n := running.Add(1)
+				for {
+					old := peak.Load()
+					if n <= old || peak.CompareAndSwap(old, n) {
+						break
+					}
+				}
+				time.Sleep(time.Millisecond)
+				running.Add(-1)
+				p.Release(1, "flood", "flood-ds")
+			}
+		}()
+	}
+	for range 50 {
+		short, stop := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := p.Acquire(short, 1, "quiet", "quiet-ds"); err != nil {
+			t.Fatalf("the quiet owner waited: %v", err)
+		}
+		p.Release(1, "quiet", "quiet-ds")
+		stop()
+	}
+	cancel()
+	wg.Wait()
+	if peak.Load() > 4 {
+		t.Fatalf("the flood held %d of 8 at once, its share is 4", peak.Load())
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 1000 {
+		if cond() {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("condition never held")
+}
