@@ -280,12 +280,15 @@ func TestMemberDailyLimit(t *testing.T) {
 	otherMember := h.memberDatasource("aW5vdGhlcg")
 
 	h.f.inject("/v2/userinfo", throttled(memberDayLimit))
-	status, _, env := h.call(id)
+	status, retryAfter, env := h.call(id)
 	if code, _ := errorOf(env); status != 429 || code != "rate_limited" || env["status"] != 429.0 || env["output"].(map[string]any)["code"] != "TOO_MANY_REQUESTS" {
 		t.Fatalf("LinkedIn's 429: %d %v", status, env)
 	}
 	midnight := quota.NextMidnightUTC(h.clk.Now())
 	secs := secondsUntil(h.clk.Now(), midnight)
+	if retryAfter != strconv.Itoa(secs) {
+		t.Fatalf("LinkedIn's 429 names no Retry-After, so ours is until the limit resets (%d s); got %q", secs, retryAfter)
+	}
 	h.refusedUnsent(id, secs, "782bbtaQ", "daily limit", midnight.Format(time.RFC3339), "APPLICATION_AND_MEMBER DAY")
 	h.refusedUnsent(sameMember, secs, "782bbtaQ")
 

@@ -223,7 +223,12 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	}
 	describe(env, resp)
 	if resp.Status >= 300 {
-		return upstreamError(p, resp)
+		refused := upstreamError(p, resp)
+		if refused.Code == plugin.RateLimited && refused.RetryAfter == 0 {
+			// LinkedIn names no Retry-After; the limit it named says when.
+			refused.RetryAfter = e.untilLimitsReset(ctx, ds)
+		}
+		return refused
 	}
 	if err := unpromised(resp); err != nil {
 		return err

@@ -187,6 +187,22 @@ func (e *Executor) observeLimits(ds *ps.Datasource, resp *plugin.Response) {
 	}
 }
 
+// untilLimitsReset is how many seconds until every limit known reached
+// for ds is over, 0 when none is.
+func (e *Executor) untilLimitsReset(ctx context.Context, ds *ps.Datasource) int {
+	l := e.Limits(ctx, ds)
+	if l == nil {
+		return 0
+	}
+	var until time.Time
+	for _, k := range []*KnownLimit{l.Member, l.App, l.Datasource} {
+		if k != nil && k.ExhaustedUntil.After(until) {
+			until = k.ExhaustedUntil
+		}
+	}
+	return seconds(until.Sub(e.now()))
+}
+
 // wholeSecond is t in UTC, rounded up to the second, as a person reads a
 // reset time: never before it.
 func wholeSecond(t time.Time) time.Time {

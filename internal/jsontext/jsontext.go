@@ -126,8 +126,8 @@ type frame struct {
 // bare string is "body". Check does not validate JSON: where a document
 // stops being JSON it stops looking and returns nil, leaving the syntax
 // error to the decoder that runs after it. A fine document allocates
-// nothing unless an object has more than 16 keys or nesting is deeper
-// than 32.
+// nothing unless an object has more than 16 keys, the objects open at
+// once hold more than 64, or nesting is deeper than 32.
 func Check(doc []byte) *plugin.FieldProblem {
 	var frameBuf [32]frame
 	var keyBuf [64]span
