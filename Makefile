@@ -1,4 +1,5 @@
 # The test command of README.md: vet, every test with the race detector,
+# the memory bound without it,
 # the soak, each fuzz target for a short, bounded time, the benchmarks and
 # the load harness in short modes.
 # A count, not a duration: a duration races a known coordinator bug in Go
@@ -6,12 +7,17 @@
 # exceeded" at the deadline.
 FUZZTIME ?= 20000x
 
-.PHONY: test fuzz soak bench load benchmarks run
+.PHONY: test memory fuzz soak bench load benchmarks run
 
 test:
 	go vet ./...
 	go test -race -short ./...
-	$(MAKE) --no-print-directory soak fuzz load bench
+	$(MAKE) --no-print-directory memory soak fuzz load bench
+
+# Memory bounds are measured from a server process's peak RSS, so without
+# the race detector, which multiplies memory.
+memory:
+	go test -run '^TestLargeBodiesKeepMemoryBounded$$' -v ./cmd/plugin-server
 
 # The hot steps' benchmarks, briefly, so they cannot rot.
 bench:
