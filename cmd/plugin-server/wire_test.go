@@ -35,7 +35,9 @@ type wireLinkedIn struct {
 	// slow delays every API answer; failing answers 503 to userinfo.
 	slow    atomic.Int64
 	failing atomic.Bool
-	// uploadsHeld counts uploads the fake is reading right now.
+	// uploadRefused answers 401 at upload URLs.
+	uploadRefused atomic.Bool
+	// sent counts the API calls that reached the fake.
 	sent atomic.Int64
 }
 
@@ -47,6 +49,10 @@ func newWireLinkedIn(t *testing.T) *wireLinkedIn {
 		if !strings.HasPrefix(r.URL.Path, "/oauth/") {
 			f.sent.Add(1)
 			time.Sleep(time.Duration(f.slow.Load()))
+			if f.uploadRefused.Load() && strings.HasPrefix(r.URL.Path, "/mediaUpload/") {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
 			if f.failing.Load() && r.URL.Path == "/v2/userinfo" {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusServiceUnavailable)
@@ -430,5 +436,71 @@ func TestLargeBodiesKeepMemoryBounded(t *testing.T) {
 	}
 	if peak > memoryBound {
 		t.Fatalf("peak RSS %d MiB, over the bound of %d MiB", peak>>20, memoryBound>>20)
+	}
+}
+
+// Text LinkedIn cannot take is refused naming the field, never altered or
+// passed on, and a key given twice is refused rather than the last one run.
+func TestTextIsNeverAltered(t *testing.T) {
+	f := newWireLinkedIn(t)
+	s, _ := startWire(t, f)
+	id := s.authorizedAs(adminKey)
+	post := func(text string) string {
+		return `{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","visibility":"PUBLIC","text":"` + text + `"}}`
+	}
+	cases := []struct {
+		name, body, field string
+	}{
+		{"command given twice", `{"command":"getUserInfo","command":"createPost"}`, "command"},
+		{"a param given twice", `{"command":"createPost","params":{"author":"person:1","author":"person:2","lifecycleState":"PUBLISHED","visibility":"PUBLIC","text":"x"}}`, "author"},
+		{"NUL escaped", post(`a\u0000b`), "text"},
+		{"NUL raw", post("a\x00b"), "text"},
+		{"escape character", post(`a\u001bb`), "text"},
+		{"invalid UTF-8", post("caf\xe9"), "text"},
+		{"lone surrogate", post(`\ud800`), "text"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := f.sent.Load()
+			status, env := s.raw(adminKey, "/v1/datasources/"+id+"/execute", "application/json", strings.NewReader(c.body))
+			if status != 400 || errorCode(env) != "invalid_input" || get(env, "error", "fields").([]any)[0].(map[string]any)["field"] != c.field {
+				t.Fatalf("%d %v", status, env["error"])
+			}
+			if f.sent.Load() != before {
+				t.Fatal("refused text reached LinkedIn")
+			}
+		})
+	}
+	// Tab, CR, LF and emoji are text.
+	if status, env := s.raw(adminKey, "/v1/datasources/"+id+"/execute", "application/json", strings.NewReader(post(`tab\tline\r\nend \ud83d\ude00`))); status != 200 {
+		t.Fatalf("ordinary text refused: %d %v", status, env["error"])
+	}
+	// The admin API reads JSON the same way.
+	status, env := s.raw(adminKey, "/v1/datasources", "application/json", strings.NewReader(`{"plugin":"linkedin","name":"a","name":"b"}`))
+	if status != 400 || get(env, "error", "fields").([]any)[0].(map[string]any)["field"] != "name" {
+		t.Fatalf("a datasource with its name twice: %d %v", status, env["error"])
+	}
+}
+
+// An upload URL's 401 is the upload URL's: the datasource stays
+// authorized and its calls go on.
+func TestUploadURL401KeepsTheToken(t *testing.T) {
+	f := newWireLinkedIn(t)
+	s, _ := startWire(t, f)
+	id := s.authorizedAs(adminKey)
+	_, reg := s.execute(adminKey, id, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
+	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
+	f.uploadRefused.Store(true)
+	for range 3 {
+		status, env := s.execute(adminKey, id, "uploadMedia", map[string]any{"uploadUrl": upload, "data": "data:image/png;base64,iVBORw0KGgo="})
+		if status != 422 || errorCode(env) != "linkedin_rejected" || get(env, "status") != 401.0 {
+			t.Fatalf("an upload URL's 401: %d %v", status, env["error"])
+		}
+	}
+	if _, ds := s.call("GET", "/v1/datasources/"+id, adminKey, nil); ds["authStatus"] != "authorized" {
+		t.Fatalf("after an upload URL's 401 the datasource is %v", ds["authStatus"])
+	}
+	if !s.works(id) {
+		t.Fatal("after an upload URL's 401 the datasource's calls fail")
 	}
 }
