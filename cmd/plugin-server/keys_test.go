@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -44,23 +43,10 @@ func with(env map[string]string, kv ...string) map[string]string {
 	return out
 }
 
-// authorizedDatasource creates and authorizes a datasource through s.
+// authorizedDatasource creates and authorizes a datasource through s, on
+// the sandbox's app named in its config.
 func (s *server) authorizedDatasource() string {
-	s.t.Helper()
-	_, ds := s.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Keys",
-		"config": map[string]any{"clientId": sandbox.ClientID, "clientSecret": sandbox.ClientSecret}})
-	id := ds["id"].(string)
-	_, auth := s.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
-	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	resp, err := http.Get(back.String())
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return id
+	return s.authorizedAs(adminKey, map[string]any{"clientId": sandbox.ClientID, "clientSecret": sandbox.ClientSecret})
 }
 
 func (s *server) works(id string) bool {

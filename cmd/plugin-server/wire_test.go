@@ -81,10 +81,15 @@ func startWire(t *testing.T, f *wireLinkedIn, more ...string) (*server, *exec.Cm
 	return startProcess(t, env, filepath.Join(t.TempDir(), "plugin-server.db"))
 }
 
-// authorizedAs creates and authorizes a datasource in key's workspace.
-func (s *server) authorizedAs(key string) string {
+// authorizedAs creates and authorizes a datasource in key's workspace,
+// with config (nil for none).
+func (s *server) authorizedAs(key string, config map[string]any) string {
 	s.t.Helper()
-	_, ds := s.call("POST", "/v1/datasources", key, map[string]any{"plugin": "linkedin", "name": "Wire"})
+	create := map[string]any{"plugin": "linkedin", "name": "Wire"}
+	if config != nil {
+		create["config"] = config
+	}
+	_, ds := s.call("POST", "/v1/datasources", key, create)
 	id := ds["id"].(string)
 	_, auth := s.call("POST", "/v1/datasources/"+id+"/authorize", key, nil)
 	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
@@ -123,7 +128,7 @@ func (s *server) raw(key, path, contentType string, body io.Reader) (int, map[st
 func TestExecuteContentTypes(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f)
-	id := s.authorizedAs(adminKey)
+	id := s.authorizedAs(adminKey, nil)
 	path := "/v1/datasources/" + id + "/execute"
 	body := `{"command":"getUserInfo"}`
 	cases := []struct {
@@ -177,8 +182,8 @@ func urlQuery(s string) string {
 func TestFailuresAreAttributed(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f, "PLUGIN_SERVER_CIRCUIT_THRESHOLD", "3")
-	id := s.authorizedAs(adminKey)
-	other := s.authorizedAs(otherKey)
+	id := s.authorizedAs(adminKey, nil)
+	other := s.authorizedAs(otherKey, nil)
 
 	// A dozen callers give up while LinkedIn is slow.
 	f.slow.Store(int64(300 * time.Millisecond))
@@ -277,8 +282,8 @@ func trickle(base, path, key string, body []byte, gap time.Duration, stop chan s
 func TestSlowBodiesHoldNoWorker(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f, "PLUGIN_SERVER_MAX_EXECUTES", "4", "PLUGIN_SERVER_BODY_TIMEOUT", "2s")
-	hostile := s.authorizedAs(adminKey)
-	quiet := s.authorizedAs(otherKey)
+	hostile := s.authorizedAs(adminKey, nil)
+	quiet := s.authorizedAs(otherKey, nil)
 	stop := make(chan struct{})
 	statuses := make(chan int, 40)
 	for range 40 {
@@ -306,8 +311,8 @@ func TestSlowBodiesHoldNoWorker(t *testing.T) {
 func TestSlowUploadsKeepToTheirShare(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f, "PLUGIN_SERVER_MAX_UPLOADS", "8", "PLUGIN_SERVER_CALL_TIMEOUT", "2s")
-	hostile := s.authorizedAs(adminKey)
-	quiet := s.authorizedAs(otherKey)
+	hostile := s.authorizedAs(adminKey, nil)
+	quiet := s.authorizedAs(otherKey, nil)
 	_, reg := s.execute(adminKey, hostile, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
 	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -391,7 +396,7 @@ func TestLargeBodiesKeepMemoryBounded(t *testing.T) {
 	}
 	f := newWireLinkedIn(t)
 	s, cmd := startWire(t, f, "PLUGIN_SERVER_CALL_TIMEOUT", "60s")
-	ids := map[string]string{adminKey: s.authorizedAs(adminKey), otherKey: s.authorizedAs(otherKey)}
+	ids := map[string]string{adminKey: s.authorizedAs(adminKey, nil), otherKey: s.authorizedAs(otherKey, nil)}
 	_, reg := s.execute(adminKey, ids[adminKey], "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
 	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
 	data := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xAB}, 15<<20)) // 20 MiB of base64
@@ -444,7 +449,7 @@ func TestLargeBodiesKeepMemoryBounded(t *testing.T) {
 func TestTextIsNeverAltered(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f)
-	id := s.authorizedAs(adminKey)
+	id := s.authorizedAs(adminKey, nil)
 	post := func(text string) string {
 		return `{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","visibility":"PUBLIC","text":"` + text + `"}}`
 	}
@@ -487,7 +492,7 @@ func TestTextIsNeverAltered(t *testing.T) {
 func TestUploadURL401KeepsTheToken(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f)
-	id := s.authorizedAs(adminKey)
+	id := s.authorizedAs(adminKey, nil)
 	_, reg := s.execute(adminKey, id, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
 	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
 	f.uploadRefused.Store(true)

@@ -11,6 +11,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"pluginserver/internal/wait"
 )
 
 // Limiter lets Rate calls per second per key go, and up to Burst at once.
@@ -58,22 +60,10 @@ func New(rate float64, burst int, now func() time.Time, sleep func(ctx context.C
 		now = time.Now
 	}
 	if sleep == nil {
-		sleep = Sleep
+		sleep = wait.Sleep
 	}
 	return &Limiter{rate: rate, burst: float64(max(burst, 1)), now: now, sleep: sleep,
 		buckets: map[string]*bucket{}, sweepAt: minSweep}
-}
-
-// Sleep waits d, or less when ctx ends first.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // Wait returns when it is key's turn. It returns *TooLate at once, having
