@@ -14,8 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"pluginserver/internal/app"
 	"pluginserver/internal/config"
 	"pluginserver/oauthbroker"
@@ -40,7 +38,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	log, flushLog := newLogger(cfg, stderr)
+	// Deferred first so it runs last: "shutting down" and whatever the
+	// server logs while it stops reach stderr before run returns.
+	defer flushLog()
 	if cfg.MemoryLimit > 0 {
 		// The limit is the process's, so a test that runs the server
 		// inside its own process gets its limit back.
@@ -89,23 +90,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-func newLogger(cfg *config.Config, stderr io.Writer) zerolog.Logger {
-	format := cfg.LogFormat
-	if format == "" {
-		format = "json"
-		if f, ok := stderr.(*os.File); ok {
-			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-				format = "console"
-			}
-		}
-	}
-	var w io.Writer = stderr
-	if format == "console" {
-		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
-	}
-	return zerolog.New(w).Level(cfg.LogLevel).With().Timestamp().Logger()
 }
 
 // rotateKey re-seals every secret and token under a new key. Stop the

@@ -146,6 +146,10 @@ func TestExecuteContentTypes(t *testing.T) {
 		{"not a type;;", 415, "unsupported_media_type", "Content-Type"},
 		{"image/png", 400, "invalid_input", "command"}, // a file needs its command in the query
 	}
+	twice := path + "?command=uploadMedia&command=uploadVideo"
+	if status, env := s.raw(adminKey, twice, "image/png", strings.NewReader("x")); status != 400 || get(env, "error", "fields").([]any)[0].(map[string]any)["field"] != "command" {
+		t.Fatalf("command twice in the query: %d %v", status, env["error"])
+	}
 	for _, c := range cases {
 		t.Run(c.contentType, func(t *testing.T) {
 			status, env := s.raw(adminKey, path, c.contentType, strings.NewReader(body))
@@ -304,6 +308,24 @@ func TestSlowBodiesHoldNoWorker(t *testing.T) {
 		}
 	}
 	close(stop)
+
+	// A body that stops short of its length is answered at the deadline,
+	// not when (never) the rest arrives.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/datasources/%s/execute HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: 100\r\n\r\n{\"command\":\"getUserInfo\"}", hostile, adminKey)
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("a body short of its length got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("a body short of its length got %d, want 400", resp.StatusCode)
+	}
 }
 
 // Slow uploads of one workspace keep to its share of upload streams, on

@@ -123,13 +123,8 @@ type heldBody struct {
 // small first wait for more only when more is allowed: allowLarge sees
 // the first small+1 bytes and says how far the body may go.
 func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []string, small int64, allowLarge func(prefix []byte) (int64, error)) (*heldBody, error) {
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(s.bodyTimeout()))
-	// The connection's reads after this body (net/http watches for the
-	// caller hanging up) must not meet our deadline mid-call.
-	defer rc.SetReadDeadline(time.Time{})
-
 	held := &heldBody{release: func() {}}
+	defer readWithin(w, s.bodyTimeout(), &held.raw)()
 	reserved := int64(0)
 	reserve := func(n int64) error {
 		if n <= reserved {
@@ -198,6 +193,24 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 	}
 	held.raw = raw
 	return held, nil
+}
+
+// readWithin gives a request's body until timeout to arrive, and returns
+// what to do once reading is over: lift the deadline when the body came
+// whole (*got set), since net/http's watch for the caller hanging up reads
+// the connection during the call and must not meet it; otherwise end it
+// now, so net/http does not wait for the rest of a body that trickles or
+// falls short of its length before answering, and closes the connection.
+func readWithin(w http.ResponseWriter, timeout time.Duration, got *[]byte) func() {
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(timeout))
+	return func() {
+		if *got != nil {
+			rc.SetReadDeadline(time.Time{})
+		} else {
+			rc.SetReadDeadline(time.Now())
+		}
+	}
 }
 
 // readAllSized reads r to its end into a buffer sized for the expected

@@ -42,10 +42,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		}
 		defer s.Uploads.Release(1, owners...)
 		// An upload may take as long as the call to LinkedIn may; a body
-		// that trickles slower is cut off there.
-		rc := http.NewResponseController(w)
-		rc.SetReadDeadline(time.Now().Add(s.UploadTimeout))
-		defer rc.SetReadDeadline(time.Time{})
+		// that trickles slower is cut off there, and what is left of a
+		// body no one read is not waited for.
+		defer readWithin(w, s.UploadTimeout, new([]byte))()
 		req, err := s.fileRequest(w, r, d.Plugin, mediaType)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -91,7 +90,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 	req.DryRun, req.RequestID = dryRun, requestID(r.Context())
 	run := func() (idempotency.Answer, bool) {
 		env, err := s.Executor.Execute(r.Context(), d, req)
-		if err != nil {
+		if err != nil && r.Context().Err() == nil {
 			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", req.Command).Msg("execute failed")
 		}
 		return answer(env), settled(env, req.DryRun)
@@ -138,6 +137,9 @@ func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request, pluginID, m
 	}
 	if cmd, _, err := s.Catalog.Command(pluginID, req.Command); err != nil || cmd.Stream == nil && cmd.Run == nil {
 		return req, plugin.InvalidField("command", "%s does not take a file as the body; send JSON", req.Command)
+	}
+	if len(q["command"]) > 1 {
+		return req, plugin.InvalidField("command", "is given twice in the query")
 	}
 	params := map[string]string{}
 	for k := range q {

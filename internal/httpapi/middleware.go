@@ -23,7 +23,13 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	callerKey
+	loggedKey
 )
+
+// logged is what the request log learns of a request from the handlers
+// after it: authenticate sets the caller on a request of its own, which
+// the log's request never sees.
+type logged struct{ workspace string }
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
@@ -57,6 +63,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		info := &logged{}
+		r = r.WithContext(context.WithValue(r.Context(), loggedKey, info))
 		defer func() {
 			if p := recover(); p != nil {
 				// The panic value may quote a request, so it is not logged.
@@ -71,7 +79,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			}
 			s.Log.Info().Str("method", r.Method).Str("route", route).Int("status", ww.Status()).
 				Dur("duration", time.Since(start)).Str("requestId", requestID(r.Context())).
-				Str("workspace", callerOf(r.Context()).Workspace).Msg("request")
+				Str("workspace", info.workspace).Msg("request")
 		}()
 		next.ServeHTTP(ww, r)
 	})
@@ -88,7 +96,8 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var caller ps.Caller
 		found := false
-		if key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		// The scheme's name is case-insensitive (RFC 9110).
+		if scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
 			d := sha256.Sum256([]byte(key))
 			for i := range digests {
 				if subtle.ConstantTimeCompare(d[:], digests[i][:]) == 1 {
@@ -101,6 +110,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if !found {
 			s.writeError(w, r, plugin.Errorf(plugin.Unauthenticated, "a valid API key is required: Authorization: Bearer <key>"))
 			return
+		}
+		if info, ok := r.Context().Value(loggedKey).(*logged); ok {
+			info.workspace = caller.Workspace
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey, caller)))
 	})

@@ -117,7 +117,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // whatever went wrong. Internal errors are logged and show no detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := plugin.AsError(err)
-	if e.Code == plugin.Internal {
+	// A cancelled request is a caller who hung up (or whose body never
+	// came): whatever failed with it is nobody's fault here. It is still
+	// answered, for the body that came too late to a caller still there.
+	if e.Code == plugin.Internal && r.Context().Err() == nil {
 		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Msg("internal error")
 	}
 	s.writeEnvelope(w, r, &plugin.Envelope{Headers: map[string]string{}, Error: e, Meta: plugin.Meta{RequestID: requestID(r.Context())}})

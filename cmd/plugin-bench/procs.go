@@ -1,0 +1,466 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// process is one whose CPU and peak RSS a case measures.
+type process struct {
+	name string
+	pid  int
+}
+
+// workspace is one of the server's workspaces: its builder key (what the
+// load uses) and its authorized datasource.
+type workspace struct {
+	name, adminKey, builderKey, datasource string
+}
+
+// serverProc is cmd/plugin-server running as users run it.
+type serverProc struct {
+	*process
+	url            string
+	quiet, hostile workspace
+	log            *logDrain
+	cmd            *exec.Cmd
+	stdin          io.Closer // with -cpuprofile: closing it ends the profile
+	exited         chan struct{}
+}
+
+// execute is a JSON execute on w's datasource, with w's builder key, as a
+// builder's app sends it.
+func (s *serverProc) execute(w workspace, body string) *http.Request {
+	r, _ := http.NewRequest("POST", s.url+"/v1/datasources/"+w.datasource+"/execute", strings.NewReader(body))
+	r.Header.Set("Authorization", "Bearer "+w.builderKey)
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+// startServer builds cmd/plugin-server and starts it with its defaults for
+// everything but its address, database, API keys and LinkedIn's URLs, in
+// an environment of nothing else, so no setting of the caller's leaks in.
+// Its stderr, where it logs JSON lines as it does when it is not on a
+// terminal, is a pipe this harness drains. Two workspaces get a datasource
+// each, authorized through the fake's consent page.
+func startServer(ctx context.Context, dir, fakeURL, cpuProfile string) (*serverProc, error) {
+	bin, err := buildServer(ctx, dir, cpuProfile != "")
+	if err != nil {
+		return nil, err
+	}
+	quiet, hostile := workspace{name: "quiet"}, workspace{name: "hostile"}
+	var keys []string
+	for _, w := range []*workspace{&quiet, &hostile} {
+		w.adminKey, w.builderKey = newKey(), newKey()
+		keys = append(keys, w.adminKey+":admin:"+w.name, w.builderKey+":builder:"+w.name)
+	}
+	env := []string{"PLUGIN_SERVER_API_KEYS=" + strings.Join(keys, ",")}
+	for k, v := range sandbox.Env(fakeURL) {
+		env = append(env, k+"="+v)
+	}
+	cmd := exec.CommandContext(ctx, bin, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "bench.db"))
+	cmd.Env = env
+	dieWithParent(cmd)
+	var stdin io.WriteCloser
+	if cpuProfile != "" {
+		cmd.Env = append(cmd.Env, "PLUGIN_BENCH_CPUPROFILE="+cpuProfile)
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return nil, err
+		}
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &serverProc{process: &process{name: "server", pid: cmd.Process.Pid}, quiet: quiet, hostile: hostile, cmd: cmd, stdin: stdin,
+		log: newLogDrain(stderr), exited: make(chan struct{})}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		cmd.Process.Kill()
+		<-s.log.done
+		cmd.Wait()
+		_, said := s.log.notableLines()
+		return nil, fmt.Errorf("plugin-server did not start: %s", said)
+	}
+	base, ok := strings.CutPrefix(lines.Text(), "plugin-server listening on ")
+	if !ok {
+		s.stop()
+		return nil, fmt.Errorf("plugin-server's first line: %q", lines.Text())
+	}
+	s.url = base
+	go io.Copy(io.Discard, stdout)
+	for _, w := range []*workspace{&s.quiet, &s.hostile} {
+		if w.datasource, err = s.authorize(*w); err != nil {
+			s.stop()
+			return nil, fmt.Errorf("workspace %s: %w", w.name, err)
+		}
+	}
+	return s, nil
+}
+
+// profileOverlay is compiled into the server only with -cpuprofile (go
+// build -overlay adds it to cmd/plugin-server without touching the tree):
+// it profiles the whole process, and when the harness closes stdin it
+// writes the profile and stops the server as SIGTERM does.
+const profileOverlay = `package main
+
+import (
+	"io"
+	"os"
+	"runtime/pprof"
+	"syscall"
+)
+
+func init() {
+	f, err := os.Create(os.Getenv("PLUGIN_BENCH_CPUPROFILE"))
+	if err != nil {
+		panic(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		panic(err)
+	}
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		pprof.StopCPUProfile()
+		f.Close()
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+	}()
+}
+`
+
+// buildServer builds cmd/plugin-server into dir with the go command that
+// runs this harness's module.
+func buildServer(ctx context.Context, dir string, profile bool) (string, error) {
+	bin := filepath.Join(dir, "plugin-server")
+	args := []string{"build", "-o", bin}
+	if profile {
+		pkg, err := exec.CommandContext(ctx, "go", "list", "-f", "{{.Dir}}", "pluginserver/cmd/plugin-server").Output()
+		if err != nil {
+			return "", fmt.Errorf("go list: %w", err)
+		}
+		src := filepath.Join(dir, "profile.go")
+		overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{
+			filepath.Join(strings.TrimSpace(string(pkg)), "zz_plugin_bench_profile.go"): src}})
+		if err := os.WriteFile(src, []byte(profileOverlay), 0o644); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "overlay.json"), overlay, 0o644); err != nil {
+			return "", err
+		}
+		args = append(args, "-overlay", filepath.Join(dir, "overlay.json"))
+	}
+	build := exec.CommandContext(ctx, "go", append(args, "pluginserver/cmd/plugin-server")...)
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/plugin-server: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+func newKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// authorize creates a datasource in w and authorizes it as an admin does,
+// then checks that w's builder can read through it.
+func (s *serverProc) authorize(w workspace) (string, error) {
+	call := func(path, body string, v any) error {
+		r, _ := http.NewRequest("POST", s.url+path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+w.adminKey)
+		r.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			return err
+		}
+		raw := readAll(resp)
+		if resp.StatusCode >= 300 {
+			return fmt.Errorf("POST %s: %d %s", path, resp.StatusCode, raw)
+		}
+		return json.Unmarshal(raw, v)
+	}
+	var ds struct{ ID string }
+	if err := call("/v1/datasources", `{"plugin":"linkedin","name":"bench `+w.name+`"}`, &ds); err != nil {
+		return "", err
+	}
+	var auth struct{ AuthorizationURL string }
+	if err := call("/v1/datasources/"+ds.ID+"/authorize", "", &auth); err != nil {
+		return "", err
+	}
+	back, err := sandbox.Consent(http.DefaultTransport, auth.AuthorizationURL, true)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.Get(back.String())
+	if err != nil {
+		return "", err
+	}
+	readAll(resp)
+	w.datasource = ds.ID
+	resp, err = http.DefaultClient.Do(s.execute(w, `{"command":"getUserInfo","params":{}}`))
+	if err != nil {
+		return "", err
+	}
+	if raw := readAll(resp); resp.StatusCode != 200 {
+		return "", fmt.Errorf("getUserInfo after authorizing: %d %s", resp.StatusCode, raw)
+	}
+	return ds.ID, nil
+}
+
+func readAll(resp *http.Response) []byte {
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return raw
+}
+
+// stop ends the server as an operator does, with SIGTERM, and waits for it
+// to finish its calls and its log.
+func (s *serverProc) stop() {
+	select {
+	case <-s.exited:
+		return
+	default:
+	}
+	defer close(s.exited)
+	if s.stdin != nil {
+		s.stdin.Close()
+	} else {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	select {
+	case <-s.log.done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.log.done
+	}
+	s.cmd.Wait()
+}
+
+// logDrain reads the server's log as a log shipper would, as fast as it
+// comes, and counts it.
+type logDrain struct {
+	lines, bytes, requestLines, dropped atomic.Int64
+	done                                chan struct{}
+
+	mu sync.Mutex
+	// notable are the first lines at warn or above other than the
+	// server's own start-up notices, for the report.
+	notable      []string
+	notableCount int
+}
+
+func newLogDrain(r io.Reader) *logDrain {
+	d := &logDrain{done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		br := bufio.NewReaderSize(r, 64<<10)
+		for {
+			line, err := br.ReadSlice('\n')
+			if len(line) > 0 {
+				d.take(line)
+			}
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return d
+}
+
+func (d *logDrain) take(line []byte) {
+	d.bytes.Add(int64(len(line)))
+	if line[len(line)-1] != '\n' {
+		return // the rest of a long line follows
+	}
+	d.lines.Add(1)
+	if bytes.Contains(line, []byte(`"message":"request"`)) {
+		d.requestLines.Add(1)
+		return
+	}
+	var l struct {
+		Level   string
+		Message string
+		Dropped int64
+	}
+	if json.Unmarshal(line, &l) != nil {
+		l.Level, l.Message = "?", string(bytes.TrimSpace(line))
+	}
+	d.dropped.Add(l.Dropped)
+	if l.Level == "debug" || l.Level == "info" || strings.HasPrefix(l.Message, "no PLUGIN_SERVER_API_KEYS") {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.notableCount++
+	if len(d.notable) < 5 {
+		d.notable = append(d.notable, strings.TrimSpace(string(line)))
+	}
+}
+
+// settle waits until the log has been quiet for a moment: the server
+// writes its lines in batches, a little after the requests.
+func (d *logDrain) settle() {
+	last := d.lines.Load()
+	for range 20 {
+		time.Sleep(100 * time.Millisecond)
+		n := d.lines.Load()
+		if n == last {
+			return
+		}
+		last = n
+	}
+}
+
+// notableLines is how many lines were at warn or above, and the first.
+func (d *logDrain) notableLines() (int, string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.notableCount, strings.Join(d.notable, "\n")
+}
+
+// referenceProc is the bare reverse proxy, in a process of its own.
+type referenceProc struct {
+	*process
+	url   string
+	cmd   *exec.Cmd
+	stdin io.Closer
+}
+
+// spawnReference runs this program again as the reference proxy and waits
+// for its URL.
+func spawnReference(fakeURL string) (*referenceProc, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "-reference-for", fakeURL)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, fmt.Errorf("the reference proxy did not start: %w", err)
+	}
+	return &referenceProc{process: &process{name: "reference", pid: cmd.Process.Pid}, url: strings.TrimSpace(line), cmd: cmd, stdin: stdin}, nil
+}
+
+func (r *referenceProc) stop() {
+	r.stdin.Close()
+	r.cmd.Wait()
+}
+
+// serveReference is the reference process: a bare reverse proxy to the
+// fake with a token of its own, until its parent closes stdin (or dies).
+func serveReference(fakeURL string, out io.Writer) error {
+	token, err := fakeToken(fakeURL)
+	if err != nil {
+		return err
+	}
+	target, _ := url.Parse(fakeURL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = transport()
+	// A caller's hang-up is logged by default, a line per hang-up; the
+	// server's log is measured, the reference's is not its point.
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
+	ln, base, err := listen()
+	if err != nil {
+		return err
+	}
+	srv := serveOn(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set("Authorization", "Bearer "+token)
+		proxy.ServeHTTP(w, r)
+	}))
+	fmt.Fprintln(out, base)
+	io.Copy(io.Discard, os.Stdin)
+	return srv.Shutdown(context.Background())
+}
+
+// fakeToken gets a token from the fake the way the server gets its:
+// consent, then the code exchanged.
+func fakeToken(fakeURL string) (string, error) {
+	const redirect = "http://127.0.0.1/callback"
+	auth := fakeURL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {sandbox.ClientID},
+		"redirect_uri": {redirect}, "state": {"bench"}, "scope": {"openid profile email w_member_social"}}.Encode()
+	back, err := sandbox.Consent(http.DefaultTransport, auth, true)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.PostForm(fakeURL+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
+		"client_id": {sandbox.ClientID}, "client_secret": {sandbox.ClientSecret}, "redirect_uri": {redirect}})
+	if err != nil {
+		return "", err
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.Unmarshal(readAll(resp), &tok)
+	if tok.AccessToken == "" {
+		return "", errors.New("the fake LinkedIn gave no token")
+	}
+	return tok.AccessToken, nil
+}
+
+func transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Every caller keeps its connection: a pool smaller than the callers
+	// breaks connections mid-request under load.
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 2048, 2048
+	return t
+}
+
+func listen() (net.Listener, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	return ln, "http://" + ln.Addr().String(), nil
+}
+
+func serveOn(ln net.Listener, h http.Handler) *http.Server {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return srv
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setupLine says what the server ran with, for the report.
+func setupLine(log *logDrain, hangups float64, h hostileSizes) string {
+	drops := "none dropped"
+	if n := log.dropped.Load(); n > 0 {
+		drops = fmt.Sprintf("%d dropped by the server", n)
+	}
+	s := fmt.Sprintf("The server is cmd/plugin-server as built, with its defaults (circuit, rate limit, workers, body and memory limits) for everything but its address, database, API keys and LinkedIn's URLs. "+
+		"Logging is on as by default: JSON lines at info, one per request, to a pipe the harness drains (%d lines, %.1f MiB, %d of them request lines; %s). "+
+		"Callers hang up on %.0f%% of requests at a random moment after sending, closing the connection; hang-ups are counted apart, not as failures. "+
+		"The quiet workspace asks its rate with the paced callers; beside it, the hostile workspace, from a process of its own at the lowest CPU priority, holds %d slow bodies (a byte every %s), or sends bad input from %d callers, or floods with %d getUserInfo callers and %d callers of %d MiB JSON bodies.",
+		log.lines.Load(), float64(log.bytes.Load())/(1<<20), log.requestLines.Load(), drops, hangups*100, h.SlowBodies, h.SlowEvery, h.BadCallers, h.Flood, h.BigBodies, h.BigBody>>20)
+	if n, first := log.notableLines(); n > 0 {
+		s += fmt.Sprintf("\n\nThe server logged %d lines at warn or above, the first:\n\n```\n%s\n```", n, first)
+	}
+	return s
+}
+
+// p99Added is what the server's p99 adds to the reference's, round by
+// round, and the median of those.
+func p99Added(server, reference result) (perRound []time.Duration, median time.Duration) {
+	for i := range min(len(server.roundP99s), len(reference.roundP99s)) {
+		perRound = append(perRound, (server.roundP99s[i] - reference.roundP99s[i]).Round(10*time.Microsecond))
+	}
+	sorted := slices.Sorted(slices.Values(perRound))
+	if n := len(sorted); n > 0 {
+		median = (sorted[(n-1)/2] + sorted[n/2]) / 2
+	}
+	return perRound, median
+}
+
+func render(rs []result, d time.Duration, rounds int, setup string) string {
+	var b bytes.Buffer
+	inRounds := fmt.Sprintf("in %d rounds the cases take turns in", rounds)
+	if rounds == 1 {
+		inRounds = "in one round"
+	}
+	fmt.Fprintf(&b, "%s\n\n%s per case, %s; all on 127.0.0.1\n\n", setup, d, inRounds)
+	fmt.Fprintf(&b, "| case | callers | requests/s | p50 | p99 | p99.9 | CPU s / 1000 req | peak RSS | measured | hang-ups | failures |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range rs {
+		rss := fmt.Sprintf("%.0f MiB", float64(r.peakRSS)/(1<<20))
+		if !r.rssReset {
+			rss += " (so far)"
+		}
+		callers := strconv.Itoa(r.concurrency)
+		if r.pacedAt > 0 {
+			callers += fmt.Sprintf(", asking %.0f/s", r.pacedAt)
+		}
+		// Beside a hostile workspace the server's CPU is mostly the
+		// hostile one's, so per quiet request it would mislead; how many
+		// cores the server kept busy says whether it had any to spare.
+		cpu := fmt.Sprintf("%.3f", r.cpuPer1000())
+		if r.hostile != nil {
+			cpu = fmt.Sprintf("all: %.2f cores", r.cpu/r.wall)
+		}
+		failures := strconv.FormatInt(r.failures, 10)
+		if r.failures > 0 {
+			failures += ": " + r.failedBy.String()
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %d | %s |\n", r.name, callers, r.rate(),
+			r.pct(0.5).Round(10*time.Microsecond), r.pct(0.99).Round(10*time.Microsecond), r.pct(0.999).Round(10*time.Microsecond), cpu, rss, r.process, r.hangups, failures)
+	}
+	byName := map[string]result{}
+	for _, r := range rs {
+		byName[r.name] = r
+	}
+	b.WriteString("\n")
+	for _, t := range []struct {
+		command  string
+		ratio    float64
+		p99Under time.Duration
+	}{{"getUserInfo", 0.8, 2 * time.Millisecond}, {"createPost", 0.7, 2 * time.Millisecond}} {
+		var said []string
+		if server, ref, ok := pair(byName, t.command); ok {
+			perRound, median := p99Added(server, ref)
+			said = append(said, fmt.Sprintf("throughput %.2f of the reference proxy's (target ≥ %.1f), p99 added %s (by round %s)",
+				server.rate()/ref.rate(), t.ratio, median.Round(10*time.Microsecond), roundList(perRound)))
+		}
+		if server, ref, ok := pair(byName, t.command+", paced"); ok {
+			perRound, median := p99Added(server, ref)
+			said = append(said, fmt.Sprintf("paced, p50 added %s and p99 added %s (target < %s; by round %s)",
+				(server.pct(0.5)-ref.pct(0.5)).Round(10*time.Microsecond), median.Round(10*time.Microsecond), t.p99Under, roundList(perRound)))
+		}
+		if said != nil {
+			fmt.Fprintf(&b, "\n%s: %s", t.command, strings.Join(said, "; "))
+		}
+	}
+	if server, ref, ok := pair(byName, "getUserInfo, 1,000 callers"); ok {
+		fmt.Fprintf(&b, "\n1,000 callers: the server's peak RSS %.0f MiB (target < 64 MiB) against the reference proxy's %.0f MiB",
+			float64(server.peakRSS)/(1<<20), float64(ref.peakRSS)/(1<<20))
+	}
+	if alone, ok := byName[caseQuietAlone]; ok {
+		for _, r := range rs {
+			beside, ok := strings.CutPrefix(r.name, caseQuietBeside)
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(&b, "\nquiet workspace beside %s: throughput %.2f of its own alone (target ≥ 0.90), p99 %s against %s alone; the server's peak RSS %.0f MiB; the machine %.0f%% busy (%.0f%% alone); the hostile workspace got %s",
+				beside, r.rate()/alone.rate(), r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond), float64(r.peakRSS)/(1<<20),
+				r.busy*100, alone.busy*100, cmp.Or(r.hostile.String(), "nothing"))
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func roundList(ds []time.Duration) string {
+	var b strings.Builder
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// pair is the server's and the reference's result of a case.
+func pair(byName map[string]result, what string) (server, reference result, ok bool) {
+	server, ok1 := byName["server "+what]
+	reference, ok2 := byName["reference proxy "+what]
+	return server, reference, ok1 && ok2
+}
+
+// markdown is the report for docs/benchmarks.md, with the machine.
+func markdown(table string) string {
+	model := "unknown CPU"
+	if raw, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	return fmt.Sprintf(`# Benchmarks
+
+Measured by `+"`go run ./cmd/plugin-bench -report docs/benchmarks.md`"+` on %s, %d cores, %s, %s.
+Everything shares the machine. The plugin server (cmd/plugin-server, built by the
+harness and started as users start it) and the reference proxy (a bare
+httputil.ReverseProxy to the same fake LinkedIn) each run in a process of their own,
+and their rows measure that process's CPU and peak RSS; the direct row measures the
+harness process (load generator and fake LinkedIn). Cases with as many callers take
+turns in rounds, so a change in the machine's other load touches each alike. Peak
+RSS is reset before each round where the kernel allows; "(so far)" marks a peak up
+to that case. Paced callers' latency counts from when each request was due. "p99
+added" is the median, over rounds, of the server's p99 less the reference's in the
+same round; each round's difference is listed after it. Hang-ups are requests the
+caller cancelled mid-call on purpose: they are in neither requests/s, latency nor
+failures. Failures are listed by status and error code.
+
+The two-workspace cases put a second workspace beside the one measured: the quiet
+workspace asks getUserInfo at the paced rate, alone, then beside the hostile
+workspace's slow bodies, bad input or flood. It asks a rate the server can keep up
+with, and the hostile load runs in a process of its own at the lowest CPU priority,
+standing in for a client on a machine of its own, so what the quiet workspace loses
+is what the server lets the hostile one take from it, not CPU the load generator
+needs. Beside a hostile workspace the CPU column gives the cores the server used in
+all. The hostile workspace's outcomes are listed after the table and never count as
+failures.
+
+%s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
+}
