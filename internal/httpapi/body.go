@@ -124,7 +124,7 @@ type heldBody struct {
 // the first small+1 bytes and says how far the body may go.
 func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []string, small int64, allowLarge func(prefix []byte) (int64, error)) (*heldBody, error) {
 	held := &heldBody{release: func() {}}
-	defer readWithin(w, s.bodyTimeout(), &held.raw)()
+	defer readWithin(w, s.bodyTimeout(), func() bool { return held.raw != nil })()
 	reserved := int64(0)
 	reserve := func(n int64) error {
 		if n <= reserved {
@@ -197,15 +197,15 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 
 // readWithin gives a request's body until timeout to arrive, and returns
 // what to do once reading is over: lift the deadline when the body came
-// whole (*got set), since net/http's watch for the caller hanging up reads
+// whole, since net/http's watch for the caller hanging up reads
 // the connection during the call and must not meet it; otherwise end it
 // now, so net/http does not wait for the rest of a body that trickles or
 // falls short of its length before answering, and closes the connection.
-func readWithin(w http.ResponseWriter, timeout time.Duration, got *[]byte) func() {
+func readWithin(w http.ResponseWriter, timeout time.Duration, whole func() bool) func() {
 	rc := http.NewResponseController(w)
 	rc.SetReadDeadline(time.Now().Add(timeout))
 	return func() {
-		if *got != nil {
+		if whole() {
 			rc.SetReadDeadline(time.Time{})
 		} else {
 			rc.SetReadDeadline(time.Now())
@@ -265,4 +265,18 @@ func leadingCommand(prefix []byte) string {
 		}
 	}
 	return ""
+}
+
+// endSeen remembers that a body was read to its end.
+type endSeen struct {
+	io.ReadCloser
+	end bool
+}
+
+func (e *endSeen) Read(p []byte) (int, error) {
+	n, err := e.ReadCloser.Read(p)
+	if err == io.EOF {
+		e.end = true
+	}
+	return n, err
 }

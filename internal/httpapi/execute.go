@@ -44,7 +44,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		// An upload may take as long as the call to LinkedIn may; a body
 		// that trickles slower is cut off there, and what is left of a
 		// body no one read is not waited for.
-		defer readWithin(w, s.UploadTimeout, new([]byte))()
+		body := &endSeen{ReadCloser: r.Body}
+		r.Body = body
+		defer readWithin(w, s.UploadTimeout, func() bool { return body.end })()
 		req, err := s.fileRequest(w, r, d.Plugin, mediaType)
 		if err != nil {
 			s.writeError(w, r, err)
