@@ -99,11 +99,7 @@ func serveHostile(spec string, out io.Writer) error {
 }
 
 // hostileProc is a running hostile process.
-type hostileProc struct {
-	cmd    *exec.Cmd
-	stdin  io.Closer
-	stdout *bufio.Reader
-}
+type hostileProc struct{ *child }
 
 // startHostile starts the process of spec, niced where nice(1) is found,
 // and waits until it runs.
@@ -117,26 +113,16 @@ func startHostile(spec hostileSpec) (*hostileProc, error) {
 	if nice, err := exec.LookPath("nice"); err == nil {
 		args = append([]string{nice, "-n", "19"}, args...)
 	}
-	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	c, line, err := startChild(args...)
+	if err == nil && line != "ready" {
+		c.stdin.Close()
+		c.cmd.Wait()
+		err = fmt.Errorf("it said %q", line)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the hostile process did not start: %w", err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &hostileProc{cmd: cmd, stdin: stdin, stdout: bufio.NewReader(stdout)}
-	if line, err := p.stdout.ReadString('\n'); err != nil || line != "ready\n" {
-		stdin.Close()
-		cmd.Wait()
-		return nil, fmt.Errorf("the hostile process did not start: %q %v", line, err)
-	}
-	return p, nil
+	return &hostileProc{c}, nil
 }
 
 // stop ends the process and adds what it got to t.

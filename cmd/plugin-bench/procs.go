@@ -350,12 +350,45 @@ func (d *logDrain) notableLines() (int, string) {
 	return d.notableCount, strings.Join(d.notable, "\n")
 }
 
+// child is this program run again in a role of its own: it says what it
+// needs to say on its stdout and runs until its stdin closes.
+type child struct {
+	cmd    *exec.Cmd
+	stdin  io.Closer
+	stdout *bufio.Reader
+}
+
+// startChild runs args and waits for the first line the child prints.
+func startChild(args ...string) (*child, string, error) {
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	c := &child{cmd: cmd, stdin: stdin, stdout: bufio.NewReader(stdout)}
+	line, err := c.stdout.ReadString('\n')
+	if err != nil {
+		stdin.Close()
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, "", err
+	}
+	return c, strings.TrimSpace(line), nil
+}
+
 // referenceProc is the bare reverse proxy, in a process of its own.
 type referenceProc struct {
 	*process
-	url   string
-	cmd   *exec.Cmd
-	stdin io.Closer
+	*child
+	url string
 }
 
 // spawnReference runs this program again as the reference proxy and waits
@@ -365,26 +398,11 @@ func spawnReference(fakeURL string) (*referenceProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-reference-for", fakeURL)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	c, url, err := startChild(self, "-reference-for", fakeURL)
 	if err != nil {
-		return nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
 		return nil, fmt.Errorf("the reference proxy did not start: %w", err)
 	}
-	return &referenceProc{process: &process{name: "reference", pid: cmd.Process.Pid}, url: strings.TrimSpace(line), cmd: cmd, stdin: stdin}, nil
+	return &referenceProc{process: &process{name: "reference", pid: c.cmd.Process.Pid}, child: c, url: url}, nil
 }
 
 func (r *referenceProc) stop() {

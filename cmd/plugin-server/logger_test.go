@@ -1,14 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -165,33 +161,13 @@ func TestLogCloseFlushes(t *testing.T) {
 // run returns.
 func TestRunFlushesLog(t *testing.T) {
 	var stderr syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdoutR, stdoutW := io.Pipe()
-	done := make(chan error, 1)
-	args := []string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "plugin-server.db")}
-	go func() {
-		done <- run(ctx, args, func(string) string { return "" }, stdoutW, &stderr)
-		stdoutW.Close()
-	}()
-	lines := bufio.NewScanner(stdoutR)
-	if !lines.Scan() {
-		t.Fatalf("server printed nothing: %v", <-done)
-	}
-	base, ok := strings.CutPrefix(lines.Text(), "plugin-server listening on ")
-	if !ok {
-		t.Fatalf("first line %q", lines.Text())
-	}
-	go io.Copy(io.Discard, stdoutR)
-	resp, err := http.Get(base + "/healthz")
+	s := startRun(t, nil, &stderr)
+	resp, err := http.Get(s.url + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	s.stop()
 	var requests, shuttingDown int
 	for _, m := range stderr.lines(t) {
 		switch {

@@ -43,12 +43,19 @@ func startServer(t *testing.T, extraEnv map[string]string, args ...string) *serv
 	for k, v := range extraEnv {
 		env[k] = v
 	}
+	return startRun(t, env, io.Discard, args...)
+}
+
+// startRun starts run() with env as its whole environment and stderr as
+// its own.
+func startRun(t *testing.T, env map[string]string, stderr io.Writer, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdoutR, stdoutW := io.Pipe()
 	done := make(chan error, 1)
 	args = append([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "plugin-server.db")}, args...)
 	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, stdoutW, io.Discard)
+		done <- run(ctx, args, func(k string) string { return env[k] }, stdoutW, stderr)
 		stdoutW.Close()
 	}()
 	var once sync.Once
