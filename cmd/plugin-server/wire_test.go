@@ -146,6 +146,10 @@ func TestExecuteContentTypes(t *testing.T) {
 		{"not a type;;", 415, "unsupported_media_type", "Content-Type"},
 		{"image/png", 400, "invalid_input", "command"}, // a file needs its command in the query
 	}
+	// A body of unknown length (chunked) is read as it comes.
+	if status, env := s.raw(adminKey, path, "application/json", io.MultiReader(strings.NewReader(body))); status != 200 || get(env, "output", "sub") != "782bbtaQ" {
+		t.Fatalf("a chunked body: %d %v", status, env["error"])
+	}
 	twice := path + "?command=uploadMedia&command=uploadVideo"
 	if status, env := s.raw(adminKey, twice, "image/png", strings.NewReader("x")); status != 400 || get(env, "error", "fields").([]any)[0].(map[string]any)["field"] != "command" {
 		t.Fatalf("command twice in the query: %d %v", status, env["error"])

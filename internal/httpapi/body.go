@@ -117,13 +117,13 @@ type heldBody struct {
 	release func()
 }
 
-// readHeld reads a body of at most limit bytes within BodyTimeout. The
-// bytes held are reserved up front (the Content-Length, or the limit when
-// unknown) and what was not needed is given back once read. Bodies over
-// small first wait for more only when more is allowed: allowLarge sees
-// the first small+1 bytes and says how far the body may go.
+// readHeld reads a body of at most small bytes within BodyTimeout, or
+// more when allowLarge, seeing the first small+1 bytes, says how far the
+// body may go. The bytes held are reserved up front (the Content-Length,
+// or the limit when unknown) and what was not needed is given back once
+// read. The caller releases what the body holds, on error too.
 func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []string, small int64, allowLarge func(prefix []byte) (int64, error)) (*heldBody, error) {
-	held := &heldBody{release: func() {}}
+	held := &heldBody{}
 	defer readWithin(w, s.bodyTimeout(), func() bool { return held.raw != nil })()
 	reserved := int64(0)
 	reserve := func(n int64) error {
@@ -142,7 +142,6 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 			reserved = 0
 		}
 	}
-	limit := small
 	if r.ContentLength > small && allowLarge == nil {
 		return held, tooLargeError(small)
 	}
@@ -153,38 +152,34 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 	if err := reserve(first); err != nil {
 		return held, err
 	}
-	raw, err := readAllSized(io.LimitReader(r.Body, small+1), first, small+1)
+	// A body of unknown length grows its buffer as it comes, rather than
+	// taking the limit from the start.
+	known := max(r.ContentLength, 0)
+	raw, err := readAllSized(nil, io.LimitReader(r.Body, small+1), min(known, small), small+1)
 	if err != nil {
-		held.release()
 		return held, readError(err, small)
 	}
 	if int64(len(raw)) > small {
 		if allowLarge == nil {
-			held.release()
 			return held, tooLargeError(small)
 		}
-		if limit, err = allowLarge(raw); err != nil {
-			held.release()
+		limit, err := allowLarge(raw)
+		if err != nil {
 			return held, err
 		}
-		want := limit
 		if r.ContentLength > limit {
-			held.release()
 			return held, tooLargeError(limit)
 		}
+		want := limit
 		if r.ContentLength >= 0 {
 			want = r.ContentLength
 		}
 		if err := reserve(want); err != nil {
-			held.release()
 			return held, err
 		}
-		rest, err := readAllSized(http.MaxBytesReader(w, r.Body, limit-int64(len(raw))), want-int64(len(raw)), limit)
-		if err != nil {
-			held.release()
+		if raw, err = readAllSized(raw, http.MaxBytesReader(w, r.Body, limit-int64(len(raw))), known, limit); err != nil {
 			return held, readError(err, limit)
 		}
-		raw = append(raw, rest...)
 	}
 	// Keep what the body holds, not what was feared.
 	if used := int64(len(raw)); s.BodyMemory != nil && used < reserved {
@@ -213,11 +208,14 @@ func readWithin(w http.ResponseWriter, timeout time.Duration, whole func() bool)
 	}
 }
 
-// readAllSized reads r to its end into a buffer sized for the expected
-// length, so a known body is read without growing copies.
-func readAllSized(r io.Reader, expect, ceiling int64) ([]byte, error) {
+// readAllSized reads r to its end after prefix, into one buffer sized
+// for the expected length: a known body is read without growing copies.
+// The buffer keeps bytes.MinRead spare, or bytes.Buffer would double it
+// to look for the end of a body that filled it exactly.
+func readAllSized(prefix []byte, r io.Reader, expect, ceiling int64) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.Grow(int(min(max(expect, 512), ceiling)) + 1)
+	buf.Grow(int(min(max(expect, int64(len(prefix))), ceiling)) + bytes.MinRead)
+	buf.Write(prefix)
 	_, err := buf.ReadFrom(r)
 	return buf.Bytes(), err
 }
