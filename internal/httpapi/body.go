@@ -91,7 +91,7 @@ func bodyOwners(workspace, datasource string) []string {
 // take waits for n units of a pool, as long as the call may wait: a caller
 // over its share, or finding the pool full, is told to come back.
 func (s *Server) take(ctx context.Context, pool *share.Pool, n int64, what string, owners []string) error {
-	if pool == nil {
+	if pool.TryAcquire(n, owners...) {
 		return nil
 	}
 	wait, cancel := context.WithTimeout(ctx, s.CallTimeout)
@@ -137,7 +137,7 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 		return nil
 	}
 	held.release = func() {
-		if s.BodyMemory != nil && reserved > 0 {
+		if reserved > 0 {
 			s.BodyMemory.Release(reserved, owners...)
 			reserved = 0
 		}
@@ -182,7 +182,7 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 		}
 	}
 	// Keep what the body holds, not what was feared.
-	if used := int64(len(raw)); s.BodyMemory != nil && used < reserved {
+	if used := int64(len(raw)); used < reserved {
 		s.BodyMemory.Release(reserved-used, owners...)
 		reserved = used
 	}

@@ -14,7 +14,8 @@ import (
 	"sync"
 )
 
-// Pool is a weighted semaphore with a cap per owner.
+// Pool is a weighted semaphore with a cap per owner. A nil Pool rations
+// nothing: every Acquire succeeds at once.
 type Pool struct {
 	total, each int64
 
@@ -60,6 +61,9 @@ func (e *ErrTooLarge) Error() string {
 // its datasource, say), waiting while the pool is full or any owner holds
 // its share. It returns ctx's error, holding nothing, when ctx ends first.
 func (p *Pool) Acquire(ctx context.Context, n int64, owners ...string) error {
+	if p == nil {
+		return nil
+	}
 	if n > p.each {
 		return &ErrTooLarge{N: n, Each: p.each}
 	}
@@ -95,6 +99,21 @@ func (p *Pool) Acquire(ctx context.Context, n int64, owners ...string) error {
 	return ctx.Err()
 }
 
+// TryAcquire takes n units for owners if they are free now, without
+// waiting: the common case, which needs no deadline made for it.
+func (p *Pool) TryAcquire(n int64, owners ...string) bool {
+	if p == nil {
+		return true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, blocked := p.blocker(n, owners); blocked || n > p.each {
+		return false
+	}
+	p.take(n, owners)
+	return true
+}
+
 // blocker names what keeps n units from owners: "" for the pool being
 // full, or the first owner at its share.
 func (p *Pool) blocker(n int64, owners []string) (string, bool) {
@@ -127,6 +146,9 @@ func (p *Pool) setQueue(key string, q []*waiter) {
 // Release gives back what Acquire took for the same owners, handing it to
 // the waiters it unblocks, oldest first.
 func (p *Pool) Release(n int64, owners ...string) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.used -= n

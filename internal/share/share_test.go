@@ -158,3 +158,15 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition never held")
 }
+
+func TestTryAcquireAndNil(t *testing.T) {
+	p := New(2, 0.5)
+	if !p.TryAcquire(1, "a") || p.TryAcquire(1, "a") || !p.TryAcquire(1, "b") || p.TryAcquire(1, "c") || p.TryAcquire(3, "d") {
+		t.Fatal("TryAcquire takes what is free now, and only that")
+	}
+	var none *Pool
+	if !none.TryAcquire(5, "a") || none.Acquire(context.Background(), 5, "a") != nil {
+		t.Fatal("a nil pool rations nothing")
+	}
+	none.Release(5, "a")
+}
