@@ -28,6 +28,9 @@ type Limiter interface {
 type Quota interface {
 	Exhausted(ctx context.Context, key string) (until time.Time, reason string, ok bool)
 	Exhaust(ctx context.Context, key string, until time.Time, reason string)
+	// Len is how many limits are known; with none, a call skips naming
+	// its keys and looking each up.
+	Len() int
 }
 
 // KnownLimits are LinkedIn's limits known to be reached for a datasource:
@@ -48,7 +51,7 @@ type KnownLimit struct {
 // Limits says which of LinkedIn's limits are known to be reached for ds;
 // nil when none is.
 func (e *Executor) Limits(ctx context.Context, ds *ps.Datasource) *KnownLimits {
-	if e.Quota == nil {
+	if e.Quota == nil || e.Quota.Len() == 0 {
 		return nil
 	}
 	var out KnownLimits
@@ -116,7 +119,7 @@ func (e *Executor) now() time.Time {
 // and sending it would only cost more of the quota; then the call waits
 // its turn under the rate, if one is set.
 func (e *Executor) checkLimits(ctx context.Context, ds *ps.Datasource) error {
-	if e.Quota != nil {
+	if e.Quota != nil && e.Quota.Len() > 0 {
 		var until time.Time
 		var reason string
 		for _, k := range e.limitKeys(ds) {
