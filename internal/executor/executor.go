@@ -58,10 +58,10 @@ type Executor struct {
 	// Now is the limits' clock; nil is time.Now.
 	Now func() time.Time
 	// Breaker, when set, pauses a datasource's calls after LinkedIn's
-	// failures; AppOf
-	// names a datasource's LinkedIn app.
+	// failures.
 	Breaker Breaker
-	AppOf   func(ds *ps.Datasource) string
+	// AppOf names a datasource's LinkedIn app, whose limits it shares.
+	AppOf func(ds *ps.Datasource) string
 	// CallTimeout bounds a command's call to LinkedIn, retries included;
 	// UploadTimeout does for commands that carry a file.
 	CallTimeout, UploadTimeout time.Duration
@@ -270,9 +270,17 @@ func (e *Executor) record(ctx context.Context, ds *ps.Datasource, stream io.Read
 	case err == nil:
 		e.Breaker.Failed(ds.Workspace, ds.ID)
 	case errors.Is(ctx.Err(), context.Canceled), callerFailed(stream):
-	case plugin.AsError(err).Code == plugin.UpstreamUnavailable, plugin.AsError(err).Code == plugin.UpstreamTimeout:
+		// the caller's doing
+	case unreachable(err):
 		e.Breaker.Failed(ds.Workspace, ds.ID)
 	}
+}
+
+// unreachable says a call failed for want of LinkedIn: it could not be
+// reached, broke the connection, or did not answer in time.
+func unreachable(err error) bool {
+	code := plugin.AsError(err).Code
+	return code == plugin.UpstreamUnavailable || code == plugin.UpstreamTimeout
 }
 
 // retryRefused handles LinkedIn's 401 to a token we believed valid: the
