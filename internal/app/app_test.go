@@ -447,3 +447,19 @@ func TestAuthEventsReachTheWebhook(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestLogNamesTheWorkspace: the request line names the caller's
+// workspace, found by authenticate after the log's middleware ran.
+func TestRequestLogNamesTheWorkspace(t *testing.T) {
+	h := newHarness(t)
+	h.do("GET", "/v1/datasources", other, "")
+	for _, line := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(line, `"message":"request"`) && strings.Contains(line, `"route":"/v1/datasources"`) {
+			if !strings.Contains(line, `"workspace":"other"`) {
+				t.Fatalf("the request line does not name the workspace: %s", line)
+			}
+			return
+		}
+	}
+	t.Fatalf("no request line for /v1/datasources:\n%s", h.logs.String())
+}

@@ -21,19 +21,30 @@ import (
 type ctxKey int
 
 const (
-	requestIDKey ctxKey = iota
+	requestKey ctxKey = iota
 	callerKey
-	loggedKey
 )
 
-// logged is what the request log learns of a request from the handlers
-// after it: authenticate sets the caller on a request of its own, which
-// the log's request never sees.
-type logged struct{ workspace string }
+// requestInfo is what the request log says of a request: its id, and the
+// workspace authenticate finds later, on a request of its own that the
+// log's request never sees. One value, so the request is copied once.
+type requestInfo struct {
+	id, workspace string
+}
 
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return info.id
+	}
+	return ""
+}
+
+// workspaceOf is the workspace authenticate found for the request, if any.
+func workspaceOf(ctx context.Context) string {
+	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		return info.workspace
+	}
+	return ""
 }
 
 func callerOf(ctx context.Context) ps.Caller {
@@ -53,7 +64,7 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey, &requestInfo{id: id})))
 	})
 }
 
@@ -63,8 +74,6 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		info := &logged{}
-		r = r.WithContext(context.WithValue(r.Context(), loggedKey, info))
 		defer func() {
 			if p := recover(); p != nil {
 				// The panic value may quote a request, so it is not logged.
@@ -79,7 +88,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			}
 			s.Log.Info().Str("method", r.Method).Str("route", route).Int("status", ww.Status()).
 				Dur("duration", time.Since(start)).Str("requestId", requestID(r.Context())).
-				Str("workspace", info.workspace).Msg("request")
+				Str("workspace", workspaceOf(r.Context())).Msg("request")
 		}()
 		next.ServeHTTP(ww, r)
 	})
@@ -111,7 +120,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, plugin.Errorf(plugin.Unauthenticated, "a valid API key is required: Authorization: Bearer <key>"))
 			return
 		}
-		if info, ok := r.Context().Value(loggedKey).(*logged); ok {
+		if info, ok := r.Context().Value(requestKey).(*requestInfo); ok {
 			info.workspace = caller.Workspace
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey, caller)))
