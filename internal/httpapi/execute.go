@@ -55,7 +55,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		s.run(w, r, d, req)
 		return
 	}
-	req, held, err := s.jsonRequest(w, r, d.Plugin, owners)
+	held, err := s.readJSONBody(w, r, d.Plugin, owners)
 	defer held.release()
 	if err != nil {
 		s.writeError(w, r, err)
@@ -66,13 +66,24 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.Executes.Release(1, owners...)
-	if s.Workers == nil {
+	// The body is checked and decoded on the worker, not here: decoding
+	// grows a stack that a thousand callers waiting their turn would
+	// otherwise each keep (twice the stacks, at 1,000 callers).
+	work := func() {
+		req, err := decodeExecute(held.raw)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		s.run(w, r, d, req)
+	}
+	if s.Workers == nil {
+		work()
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.CallTimeout)
 	defer cancel()
-	if err := s.Workers.Do(ctx, func() { s.run(w, r, d, req) }); err != nil && r.Context().Err() == nil {
+	if err := s.Workers.Do(ctx, work); err != nil && r.Context().Err() == nil {
 		s.writeError(w, r, &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
 			Message: "the server is running as many executes as it may at once (PLUGIN_SERVER_MAX_EXECUTES); try again shortly"})
 	}
@@ -211,35 +222,36 @@ func formFile(r *http.Request, body io.ReadCloser, params map[string]string, lim
 	}
 }
 
-// jsonRequest reads {command, params}. The JSON limit applies while
+// readJSONBody reads an execute's JSON body whole. The JSON limit applies while
 // reading: a body over it goes on only for a command that carries a file,
 // and only if it names that command before its params.
-func (s *Server) jsonRequest(w http.ResponseWriter, r *http.Request, pluginID string, owners []string) (executor.Request, *heldBody, error) {
+func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request, pluginID string, owners []string) (*heldBody, error) {
 	maxBody := orDefault(s.MaxBody, DefaultMaxBody)
 	maxUpload := max(maxBody, orDefault(s.MaxUpload, DefaultMaxUpload))
-	held, err := s.readHeld(w, r, owners, maxBody, func(prefix []byte) (int64, error) {
+	return s.readHeld(w, r, owners, maxBody, func(prefix []byte) (int64, error) {
 		command := leadingCommand(prefix)
 		if cmd, _, err := s.Catalog.Command(pluginID, command); err != nil || !cmd.Upload {
 			return 0, plugin.Errorf(plugin.PayloadTooLarge, "the request body is larger than %d bytes; only a command that carries a file may send more (up to %d bytes), naming \"command\" before \"params\", or better, streaming the file as the body", maxBody, maxUpload)
 		}
 		return maxUpload, nil
 	})
-	if err != nil {
-		return executor.Request{}, held, err
+}
+
+// decodeExecute reads an execute's JSON body: {"command", "params"}.
+func decodeExecute(raw []byte) (executor.Request, error) {
+	if problem := jsontext.Check(raw); problem != nil {
+		field, _ := strings.CutPrefix(problem.Field, "params.")
+		return executor.Request{}, plugin.InvalidField(cmp.Or(field, "body"), "%s", problem.Message)
 	}
 	var body struct {
 		Command string          `json:"command"`
 		Params  json.RawMessage `json:"params"`
 	}
-	if problem := jsontext.Check(held.raw); problem != nil {
-		field, _ := strings.CutPrefix(problem.Field, "params.")
-		return executor.Request{}, held, plugin.InvalidField(cmp.Or(field, "body"), "%s", problem.Message)
-	}
-	err = decodeStrict(held.raw, &body, false)
+	err := decodeStrict(raw, &body, false)
 	if err == nil && body.Command == "" {
 		err = plugin.InvalidField("command", "is required")
 	}
-	return executor.Request{Command: body.Command, Params: body.Params}, held, err
+	return executor.Request{Command: body.Command, Params: body.Params}, err
 }
 
 // settled says whether an answer is final for its Idempotency-Key: LinkedIn
