@@ -39,6 +39,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzCleanPath$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzEncodeURN$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzParams$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
+	go test -run '^$$' -fuzz '^FuzzLittleText$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./oauthbroker
 
 run:

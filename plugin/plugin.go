@@ -25,6 +25,27 @@ type Plugin struct {
 	Explain func(r *Response) string
 	// HealthCheck is the command that tells whether a datasource works.
 	HealthCheck string
+	// Versions, when set, says how the service versions its API, so the
+	// executor can step back when it retires the version a call carries.
+	Versions *Versions
+}
+
+// Versions describes a service whose API versions are named in a header
+// and retired after a while.
+type Versions struct {
+	// Header carries the version on a call.
+	Header string
+	// Current is the version to send when a datasource pins none.
+	Current func(now time.Time) string
+	// Older is the version before v, "" when there is none.
+	Older func(v string) string
+	// Pinned is the version a datasource's config pins, "" for none: a
+	// pinned version is never stepped back from.
+	Pinned func(config json.RawMessage) string
+	// Retired says whether an answer refuses the version the call carried.
+	Retired func(r *Response) bool
+	// MaxSteps bounds how many older versions one call may try.
+	MaxSteps int
 }
 
 // Command finds a command by id.
@@ -43,6 +64,32 @@ type Form struct {
 	Schema   json.RawMessage
 	UISchema json.RawMessage
 	Examples []Example
+	// Options names, per field, where its choices come from; the field's
+	// schema says so in "x-options".
+	Options map[string]*Options
+}
+
+// Options is a source of a field's choices, read from the service with a
+// datasource's token (the pages a member administers) and kept briefly per
+// datasource.
+type Options struct {
+	// Name identifies the source; fields sharing a source share its cache.
+	Name string
+	// Load lists the choices.
+	Load func(ctx context.Context, s Settings, send Send) ([]Option, error)
+	// Restrict, when set, says whether a value must be among the choices
+	// to be sent, and what it reads as there (a page must be one the
+	// member administers; the member themselves need no listing).
+	Restrict func(value string) (canonical string, restricted bool)
+	// Unlisted says why a restricted value must be listed, for the
+	// refusal of one that is not.
+	Unlisted string
+}
+
+// Option is one choice of a field.
+type Option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
 }
 
 // Example is one valid input of a form, shown in docs and checked by tests,
@@ -67,6 +114,12 @@ type Command struct {
 	Description string
 	// Scopes are the OAuth scopes the member must have granted.
 	Scopes []string
+	// ScopesFor, when set, names the scopes particular params need beyond
+	// Scopes (posting as a page).
+	ScopesFor func(params json.RawMessage) []string
+	// Steps, for a command that Runs several calls, say what a dry run
+	// would do.
+	Steps []string
 	// Upload marks a command whose params carry a file, so the larger body
 	// limit applies to it.
 	Upload bool
@@ -131,6 +184,9 @@ type Response struct {
 	Header   http.Header
 	Body     []byte
 	Duration time.Duration
+	// Call is what was sent, so Map and Explain can name what the answer
+	// is about.
+	Call *Call
 }
 
 // Envelope is the answer to every execute: LinkedIn's status, headers and

@@ -54,6 +54,7 @@ func TestReadmeWalkThrough(t *testing.T) {
 		`"status": 201`,              // createPost
 		`"urn:li:share:`,             // its id
 		`"AVAILABLE"`,                // the media flow
+		`"post": "urn:li:share:`,     // the Posts API's carousel
 		`"code": "invalid_input"`,    // bad input named
 		`"field": "author"`,          //
 		`"method": "GET"`,            // the dry run

@@ -59,6 +59,9 @@ type Options struct {
 	UploadClient *http.Client
 	// Sleep waits between retries of a call to LinkedIn.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Emulate, when set, changes the emulator's options (tests make it
+	// retire recent versions).
+	Emulate func(*sandbox.Options)
 }
 
 // New builds the server for a resolved configuration.
@@ -109,7 +112,7 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	}
 	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
 	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient, UploadClient: opts.UploadClient, Sleep: opts.Sleep},
-		Settings: func(d *ps.Datasource) plugin.Settings { return linkedin.Settings(base, d.Config, opts.Now()) },
+		Settings: func(*ps.Datasource) plugin.Settings { return base },
 		Breaker:  circuit.New(cfg.CircuitThreshold, cfg.CircuitCooldown, circuit.DefaultOutage, opts.Now),
 		AppOf: func(d *ps.Datasource) string {
 			return cmp.Or(linkedin.ParseConfig(d.Config).ClientID, cfg.App.ClientID)
@@ -118,6 +121,11 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		OnProgress: func(d *ps.Datasource, command string, p plugin.UploadProgress) {
 			log.Info().Str("datasource", d.ID).Str("command", command).Int("parts", p.Parts).
 				Int64("sentBytes", p.SentBytes).Int64("totalBytes", p.TotalBytes).Msg("upload progress")
+		},
+		Learned: st,
+		OnVersion: func(pluginID, retired, version string, stored error) {
+			log.Warn().Str("plugin", pluginID).Str("retired", retired).Str("version", version).AnErr("storeError", stored).
+				Msg("the service refused the API version calls carried; they now carry an older one")
 		}}
 	// LinkedIn's daily limits are learnt from its 429s and kept per app
 	// and per member; the rate limiter only smooths, when asked for, and
@@ -139,7 +147,13 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		BodyTimeout: cfg.BodyTimeout}
 	a.workers = api.Workers
 	if cfg.Sandbox {
-		a.Sandbox = sandbox.New(sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now})
+		emulated := sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now, Logf: func(format string, args ...any) {
+			log.Info().Str("component", "sandbox").Msgf(format, args...)
+		}}
+		if opts.Emulate != nil {
+			opts.Emulate(&emulated)
+		}
+		a.Sandbox = sandbox.New(emulated)
 		api.Sandbox = a.Sandbox
 		if cfg.SandboxPublic {
 			log.Warn().Str("sandbox", cfg.SandboxURL()).Msg("--sandbox-public: the LinkedIn emulator is reachable by others, and its consent page approves for anyone who clicks")

@@ -51,7 +51,7 @@ func TestUnknownPluginAndCommand(t *testing.T) {
 	c, _ := catalog.New(linkedin.Plugin())
 	for _, err := range []error{
 		func() error { _, err := c.Plugin("twitter"); return err }(),
-		func() error { _, _, err := c.Command("linkedin", "deletePost"); return err }(),
+		func() error { _, _, err := c.Command("linkedin", "tweet"); return err }(),
 	} {
 		if plugin.AsError(err).Code != plugin.NotFound {
 			t.Errorf("err = %v, want not_found", err)

@@ -67,6 +67,15 @@ type Executor struct {
 	CallTimeout, UploadTimeout time.Duration
 	// OnProgress, when set, hears how far a multi-part upload got.
 	OnProgress func(ds *ps.Datasource, command string, p plugin.UploadProgress)
+	// Learned, when set, shares what is learnt about a service (the API
+	// version it accepts) with every replica.
+	Learned Learned
+	// OnVersion, when set, hears once that a plugin's calls now carry an
+	// older API version, and whether storing it failed.
+	OnVersion func(pluginID, retired, version string, stored error)
+
+	versions versionCache
+	options  optionCache
 }
 
 // Request is one execution.
@@ -117,6 +126,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		}
 		return plugin.InvalidFields(problems)
 	}
+	settings := e.settings(ctx, p, ds)
 	var call *plugin.Call
 	var file plugin.File
 	if req.File != nil {
@@ -130,22 +140,26 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	case req.File != nil && cmd.Stream == nil:
 		return plugin.InvalidField("body", "%s takes JSON, not a file", cmd.ID)
 	case req.File != nil:
-		call, err = cmd.Stream(ctx, params, e.Settings(ds), &file)
+		call, err = cmd.Stream(ctx, params, settings, &file)
 	default:
-		call, err = cmd.Build(ctx, params, e.Settings(ds))
+		call, err = cmd.Build(ctx, params, settings)
 	}
 	if err != nil {
 		return err
 	}
 	if req.DryRun && cmd.Run != nil {
-		env.Output, _ = json.Marshal(map[string]any{"steps": []string{"initializeUpload", "PUT each part", "finalizeUpload"}, "bodyBytes": file.Length})
+		out := map[string]any{"steps": cmd.Steps, "first": dryRun(call)}
+		if req.File != nil {
+			out = map[string]any{"steps": cmd.Steps, "bodyBytes": file.Length}
+		}
+		env.Output, _ = json.Marshal(out)
 		return nil
 	}
 	if req.DryRun {
 		env.Output = dryRun(call)
 		return nil
 	}
-	if err := grantedScopes(cmd, ds); err != nil {
+	if err := grantedScopes(cmd, ds, params); err != nil {
 		return err
 	}
 	timeout := e.CallTimeout
@@ -169,12 +183,15 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	if err != nil {
 		return err
 	}
+	if err := e.checkOptions(ctx, p, ds, cmd, params); err != nil {
+		return err
+	}
 	var resp *plugin.Response
 	// last is the call resp answers.
 	var last *plugin.Call
 	if cmd.Run != nil {
 		send := func(ctx context.Context, c *plugin.Call) (*plugin.Response, error) {
-			resp, err := e.Sender.Do(ctx, c, access.Token)
+			resp, err := e.sendVersioned(ctx, p, ds, settings.Version, c, access.Token)
 			e.record(ctx, ds, file.Body, resp, err)
 			if err == nil {
 				last = c
@@ -192,9 +209,9 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 				e.OnProgress(ds, cmd.ID, p)
 			}
 		}
-		resp, err = cmd.Run(ctx, params, e.Settings(ds), &file, send, progress)
+		resp, err = cmd.Run(ctx, params, settings, &file, send, progress)
 	} else {
-		resp, err = e.Sender.Do(ctx, call, access.Token)
+		resp, err = e.sendVersioned(ctx, p, ds, settings.Version, call, access.Token)
 		e.record(ctx, ds, call.Stream, resp, err)
 		last = call
 	}
@@ -309,11 +326,15 @@ func (e *Executor) retryRefused(ctx context.Context, p *plugin.Plugin, ds *ps.Da
 
 // grantedScopes refuses, before any call, a command whose scopes the
 // member did not grant.
-func grantedScopes(cmd *plugin.Command, ds *ps.Datasource) error {
+func grantedScopes(cmd *plugin.Command, ds *ps.Datasource, params json.RawMessage) error {
 	if ds.Token == nil || len(ds.Token.Scopes) == 0 {
 		return nil
 	}
-	for _, need := range cmd.Scopes {
+	needs := cmd.Scopes
+	if cmd.ScopesFor != nil {
+		needs = append(slices.Clip(needs), cmd.ScopesFor(params)...)
+	}
+	for _, need := range needs {
 		if !slices.Contains(ds.Token.Scopes, need) {
 			return plugin.Errorf(plugin.AuthorizationRequired, "%s needs the scope %s, which the member did not grant (granted: %s): add it to the datasource's scopes and click Authorize again",
 				cmd.ID, need, strings.Join(ds.Token.Scopes, " "))

@@ -122,7 +122,7 @@ func TestNothingIsSentWhen(t *testing.T) {
 		code   plugin.Code
 	}{
 		{"params fail the form", executor.Request{Command: "createPost", Params: json.RawMessage(`{"author":"x"}`)}, tokens{}, plugin.InvalidInput},
-		{"the command is unknown", executor.Request{Command: "deletePost"}, tokens{}, plugin.NotFound},
+		{"the command is unknown", executor.Request{Command: "tweet"}, tokens{}, plugin.NotFound},
 		{"the datasource is not authorized", executor.Request{Command: "getUserInfo"}, tokens{err: plugin.Errorf(plugin.AuthorizationRequired, "no token")}, plugin.AuthorizationRequired},
 	}
 	for _, tt := range tests {

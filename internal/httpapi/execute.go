@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,7 +149,8 @@ func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request, pluginID, m
 	if req.Command == "" {
 		return req, plugin.InvalidField("command", "is required in the query when the body is a file (Content-Type %s); to send JSON, use application/json", mediaType)
 	}
-	if cmd, _, err := s.Catalog.Command(pluginID, req.Command); err != nil || cmd.Stream == nil && cmd.Run == nil {
+	cmd, _, err := s.Catalog.Command(pluginID, req.Command)
+	if err != nil || cmd.Stream == nil && cmd.Run == nil {
 		return req, plugin.InvalidField("command", "%s does not take a file as the body; send JSON", req.Command)
 	}
 	if len(q["command"]) > 1 {
@@ -180,8 +182,44 @@ func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request, pluginID, m
 		}
 		req.File = file
 	}
-	req.Params, _ = json.Marshal(params)
+	typed, err := typedParams(cmd.Form.Schema, params)
+	if err != nil {
+		return req, err
+	}
+	req.Params, _ = json.Marshal(typed)
 	return req, nil
+}
+
+// typedParams reads query and form fields, which are all text, as the
+// types the command's form declares, so waitUntilAvailable=true is the
+// boolean the form wants.
+func typedParams(schema json.RawMessage, params map[string]string) (map[string]any, error) {
+	var form struct {
+		Properties map[string]struct {
+			Type string `json:"type"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(schema, &form)
+	typed := make(map[string]any, len(params))
+	for k, v := range params {
+		switch form.Properties[k].Type {
+		case "boolean":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, plugin.InvalidField(k, "must be true or false")
+			}
+			typed[k] = b
+		case "integer", "number":
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return nil, plugin.InvalidField(k, "must be a number")
+			}
+			typed[k] = n
+		default:
+			typed[k] = v
+		}
+	}
+	return typed, nil
 }
 
 // formFile reads a multipart form's fields into params up to its file

@@ -61,6 +61,11 @@ func openAPI(c *catalog.Catalog) []byte {
 	executeOp := op("Run a command; the answer is the envelope", ref("Envelope"), map[string]any{"oneOf": executeBodies})
 	executeOp["parameters"] = append(idParam,
 		map[string]any{"name": "dryRun", "in": "query", "schema": map[string]any{"type": "boolean"}, "description": "return the request that would be sent, token redacted, and send nothing"})
+	optionsOp := op("A field's choices for a datasource: the field's schema names its source in x-options",
+		obj(map[string]any{"options": map[string]any{"type": "array", "items": obj(map[string]any{"value": str(), "label": str()})}}), nil)
+	optionsOp["parameters"] = []any{idParam[0],
+		map[string]any{"name": "command", "in": "path", "required": true, "schema": str()},
+		map[string]any{"name": "field", "in": "path", "required": true, "schema": str()}}
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info":    map[string]any{"title": "LinkedIn plugin server", "version": "1"},
@@ -85,10 +90,11 @@ func openAPI(c *catalog.Catalog) []byte {
 				"patch":  withID(op("Change name or config (admin)", ref("Datasource"), obj(map[string]any{"name": str(), "config": object}))),
 				"delete": withID(op("Delete, revoking the token (admin)", object, nil)),
 			},
-			"/v1/datasources/{id}/authorize":  map[string]any{"post": withID(op("Start the OAuth dance (admin)", obj(map[string]any{"authorizationUrl": str(), "expiresAt": str()}), obj(map[string]any{"returnUrl": str()})))},
-			"/v1/datasources/{id}/test":       map[string]any{"post": withID(op("Call userinfo with the token", obj(map[string]any{"ok": map[string]any{"type": "boolean"}, "message": str(), "member": object}), nil))},
-			"/v1/datasources/{id}/disconnect": map[string]any{"post": withID(op("Revoke and forget the token (admin)", ref("Datasource"), nil))},
-			"/v1/datasources/{id}/execute":    map[string]any{"post": executeOp},
+			"/v1/datasources/{id}/authorize":                 map[string]any{"post": withID(op("Start the OAuth dance (admin)", obj(map[string]any{"authorizationUrl": str(), "expiresAt": str()}), obj(map[string]any{"returnUrl": str()})))},
+			"/v1/datasources/{id}/test":                      map[string]any{"post": withID(op("Call userinfo with the token", obj(map[string]any{"ok": map[string]any{"type": "boolean"}, "message": str(), "member": object}), nil))},
+			"/v1/datasources/{id}/disconnect":                map[string]any{"post": withID(op("Revoke and forget the token (admin)", ref("Datasource"), nil))},
+			"/v1/datasources/{id}/execute":                   map[string]any{"post": executeOp},
+			"/v1/datasources/{id}/options/{command}/{field}": map[string]any{"get": optionsOp},
 		},
 	}
 	b, _ := json.Marshal(doc)

@@ -35,6 +35,9 @@ type pluginView struct {
 	Description string    `json:"description"`
 	Datasource  *formView `json:"datasource,omitempty"`
 	Commands    any       `json:"commands"`
+	// Version is the service's API version calls carry when a datasource
+	// pins none: the current one, or an older one learnt to work.
+	Version string `json:"version,omitempty"`
 }
 
 func summary(c *plugin.Command) commandSummary {
@@ -73,7 +76,26 @@ func (s *Server) getPlugin(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, pluginView{ID: p.ID, Title: p.Title, Description: p.Description,
 		Datasource: &formView{Schema: p.Datasource.Schema, UISchema: p.Datasource.UISchema, Examples: p.Datasource.Examples},
-		Commands:   cmds})
+		Commands:   cmds, Version: s.Executor.VersionInUse(r.Context(), p)})
+}
+
+// listOptions lists a field's choices for a datasource, such as the
+// authors a member may post as, for a form's dropdown.
+func (s *Server) listOptions(w http.ResponseWriter, r *http.Request) {
+	d, err := s.datasource(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	options, err := s.Executor.Options(r.Context(), d, chi.URLParam(r, "command"), chi.URLParam(r, "field"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if options == nil {
+		options = []plugin.Option{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"options": options})
 }
 
 func (s *Server) getCommand(w http.ResponseWriter, r *http.Request) {

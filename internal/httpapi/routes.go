@@ -41,6 +41,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/datasources/{id}/test", s.testDatasource)
 		r.Post("/datasources/{id}/disconnect", s.adminOnly(s.disconnectDatasource))
 		r.Post("/datasources/{id}/execute", s.execute)
+		r.Get("/datasources/{id}/options/{command}/{field}", s.listOptions)
 	})
 	return r
 }

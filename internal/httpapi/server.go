@@ -51,6 +51,11 @@ type Broker interface {
 // Executor runs commands.
 type Executor interface {
 	Execute(ctx context.Context, ds *ps.Datasource, req executor.Request) (*plugin.Envelope, error)
+	// Options lists a field's choices for a datasource.
+	Options(ctx context.Context, ds *ps.Datasource, command, field string) ([]plugin.Option, error)
+	// VersionInUse is the API version calls carry when a datasource
+	// pins none.
+	VersionInUse(ctx context.Context, p *plugin.Plugin) string
 }
 
 // Server holds what the handlers use.

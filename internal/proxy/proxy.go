@@ -166,7 +166,7 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 		return nil, false, &plugin.Error{Code: plugin.UpstreamUnavailable, MaybeSent: true,
 			Message: fmt.Sprintf("LinkedIn's answer was larger than %d bytes", limit)}
 	}
-	return &plugin.Response{Status: answer.StatusCode, Header: answer.Header, Body: body, Duration: time.Since(start)}, false, nil
+	return &plugin.Response{Status: answer.StatusCode, Header: answer.Header, Body: body, Duration: time.Since(start), Call: c}, false, nil
 }
 
 // readAnswer reads at most limit+1 bytes of an answer, into a buffer of

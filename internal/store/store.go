@@ -69,6 +69,12 @@ type Store interface {
 	// PurgeIdempotent forgets requests recorded before the given time.
 	PurgeIdempotent(ctx context.Context, before time.Time) error
 
+	// Learned is a value the server learnt about a service for every
+	// replica (the API version it accepts), "" when none; SetLearned
+	// keeps one.
+	Learned(ctx context.Context, key string) (string, error)
+	SetLearned(ctx context.Context, key, value string) error
+
 	Ping(ctx context.Context) error
 	Close() error
 }

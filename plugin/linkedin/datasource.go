@@ -1,11 +1,6 @@
 package linkedin
 
-import (
-	"encoding/json"
-	"time"
-
-	"pluginserver/plugin"
-)
+import "encoding/json"
 
 // datasourceForm is what an admin fills in to create a LinkedIn datasource.
 var datasourceForm = form([]field{
@@ -45,12 +40,6 @@ func ParseConfig(raw json.RawMessage) Config {
 	return c
 }
 
-// Settings completes the server's settings with a datasource's config: its
-// LinkedIn-Version, or last month's when it names none.
-func Settings(base plugin.Settings, config json.RawMessage, now time.Time) plugin.Settings {
-	base.Version = ParseConfig(config).LinkedInVersion
-	if base.Version == "" {
-		base.Version = VersionFor(now)
-	}
-	return base
-}
+// pinnedVersion is the LinkedIn-Version a datasource's config names, ""
+// for none.
+func pinnedVersion(config json.RawMessage) string { return ParseConfig(config).LinkedInVersion }

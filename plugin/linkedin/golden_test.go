@@ -140,6 +140,9 @@ func firstCall(cmd *plugin.Command, params json.RawMessage) (*plugin.Call, error
 	var first *plugin.Call
 	stop := errors.New("first call seen")
 	file := &plugin.File{Body: strings.NewReader("video"), Length: 5, ContentType: "video/mp4"}
+	if bytes.Contains(params, []byte(`"data"`)) {
+		file = &plugin.File{} // the file is in the params
+	}
 	_, err := cmd.Run(context.Background(), params, testSettings(), file, func(_ context.Context, c *plugin.Call) (*plugin.Response, error) {
 		first = c
 		return nil, stop

@@ -26,9 +26,13 @@ func Plugin() *plugin.Plugin {
 		Commands: []*plugin.Command{
 			getUserInfo, createPost, createPostWithMedia, registerMediaUpload,
 			uploadMedia, uploadVideo, getMediaUploadStatus, customAction,
+			sharePost, getPost, listPosts, updatePost, deletePost, uploadImage, uploadDocument,
+			addComment, listComments, deleteComment, addReaction, removeReaction, listOrganizations,
 		},
 		Explain:     explain,
 		HealthCheck: getUserInfo.ID,
+		Versions: &plugin.Versions{Header: "LinkedIn-Version", Current: VersionFor, Older: olderVersion,
+			Pinned: pinnedVersion, Retired: retiredVersion, MaxSteps: 12},
 	}
 }
 
@@ -40,6 +44,29 @@ var DefaultScopes = []string{"openid", "profile", "email", "w_member_social"}
 // year. A hard-coded version is what broke every peer after a year.
 func VersionFor(now time.Time) string {
 	return now.UTC().AddDate(0, -1, 0).Format("200601")
+}
+
+// olderVersion is the month before v (YYYYMM).
+func olderVersion(v string) string {
+	t, err := time.Parse("200601", v)
+	if err != nil {
+		return ""
+	}
+	return t.AddDate(0, -1, 0).Format("200601")
+}
+
+// retiredVersion says LinkedIn refused the LinkedIn-Version a call carried:
+// 426 NONEXISTENT_VERSION for a sunset or unreleased one, VERSION_MISSING
+// (documented as 426, seen as 400) for none.
+func retiredVersion(r *plugin.Response) bool {
+	if r.Status != http.StatusUpgradeRequired && r.Status != http.StatusBadRequest {
+		return false
+	}
+	var body struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(r.Body, &body)
+	return body.Code == "NONEXISTENT_VERSION" || body.Code == "VERSION_MISSING"
 }
 
 const restliVersion = "2.0.0"
@@ -151,18 +178,30 @@ type field struct {
 	required bool
 	schema   string
 	ui       string
+	// options, when set, lists the field's choices for a datasource; the
+	// schema names it in "x-options".
+	options *plugin.Options
 }
 
 func form(fields []field, examples ...plugin.Example) plugin.Form {
 	var props, ui bytes.Buffer
 	var required, order []string
+	var options map[string]*plugin.Options
 	props.WriteByte('{')
 	ui.WriteString(`{"ui:order":`)
 	for i, f := range fields {
 		if i > 0 {
 			props.WriteByte(',')
 		}
-		fmt.Fprintf(&props, "%q:%s", f.name, f.schema)
+		schema := f.schema
+		if f.options != nil {
+			schema = strings.TrimSuffix(strings.TrimSpace(schema), "}") + fmt.Sprintf(`,"x-options":%q}`, f.options.Name)
+			if options == nil {
+				options = map[string]*plugin.Options{}
+			}
+			options[f.name] = f.options
+		}
+		fmt.Fprintf(&props, "%q:%s", f.name, schema)
 		order = append(order, f.name)
 		if f.required {
 			required = append(required, f.name)
@@ -182,7 +221,7 @@ func form(fields []field, examples ...plugin.Example) plugin.Form {
 	}
 	r, _ := json.Marshal(required)
 	schema := fmt.Sprintf(`{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,"required":%s,"properties":%s}`, r, props.Bytes())
-	return plugin.Form{Schema: json.RawMessage(schema), UISchema: json.RawMessage(ui.Bytes()), Examples: examples}
+	return plugin.Form{Schema: json.RawMessage(schema), UISchema: json.RawMessage(ui.Bytes()), Examples: examples, Options: options}
 }
 
 func example(title, params string) plugin.Example {
@@ -233,7 +272,32 @@ func explain(r *plugin.Response) string {
 			return "the same post already exists as " + strings.TrimRight(msg[i:], ". ") + "; change the text to post again"
 		}
 	case "ACCESS_DENIED":
+		if page := pageActedAs(r.Call); page != "" {
+			return msg + ": to act as the page " + page + " the member needs a role on it (ADMINISTRATOR, or CONTENT_ADMINISTRATOR to post), approved by the page, and the datasource the scope w_organization_social"
+		}
 		return msg + ": the app or the member lacks a permission for this route"
 	}
 	return msg
+}
+
+var organizationURN = regexp.MustCompile(`urn:li:organization:[A-Za-z0-9_-]+`)
+
+// pageActedAs is the page a call acts as, from its body or its query
+// (a reaction's actor), "" when it acts as the member.
+func pageActedAs(c *plugin.Call) string {
+	if c == nil {
+		return ""
+	}
+	var who struct{ Author, Actor, Owner string }
+	var init struct {
+		Req struct{ Owner string } `json:"initializeUploadRequest"`
+	}
+	_ = json.Unmarshal(c.Body, &who)
+	_ = json.Unmarshal(c.Body, &init)
+	for _, v := range []string{who.Author, who.Actor, who.Owner, init.Req.Owner, c.URL.Query().Get("actor")} {
+		if organizationURN.MatchString(v) {
+			return v
+		}
+	}
+	return ""
 }

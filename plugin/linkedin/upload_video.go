@@ -24,7 +24,8 @@ var uploadVideo = &plugin.Command{
 	Build: func(context.Context, json.RawMessage, plugin.Settings) (*plugin.Call, error) {
 		return nil, plugin.InvalidField("file", "uploadVideo takes the video as the request's body")
 	},
-	Run: runVideoUpload,
+	Run:   runVideoUpload,
+	Steps: []string{"initializeUpload", "PUT each part", "finalizeUpload"},
 }
 
 // runVideoUpload follows the Videos API: initializeUpload answers with an

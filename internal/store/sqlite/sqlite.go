@@ -364,6 +364,23 @@ func (s *Store) SetKeyCheck(ctx context.Context, sealed []byte) error {
 	return err
 }
 
+// Learned values live in meta beside the key check, under a prefix of their
+// own so no key can name the key check.
+func (s *Store) Learned(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, "learned:"+key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+func (s *Store) SetLearned(ctx context.Context, key, value string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "learned:"+key, value)
+	return err
+}
+
 func (s *Store) Reseal(ctx context.Context, reseal func(owner, field string, sealed []byte) ([]byte, error)) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Reseal", testReseal},
 		{"Idempotency", testIdempotency},
 		{"ReadsAreCopies", testReadsAreCopies},
+		{"Learned", testLearned},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -385,5 +386,23 @@ func testReadsAreCopies(t *testing.T, s store.Store) {
 			t.Fatalf("a caller's change leaked into the store: %+v %+v", d, d.Token)
 		}
 		d.Name, d.Token.Scopes[0], d.Token.Member.Sub, d.Token.Version = "changed", "changed", "changed", 99
+	}
+}
+
+func testLearned(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if v, err := s.Learned(ctx, "linkedin.version"); v != "" || err != nil {
+		t.Fatalf("Learned before any = %q, %v; want empty", v, err)
+	}
+	must(t, s.SetLearned(ctx, "linkedin.version", "202610"))
+	must(t, s.SetLearned(ctx, "linkedin.version", "202609"))
+	must(t, s.SetLearned(ctx, "other.version", "1"))
+	if v, err := s.Learned(ctx, "linkedin.version"); v != "202609" || err != nil {
+		t.Fatalf("Learned = %q, %v; want the last value set, 202609", v, err)
+	}
+	// A learned key never reads the key check, whatever it is named.
+	must(t, s.SetKeyCheck(ctx, []byte("check")))
+	if v, _ := s.Learned(ctx, "key_check"); v != "" {
+		t.Fatalf("Learned(key_check) = %q; want nothing", v)
 	}
 }

@@ -47,11 +47,11 @@ func (s *Sandbox) registerUpload(w http.ResponseWriter, r *http.Request, g *gran
 		invalid(w, "/registerUploadRequest/serviceRelationships", "must be [{relationshipType: OWNER, identifier: urn:li:userGeneratedContent}]")
 		return
 	}
-	if !s.checkAuthor(w, req.Owner, g, "/registerUploadRequest/owner") {
+	if !s.checkAuthor(w, req.Owner, g, "/registerUploadRequest/owner", r.Method+" "+r.URL.Path) {
 		return
 	}
 	kind := recipes[req.Recipes[0]]
-	a := &asset{id: "C5522AQ" + randomID(12), owner: req.Owner, recipe: req.Recipes[0]}
+	a := &asset{id: "C5522AQ" + randomID(12), owner: req.Owner, recipe: req.Recipes[0], kind: kind}
 	s.mu.Lock()
 	s.assets[a.id] = a
 	s.mu.Unlock()
@@ -90,7 +90,9 @@ func (s *Sandbox) upload(w http.ResponseWriter, r *http.Request, g *grant) {
 	w.WriteHeader(http.StatusCreated)
 }
 
-// mediaStatus is GET /rest/{images,videos,documents}/{urn}.
+// mediaStatus is GET /rest/{images,videos,documents}/{urn}: WAITING_UPLOAD
+// until the bytes arrive, then AVAILABLE (a document PROCESSING once first).
+// Images and videos registered through /v2/assets answer here too.
 func (s *Sandbox) mediaStatus(kind string) func(http.ResponseWriter, *http.Request, *grant) {
 	return func(w http.ResponseWriter, r *http.Request, g *grant) {
 		urn, err := url.PathUnescape(chi.URLParam(r, "urn"))
@@ -108,9 +110,17 @@ func (s *Sandbox) mediaStatus(kind string) func(http.ResponseWriter, *http.Reque
 				status, downloadURL = "AVAILABLE", s.opts.BaseURL+"/media/"+id
 			}
 		}
-		if a != nil && recipes[a.recipe] == kind {
+		if a != nil && a.kind == kind {
 			owner, status = a.owner, "WAITING_UPLOAD"
-			if a.size > 0 {
+			switch {
+			case a.size == 0:
+			case kind == "document" && a.statusReads == 0:
+				// LinkedIn processes a document after its upload; the
+				// sandbox answers PROCESSING to the first status read
+				// after the bytes arrive and AVAILABLE from the next.
+				a.statusReads++
+				status = "PROCESSING"
+			default:
 				status, downloadURL = "AVAILABLE", s.opts.BaseURL+"/media/"+id
 			}
 		}

@@ -15,23 +15,6 @@ var (
 	assetURN  = regexp.MustCompile(`^urn:li:(?:digitalmediaAsset|image|video):([A-Za-z0-9_-]+)$`)
 )
 
-// checkAuthor answers 403 when the token's member may not act as author.
-func (s *Sandbox) checkAuthor(w http.ResponseWriter, author string, g *grant, pointer string) bool {
-	m := authorURN.FindStringSubmatch(author)
-	switch {
-	case m == nil:
-		invalid(w, pointer, fmt.Sprintf("%q is not a valid urn:li:person or urn:li:organization URN", author))
-		return false
-	case m[1] == "person" && m[2] != Member["sub"]:
-		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: the member may not act as "+author)
-		return false
-	case m[1] == "organization" && !slices.Contains(g.scopes, "w_organization_social"):
-		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: posting as "+author+" needs w_organization_social")
-		return false
-	}
-	return true
-}
-
 type ugcPost struct {
 	Author          string `json:"author"`
 	LifecycleState  string `json:"lifecycleState"`
@@ -82,7 +65,7 @@ func (s *Sandbox) createPost(w http.ResponseWriter, r *http.Request, g *grant) {
 	case c.ShareMediaCategory != "NONE" && len(c.Media) == 0:
 		invalid(w, share+"/media", "media is required for shareMediaCategory "+c.ShareMediaCategory)
 	default:
-		if !s.checkAuthor(w, p.Author, g, "/author") || !s.checkMedia(w, c.ShareMediaCategory, c.Media) {
+		if !s.checkAuthor(w, p.Author, g, "/author", r.Method+" "+r.URL.Path) || !s.checkMedia(w, c.ShareMediaCategory, c.Media) {
 			return
 		}
 		media, _ := json.Marshal(c.Media)
@@ -94,6 +77,7 @@ func (s *Sandbox) createPost(w http.ResponseWriter, r *http.Request, g *grant) {
 			s.seq++
 			id = fmt.Sprintf("urn:li:share:%d", s.seq)
 			s.posts[fingerprint] = id
+			s.restPosts[id] = s.fromUGC(id, p, fingerprint, s.seq)
 		}
 		s.mu.Unlock()
 		if dup {

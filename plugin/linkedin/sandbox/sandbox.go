@@ -1,8 +1,9 @@
 // Package sandbox is a LinkedIn emulator: OAuth pages and token endpoint,
-// userinfo, UGC posts, asset uploads and media status, answering the way
-// LinkedIn documents, errors included. plugin-server --sandbox serves it so
-// the whole flow works without a LinkedIn account, and tests use it as the
-// fake LinkedIn.
+// userinfo, UGC posts, asset uploads and media status, and the current
+// versioned content API under /rest (posts, images, documents, videos,
+// comments, reactions, pages), answering the way LinkedIn documents, errors
+// included. plugin-server --sandbox serves it so the whole flow works
+// without a LinkedIn account, and tests use it as the fake LinkedIn.
 package sandbox
 
 import (
@@ -36,6 +37,16 @@ type Options struct {
 	Now           func() time.Time
 	// Record is how many requests are kept for Requests; default 1000.
 	Record int
+	// RefuseVersionsAfter (YYYYMM) makes every LinkedIn-Version newer than
+	// it answer 426 NONEXISTENT_VERSION although it is within the year
+	// LinkedIn keeps versions, as when a client asks for a version LinkedIn
+	// has not released yet; tests use it to make the server step back to
+	// an older version. Empty: only the year rule applies.
+	RefuseVersionsAfter string
+	// Logf is the emulator's log, e.g. t.Logf; nil keeps it silent. It says
+	// what LinkedIn does silently, such as publishing a post's commentary
+	// cut at an unescaped reserved character.
+	Logf func(format string, args ...any)
 }
 
 // The sandbox's apps: an ordinary one (60-day tokens, no refresh token)
@@ -68,6 +79,12 @@ type Sandbox struct {
 	videos   map[string]*video
 	seq      int64
 	requests []Request
+
+	// The /rest content API's posts (created there or through ugcPosts),
+	// their comments, and reactions keyed by actor and post.
+	restPosts map[string]*restPost
+	comments  map[string][]*comment
+	reactions map[reactionKey]*reaction
 }
 
 type grant struct {
@@ -79,6 +96,11 @@ type grant struct {
 
 type asset struct {
 	id, owner, recipe string
+	// kind is image, video or document: the /rest/{kind}s URN it answers to.
+	kind string
+	// statusReads counts the status reads since a document's bytes
+	// arrived; see mediaStatus.
+	statusReads int
 	// size and sha256 of the uploaded bytes; size 0 until they arrive.
 	size        int64
 	sha256      string
@@ -114,7 +136,8 @@ func New(opts Options) *Sandbox {
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &Sandbox{opts: opts, codes: map[string]*grant{}, tokens: map[string]*grant{}, refresh: map[string]*grant{},
-		posts: map[string]string{}, assets: map[string]*asset{}, videos: map[string]*video{}, seq: 6844785523593134080}
+		posts: map[string]string{}, assets: map[string]*asset{}, videos: map[string]*video{}, seq: 6844785523593134080,
+		restPosts: map[string]*restPost{}, comments: map[string][]*comment{}, reactions: map[reactionKey]*reaction{}}
 	r := chi.NewRouter()
 	r.Get("/oauth/v2/authorization", s.authorizationPage)
 	r.Post("/oauth/v2/authorization", s.authorizationDecision)
@@ -125,11 +148,34 @@ func New(opts Options) *Sandbox {
 	r.Post("/v2/assets", s.api([]string{"w_member_social"}, s.registerUpload))
 	r.Put("/mediaUpload/{asset}/*", s.api(nil, s.upload))
 	r.Post("/mediaUpload/{asset}/*", s.api(nil, s.upload))
-	r.Post("/rest/videos", s.api([]string{"w_member_social"}, s.versioned(s.videoAction)))
+	// The current content API, /rest. A scope "a|b" is met by either: a
+	// page's token may hold only w_organization_social, and checkAuthor
+	// then asks for the scope the author, owner or actor needs.
+	const social = "w_member_social|w_organization_social"
+	r.Post("/rest/videos", s.api([]string{social}, s.versioned(s.videoAction)))
 	r.Put("/mediaUpload/video/{video}/{part}", s.api(nil, s.videoPart))
 	for _, kind := range []string{"image", "video", "document"} {
 		r.Get("/rest/"+kind+"s/{urn}", s.api(nil, s.versioned(s.mediaStatus(kind))))
 	}
+	r.Post("/rest/posts", s.api([]string{social}, s.versioned(s.createRestPost)))
+	r.Get("/rest/posts", s.api([]string{readSocial}, s.versioned(s.findPosts)))
+	r.Get("/rest/posts/{urn}", s.api([]string{readSocial}, s.versioned(s.getRestPost)))
+	r.Post("/rest/posts/{urn}", s.api([]string{social}, s.versioned(s.updateRestPost)))
+	r.Delete("/rest/posts/{urn}", s.api([]string{social}, s.versioned(s.deleteRestPost)))
+	for _, kind := range []string{"image", "document"} {
+		r.Post("/rest/"+kind+"s", s.api([]string{social}, s.versioned(s.initializeUpload(kind))))
+		// Static segments win over /mediaUpload/{asset}/* in chi.
+		r.Put("/mediaUpload/"+kind+"/{id}", s.api(nil, s.uploadMedia(kind)))
+	}
+	r.Post("/mediaUpload/image/{id}", s.api(nil, s.uploadMedia("image")))
+	r.Post("/rest/socialActions/{urn}/comments", s.api([]string{social}, s.versioned(s.createComment)))
+	r.Get("/rest/socialActions/{urn}/comments", s.api([]string{readSocial}, s.versioned(s.listComments)))
+	r.Delete("/rest/socialActions/{urn}/comments/{id}", s.api([]string{social}, s.versioned(s.deleteComment)))
+	r.Post("/rest/reactions", s.api([]string{social}, s.versioned(s.createReaction)))
+	r.Delete("/rest/reactions/{key}", s.api([]string{social}, s.versioned(s.deleteReaction)))
+	const pages = "r_organization_social|w_organization_social|rw_organization_admin"
+	r.Get("/rest/organizationAcls", s.api([]string{pages}, s.versioned(s.organizationACLs)))
+	r.Get("/rest/organizations/{id}", s.api([]string{pages}, s.versioned(s.organization)))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "No virtual resource found")
 	})
@@ -181,6 +227,7 @@ func (s *Sandbox) Reset() {
 
 // api checks the bearer token and the scopes a route needs, the way
 // LinkedIn answers: 401 for a bad token, 403 for a missing permission.
+// Every scope listed is needed; one written "a|b" is met by either.
 func (s *Sandbox) api(scopes []string, next func(http.ResponseWriter, *http.Request, *grant)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -199,7 +246,7 @@ func (s *Sandbox) api(scopes []string, next func(http.ResponseWriter, *http.Requ
 			return
 		}
 		for _, need := range scopes {
-			if !slices.Contains(g.scopes, need) {
+			if !slices.ContainsFunc(strings.Split(need, "|"), func(scope string) bool { return slices.Contains(g.scopes, scope) }) {
 				apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+r.Method+" "+r.URL.Path)
 				return
 			}
@@ -209,7 +256,8 @@ func (s *Sandbox) api(scopes []string, next func(http.ResponseWriter, *http.Requ
 }
 
 // versioned checks LinkedIn-Version: LinkedIn keeps each monthly version for
-// about a year and answers 426 for any other.
+// about a year and answers 426 for any other, and for any after
+// Options.RefuseVersionsAfter.
 func (s *Sandbox) versioned(next func(http.ResponseWriter, *http.Request, *grant)) func(http.ResponseWriter, *http.Request, *grant) {
 	return func(w http.ResponseWriter, r *http.Request, g *grant) {
 		v := r.Header.Get("LinkedIn-Version")
@@ -236,7 +284,17 @@ func (s *Sandbox) activeVersion(v string) bool {
 	}
 	now := s.opts.Now().UTC()
 	current := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if s.opts.RefuseVersionsAfter != "" && v > s.opts.RefuseVersionsAfter {
+		return false
+	}
 	return !t.After(current) && t.After(current.AddDate(-1, 0, 0))
+}
+
+// logf writes to Options.Logf, if any.
+func (s *Sandbox) logf(format string, args ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf(format, args...)
+	}
 }
 
 func (s *Sandbox) userinfo(w http.ResponseWriter, r *http.Request, g *grant) {

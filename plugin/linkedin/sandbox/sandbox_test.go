@@ -16,12 +16,30 @@ import (
 // authorized starts an emulator and returns it with a token for scopes.
 func authorized(t *testing.T, scopes string) (*httptest.Server, string) {
 	t.Helper()
+	srv, _ := start(t, sandbox.Options{})
+	return srv, tokenFor(t, srv, scopes)
+}
+
+// start serves an emulator made with opts, its BaseURL and its clock (29
+// November 2026) filled in.
+func start(t *testing.T, opts sandbox.Options) (*httptest.Server, *sandbox.Sandbox) {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	srv.Config.Handler = sandbox.New(sandbox.Options{BaseURL: "http://" + srv.Listener.Addr().String(), Now: func() time.Time {
-		return time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
-	}})
+	opts.BaseURL = "http://" + srv.Listener.Addr().String()
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC) }
+	}
+	s := sandbox.New(opts)
+	srv.Config.Handler = s
 	srv.Start()
 	t.Cleanup(srv.Close)
+	return srv, s
+}
+
+// tokenFor authorizes the sandbox's app for scopes (space-separated) the
+// way a browser would, and returns the access token.
+func tokenFor(t *testing.T, srv *httptest.Server, scopes string) string {
+	t.Helper()
 	auth := srv.URL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {sandbox.ClientID},
 		"redirect_uri": {"http://127.0.0.1/cb"}, "state": {"s"}, "scope": {scopes}}.Encode()
 	back, err := sandbox.Consent(srv.Client().Transport, auth, true)
@@ -42,7 +60,7 @@ func authorized(t *testing.T, scopes string) (*httptest.Server, string) {
 	if tok.AccessToken == "" || tok.Scope != strings.ReplaceAll(scopes, " ", ",") {
 		t.Fatalf("token answer %+v", tok)
 	}
-	return srv, tok.AccessToken
+	return tok.AccessToken
 }
 
 // TestAnswersLikeLinkedIn checks the emulator's refusals against the ones

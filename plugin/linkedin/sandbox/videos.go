@@ -41,7 +41,7 @@ func (s *Sandbox) videoAction(w http.ResponseWriter, r *http.Request, g *grant) 
 			invalid(w, "/initializeUploadRequest/fileSizeBytes", "field is required and must be positive")
 			return
 		}
-		if !s.checkAuthor(w, body.Req.Owner, g, "/initializeUploadRequest/owner") {
+		if !s.checkAuthor(w, body.Req.Owner, g, "/initializeUploadRequest/owner", access(r, "videos", "ACTION-initializeUpload")) {
 			return
 		}
 		v := &video{id: "C5F10AQ" + randomID(12), owner: body.Req.Owner, size: body.Req.FileSizeBytes, token: randomID(16)}

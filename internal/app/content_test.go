@@ -1,0 +1,229 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"pluginserver/internal/app"
+	"pluginserver/plugin/linkedin"
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// pageDatasource is authorized for the member and the pages they
+// administer.
+func (h *harness) pageDatasource(scopes string) string {
+	h.t.Helper()
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Pages","config":{"scopes":`+scopes+`}}`)
+	id := ds["id"].(string)
+	h.authorize(id)
+	return id
+}
+
+const pageScopes = `["openid","profile","email","w_member_social","w_organization_social","r_organization_social"]`
+
+// execute runs a command and returns the status and envelope.
+func (h *harness) execute(id, command, params string) (int, map[string]any) {
+	h.t.Helper()
+	return h.do("POST", "/v1/datasources/"+id+"/execute", builder, `{"command":"`+command+`","params":`+params+`}`)
+}
+
+// mustExecute runs a command that must succeed and returns its output.
+func (h *harness) mustExecute(id, command, params string) map[string]any {
+	h.t.Helper()
+	status, env := h.execute(id, command, params)
+	if status != 200 || env["error"] != nil {
+		h.t.Fatalf("%s %s: %d %v", command, params, status, env)
+	}
+	out, _ := env["output"].(map[string]any)
+	return out
+}
+
+func dataURL(mediaType string, b []byte) string {
+	return "data:" + mediaType + ";base64," + base64.StdEncoding.EncodeToString(b)
+}
+
+var (
+	png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+	pdf = []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
+)
+
+// TestContentAPIEndToEnd: every kind of post, from media uploaded in one
+// step, as the member and as a page, then comments, reactions and
+// deletion, through the real server and the emulator.
+func TestContentAPIEndToEnd(t *testing.T) {
+	h := newHarness(t)
+	id := h.pageDatasource(pageScopes)
+	me := "person:" + sandbox.Member["sub"].(string)
+	page := "organization:" + sandbox.Pages[0].ID
+
+	// Media, in one step each: from data, and streamed as the body.
+	img1 := h.mustExecute(id, "uploadImage", `{"owner":"`+me+`","data":"`+dataURL("image/png", png)+`","waitUntilAvailable":true}`)
+	if img1["status"] != "AVAILABLE" || !strings.HasPrefix(img1["image"].(string), "urn:li:image:") {
+		t.Fatalf("uploadImage: %v", img1)
+	}
+	img2 := h.mustExecute(id, "uploadImage", `{"owner":"`+me+`","data":"`+dataURL("image/png", png)+`"}`)
+	doc := h.streamed(id, "uploadDocument", "owner="+page+"&waitUntilAvailable=true", "application/pdf", pdf)
+	if doc["status"] != "AVAILABLE" || !strings.HasPrefix(doc["document"].(string), "urn:li:document:") {
+		t.Fatalf("uploadDocument: %v", doc)
+	}
+
+	posts := map[string]string{
+		"text":        `{"author":"` + me + `","commentary":"Hello (world) #launch https://example.com/a_b"}`,
+		"document":    `{"author":"` + page + `","commentary":"Our report","media":{"id":"` + doc["document"].(string) + `","title":"Q3"}}`,
+		"multi-image": `{"author":"` + me + `","commentary":"Two","multiImage":{"images":[{"id":"` + img1["image"].(string) + `","altText":"a"},{"id":"` + img2["image"].(string) + `"}]}}`,
+		"poll":        `{"author":"` + me + `","commentary":"Vote","poll":{"question":"Tabs or spaces?","options":["Tabs","Spaces"]}}`,
+		"article":     `{"author":"` + page + `","commentary":"Read","article":{"source":"https://example.com/launch","title":"We launched"}}`,
+		"image":       `{"author":"` + me + `","commentary":"One","media":{"id":"` + img1["image"].(string) + `","altText":"a"}}`,
+	}
+	ids := map[string]string{}
+	for name, params := range posts {
+		out := h.mustExecute(id, "sharePost", params)
+		postID, _ := out["id"].(string)
+		if !strings.HasPrefix(postID, "urn:li:share:") {
+			t.Fatalf("%s post: output %v", name, out)
+		}
+		ids[name] = postID
+	}
+
+	// What was typed is what LinkedIn keeps, reserved characters and all.
+	got := h.mustExecute(id, "getPost", `{"post":"`+ids["text"]+`"}`)
+	if want := `Hello \(world\) #launch https://example.com/a_b`; got["commentary"] != want {
+		t.Errorf("stored commentary %q, want %q", got["commentary"], want)
+	}
+	list := h.mustExecute(id, "listPosts", `{"author":"`+page+`","count":10}`)
+	if elements, _ := list["elements"].([]any); len(elements) != 2 {
+		t.Errorf("listPosts of the page: %v", list)
+	}
+	h.mustExecute(id, "updatePost", `{"post":"`+ids["poll"]+`","commentary":"Vote (now)"}`)
+	if got := h.mustExecute(id, "getPost", `{"post":"`+ids["poll"]+`"}`); got["commentary"] != `Vote \(now\)` {
+		t.Errorf("updated commentary %v", got["commentary"])
+	}
+
+	comment := h.mustExecute(id, "addComment", `{"post":"`+ids["text"]+`","actor":"`+page+`","text":"Congrats (all)!"}`)
+	commentID, _ := comment["id"].(string)
+	if commentID == "" {
+		t.Fatalf("addComment: %v", comment)
+	}
+	comments := h.mustExecute(id, "listComments", `{"post":"`+ids["text"]+`"}`)
+	if elements, _ := comments["elements"].([]any); len(elements) != 1 {
+		t.Errorf("listComments: %v", comments)
+	}
+	h.mustExecute(id, "addReaction", `{"post":"`+ids["text"]+`","actor":"`+me+`","reactionType":"PRAISE"}`)
+	h.mustExecute(id, "removeReaction", `{"post":"`+ids["text"]+`","actor":"`+me+`"}`)
+	h.mustExecute(id, "deleteComment", `{"post":"`+ids["text"]+`","comment":"`+commentID+`","actor":"`+page+`"}`)
+	if out := h.mustExecute(id, "deletePost", `{"post":"`+ids["text"]+`"}`); out["id"] != ids["text"] || out["deleted"] != true {
+		t.Errorf("deletePost: %v", out)
+	}
+	if status, env := h.execute(id, "getPost", `{"post":"`+ids["text"]+`"}`); status != 422 || env["status"] != float64(404) {
+		t.Errorf("a deleted post: %d %v", status, env)
+	}
+}
+
+// streamed runs an upload command with the file as the request's body and
+// its params in the query.
+func (h *harness) streamed(id, command, query, contentType string, file []byte) map[string]any {
+	h.t.Helper()
+	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/datasources/"+id+"/execute?command="+command+"&"+query, bytes.NewReader(file))
+	req.Header.Set("Authorization", "Bearer "+builder)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var env map[string]any
+	if json.Unmarshal(raw, &env) != nil || resp.StatusCode != 200 || env["error"] != nil {
+		h.t.Fatalf("%s streamed: %d %s", command, resp.StatusCode, raw)
+	}
+	return env["output"].(map[string]any)
+}
+
+// TestPagesAsAuthors: the author dropdown lists the member and their pages;
+// a page they do not administer, or one without the scope to act as it,
+// is refused before anything is sent.
+func TestPagesAsAuthors(t *testing.T) {
+	h := newHarness(t)
+	id := h.pageDatasource(pageScopes)
+	status, body := h.do("GET", "/v1/datasources/"+id+"/options/sharePost/author", builder, "")
+	options, _ := body["options"].([]any)
+	if status != 200 || len(options) != 1+len(sandbox.Pages) {
+		t.Fatalf("options: %d %v", status, body)
+	}
+	want := map[string]string{"urn:li:person:" + sandbox.Member["sub"].(string): sandbox.Member["name"].(string)}
+	for _, p := range sandbox.Pages {
+		want["urn:li:organization:"+p.ID] = p.Name
+	}
+	for _, o := range options {
+		o := o.(map[string]any)
+		if want[o["value"].(string)] != o["label"] {
+			t.Errorf("option %v, want one of %v", o, want)
+		}
+	}
+	if status, _ := h.do("GET", "/v1/datasources/"+id+"/options/sharePost/commentary", builder, ""); status != 404 {
+		t.Errorf("a field without choices: %d", status)
+	}
+
+	h.app.Sandbox.Reset()
+	status, env := h.execute(id, "sharePost", `{"author":"organization:`+sandbox.OtherPage.ID+`","commentary":"hi"}`)
+	if status != 400 || fields(env)[0] != "author" || h.sent("POST", "/rest/posts") != 0 {
+		t.Fatalf("a page not administered: %d %v", status, env)
+	}
+
+	memberOnly := h.pageDatasource(`["openid","profile","w_member_social"]`)
+	h.app.Sandbox.Reset()
+	status, env = h.execute(memberOnly, "sharePost", `{"author":"organization:`+sandbox.Pages[0].ID+`","commentary":"hi"}`)
+	msg, _ := env["error"].(map[string]any)["message"].(string)
+	if status != 409 || !strings.Contains(msg, "w_organization_social") || len(h.app.Sandbox.Requests()) != 0 {
+		t.Fatalf("a page without its scope: %d %v", status, env)
+	}
+}
+
+// TestVersionStepsBack: when LinkedIn retires the version calls carry, the
+// server steps back a month at a time, answers as if nothing happened,
+// remembers the working version for every datasource and says so once; a
+// pinned version is never changed.
+func TestVersionStepsBack(t *testing.T) {
+	current := linkedin.VersionFor(time.Now())
+	older := olderMonths(current, 2)
+	h := startHarness(t, nil, app.Options{Emulate: func(o *sandbox.Options) { o.RefuseVersionsAfter = older }}, "--sandbox")
+	id := h.pageDatasource(pageScopes)
+	post := h.mustExecute(id, "sharePost", `{"author":"person:`+sandbox.Member["sub"].(string)+`","commentary":"hi"}`)
+	h.app.Sandbox.Reset()
+	h.mustExecute(id, "getPost", `{"post":"`+post["id"].(string)+`"}`)
+	if reqs := h.app.Sandbox.Requests(); len(reqs) != 1 || reqs[0].Header.Get("LinkedIn-Version") != older {
+		t.Fatalf("after learning, calls carry %v", reqs)
+	}
+	if _, p := h.do("GET", "/v1/plugins/linkedin", builder, ""); p["version"] != older {
+		t.Errorf("plugin version %v, want %s", p["version"], older)
+	}
+	if n := strings.Count(h.logs.String(), "they now carry an older one"); n != 1 {
+		t.Errorf("logged the step back %d times, want once", n)
+	}
+
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Pinned","config":{"linkedinVersion":"`+current+`"}}`)
+	pinned := ds["id"].(string)
+	h.authorize(pinned)
+	status, env := h.execute(pinned, "getPost", `{"post":"`+post["id"].(string)+`"}`)
+	msg, _ := env["error"].(map[string]any)["message"].(string)
+	if status != 422 || env["status"] != float64(426) || !strings.Contains(msg, "linkedinVersion") {
+		t.Fatalf("a pinned retired version: %d %v", status, env)
+	}
+}
+
+func olderMonths(v string, n int) string {
+	var y, m int
+	fmt.Sscanf(v, "%4d%2d", &y, &m)
+	m -= n
+	for m < 1 {
+		m, y = m+12, y-1
+	}
+	return fmt.Sprintf("%04d%02d", y, m)
+}

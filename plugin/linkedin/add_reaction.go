@@ -1,0 +1,54 @@
+package linkedin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+
+	"pluginserver/plugin"
+)
+
+var addReaction = &plugin.Command{
+	ID:          "addReaction",
+	Title:       "Add Reaction",
+	Description: "React to a post as the member or a page they administer. output.id is the reaction's id.",
+	Scopes:      []string{"w_member_social"},
+	ScopesFor:   asPage("actor"),
+	Form: form([]field{postField, actorField,
+		{name: "reactionType", required: true, schema: `{"type":"string","title":"Reaction","default":"LIKE","examples":["LIKE"],"oneOf":[
+			{"const":"LIKE","title":"Like"},{"const":"PRAISE","title":"Celebrate"},{"const":"EMPATHY","title":"Love"},
+			{"const":"INTEREST","title":"Insightful"},{"const":"APPRECIATION","title":"Support"},{"const":"ENTERTAINMENT","title":"Funny"}]}`},
+	}, answered("Like a post", `{"post":"share:6844785523593134080","actor":"person:782bbtaQ","reactionType":"LIKE"}`, 201,
+		map[string]string{"x-restli-id": "urn:li:reaction:(urn:li:person:782bbtaQ,urn:li:share:6844785523593134080)"},
+		`{"id":"urn:li:reaction:(urn:li:person:782bbtaQ,urn:li:share:6844785523593134080)"}`)),
+	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
+		post, actor, err := reactionParams(raw)
+		if err != nil {
+			return nil, err
+		}
+		p, err := decode[struct {
+			ReactionType string `json:"reactionType"`
+		}](raw)
+		if err != nil {
+			return nil, err
+		}
+		return apiCall(s, http.MethodPost, "/rest/reactions", url.Values{"actor": {actor}}, map[string]string{"root": post, "reactionType": p.ReactionType})
+	},
+	Map: createdID,
+}
+
+// reactionParams are the post reacted to and who reacts.
+func reactionParams(raw json.RawMessage) (post, actor string, err error) {
+	if post, err = postParam(raw); err != nil {
+		return "", "", err
+	}
+	p, err := decode[struct {
+		Actor string `json:"actor"`
+	}](raw)
+	if err != nil {
+		return "", "", err
+	}
+	actor, err = urnParam("actor", p.Actor, authorKinds...)
+	return post, actor, err
+}

@@ -1,0 +1,165 @@
+package linkedin_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"pluginserver/internal/catalog"
+	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin"
+)
+
+// Bad input to the content API's commands: invalid_input naming the field,
+// and nothing built.
+func TestContentAPIBadInput(t *testing.T) {
+	tests := []struct {
+		name, command, params, field, message string
+	}{
+		{"a person where a post goes", "getPost", `{"post":"urn:li:person:1"}`, "post", `must be share:ID, ugcPost:ID or urn:li:share:ID, urn:li:ugcPost:ID`},
+		{"a post where an author goes", "sharePost", `{"author":"share:1","commentary":"hi"}`, "author", ""},
+		{"poll with one option", "sharePost", `{"author":"person:1","commentary":"hi","poll":{"question":"Q?","options":["Only"]}}`, "poll.options", ""},
+		{"poll with five options", "sharePost", `{"author":"person:1","commentary":"hi","poll":{"question":"Q?","options":["a","b","c","d","e"]}}`, "poll.options", ""},
+		{"multi-image with one image", "sharePost", `{"author":"person:1","commentary":"hi","multiImage":{"images":[{"id":"image:1"}]}}`, "multiImage.images", ""},
+		{"multi-image with a video", "sharePost", `{"author":"person:1","commentary":"hi","multiImage":{"images":[{"id":"image:1"},{"id":"video:2"}]}}`, "multiImage.images.1.id", ""},
+		{"two contents", "sharePost", `{"author":"person:1","commentary":"hi","media":{"id":"image:1"},"poll":{"question":"Q?","options":["a","b"]}}`, "poll", "cannot go with media: a post carries one content at most"},
+		{"media of a person", "sharePost", `{"author":"person:1","media":{"id":"person:1"}}`, "media.id", ""},
+		{"nothing to post", "sharePost", `{"author":"person:1"}`, "commentary", "is required for a post without content"},
+		{"commentary over the limit", "sharePost", `{"author":"person:1","commentary":"` + strings.Repeat("(", 3001) + `"}`, "commentary", ""},
+		{"a mention not in the text", "sharePost", `{"author":"person:1","commentary":"hi","mentions":[{"name":"Jane","urn":"person:2"}]}`, "mentions", ""},
+		{"a mention of a post", "sharePost", `{"author":"person:1","commentary":"hi @Jane","mentions":[{"name":"Jane","urn":"share:2"}]}`, "mentions.0.urn", ""},
+		{"mentions with little text", "sharePost", `{"author":"person:1","commentary":"hi @Jane","textFormat":"little","mentions":[{"name":"Jane","urn":"person:2"}]}`, "mentions", ""},
+		{"visibility in the wrong case", "sharePost", `{"author":"person:1","commentary":"hi","visibility":"public"}`, "visibility", ""},
+		{"reaction in the wrong case", "addReaction", `{"post":"share:1","actor":"person:1","reactionType":"like"}`, "reactionType", ""},
+		{"nothing to update", "updatePost", `{"post":"share:1"}`, "params", ""},
+		{"a comment id that is not one", "deleteComment", `{"post":"share:1","actor":"person:1","comment":"../x"}`, "comment", ""},
+		{"empty comment", "addComment", `{"post":"share:1","actor":"person:1","text":" "}`, "text", "must not be empty"},
+		{"count over 100", "listPosts", `{"author":"person:1","count":101}`, "count", ""},
+		{"image of another type", "uploadImage", `{"owner":"person:1","data":"data:application/pdf;base64,JVBERi0xLjQK"}`, "data", ""},
+		{"document of another type", "uploadDocument", `{"owner":"person:1","data":"data:image/png;base64,iVBORw0KGgo="}`, "data", ""},
+		{"owner of another kind", "uploadDocument", `{"owner":"image:1","data":"data:application/pdf;base64,JVBERi0xLjQK"}`, "owner", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			call, problems := run(t, tt.command, tt.params)
+			if call != nil {
+				t.Fatalf("built %s %s, want a refusal", call.Method, call.URL)
+			}
+			i := slices.IndexFunc(problems, func(p plugin.FieldProblem) bool { return p.Field == tt.field })
+			if i < 0 {
+				t.Fatalf("problems %v name no field %q", problems, tt.field)
+			}
+			if tt.message != "" && problems[i].Message != tt.message {
+				t.Errorf("message %q, want %q", problems[i].Message, tt.message)
+			}
+		})
+	}
+}
+
+func TestContentAPIBuildRules(t *testing.T) {
+	body := func(t *testing.T, c *plugin.Call) map[string]any {
+		var m map[string]any
+		if err := json.Unmarshal(c.Body, &m); err != nil {
+			t.Fatalf("body %s: %v", c.Body, err)
+		}
+		return m
+	}
+	tests := []struct {
+		name, command, params string
+		check                 func(t *testing.T, c *plugin.Call)
+	}{
+		{"plain text is escaped, hashtags and links stay", "sharePost", `{"author":"person:1","commentary":"Hi (all) #launch https://x.test/a_b"}`, func(t *testing.T, c *plugin.Call) {
+			if got := body(t, c)["commentary"]; got != `Hi \(all\) #launch https://x.test/a_b` {
+				t.Errorf("commentary %q", got)
+			}
+		}},
+		{"little text goes untouched", "sharePost", `{"author":"person:1","commentary":"Hi (all)","textFormat":"little"}`, func(t *testing.T, c *plugin.Call) {
+			if got := body(t, c)["commentary"]; got != `Hi (all)` {
+				t.Errorf("commentary %q", got)
+			}
+		}},
+		{"a mention becomes little text", "sharePost", `{"author":"organization:2","commentary":"Welcome @Jane Doe!","mentions":[{"name":"Jane Doe","urn":"person:7"}]}`, func(t *testing.T, c *plugin.Call) {
+			if got := body(t, c)["commentary"]; got != `Welcome @[Jane Doe](urn:li:person:7)!` {
+				t.Errorf("commentary %q", got)
+			}
+		}},
+		{"defaults", "sharePost", `{"author":"person:1","commentary":"hi"}`, func(t *testing.T, c *plugin.Call) {
+			want := `{"author":"urn:li:person:1","commentary":"hi","visibility":"PUBLIC","distribution":{"feedDistribution":"MAIN_FEED","targetEntities":[],"thirdPartyDistributionChannels":[]},"lifecycleState":"PUBLISHED","isReshareDisabledByAuthor":false}`
+			if string(c.Body) != want || c.URL.Path != "/rest/posts" || c.Header.Get("LinkedIn-Version") != "202610" {
+				t.Errorf("%s %s\n%s", c.URL, c.Header, c.Body)
+			}
+		}},
+		{"a reshare", "sharePost", `{"author":"person:1","reshareOf":"ugcPost:9"}`, func(t *testing.T, c *plugin.Call) {
+			if !strings.Contains(string(c.Body), `"reshareContext":{"parent":"urn:li:ugcPost:9"}`) || strings.Contains(string(c.Body), `"content"`) {
+				t.Errorf("body %s", c.Body)
+			}
+		}},
+		{"post URN encoded in the path", "deletePost", `{"post":"share:6844785523593134080"}`, func(t *testing.T, c *plugin.Call) {
+			if c.Method != "DELETE" || c.URL.EscapedPath() != "/rest/posts/urn%3Ali%3Ashare%3A6844785523593134080" {
+				t.Errorf("%s %s", c.Method, c.URL.EscapedPath())
+			}
+		}},
+		{"partial update", "updatePost", `{"post":"share:1","commentary":"a_b"}`, func(t *testing.T, c *plugin.Call) {
+			if c.Header.Get("X-RestLi-Method") != "PARTIAL_UPDATE" || string(c.Body) != `{"patch":{"$set":{"commentary":"a\\_b"}}}` {
+				t.Errorf("%v %s", c.Header, c.Body)
+			}
+		}},
+		{"list by author", "listPosts", `{"author":"organization:2414183","count":5}`, func(t *testing.T, c *plugin.Call) {
+			if c.URL.RawQuery != "author=urn%3Ali%3Aorganization%3A2414183&count=5&q=author&start=0" {
+				t.Errorf("query %s", c.URL.RawQuery)
+			}
+		}},
+		{"reaction key", "removeReaction", `{"post":"share:1","actor":"person:2"}`, func(t *testing.T, c *plugin.Call) {
+			if got := c.URL.EscapedPath(); got != "/rest/reactions/(actor:urn%3Ali%3Aperson%3A2,entity:urn%3Ali%3Ashare%3A1)" {
+				t.Errorf("path %s", got)
+			}
+		}},
+		{"comment from its URN", "deleteComment", `{"post":"share:1","actor":"person:2","comment":"urn:li:comment:(urn:li:share:1,77)"}`, func(t *testing.T, c *plugin.Call) {
+			if c.URL.EscapedPath() != "/rest/socialActions/urn%3Ali%3Ashare%3A1/comments/77" || c.URL.RawQuery != "actor=urn%3Ali%3Aperson%3A2" {
+				t.Errorf("%s", c.URL)
+			}
+		}},
+		{"upload initializes with the owner", "uploadDocument", `{"owner":"organization:2414183","data":"data:application/pdf;base64,JVBERi0xLjQK"}`, func(t *testing.T, c *plugin.Call) {
+			if c.URL.Path != "/rest/documents" || c.URL.RawQuery != "action=initializeUpload" || string(c.Body) != `{"initializeUploadRequest":{"owner":"urn:li:organization:2414183"}}` {
+				t.Errorf("%s %s", c.URL, c.Body)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, problems := run(t, tt.command, tt.params)
+			if problems != nil {
+				t.Fatalf("refused: %v", problems)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+// Acting as a page needs w_organization_social, known from the params
+// before anything is sent; the author fields name their options source.
+func TestPagesNeedTheirScope(t *testing.T) {
+	cat, err := catalog.New(linkedin.Plugin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		command, params string
+		want            []string
+	}{
+		{"sharePost", `{"author":"organization:1","commentary":"hi"}`, []string{"w_organization_social"}},
+		{"sharePost", `{"author":"person:1","commentary":"hi"}`, nil},
+		{"addComment", `{"actor":"urn:li:organization:1"}`, []string{"w_organization_social"}},
+		{"uploadImage", `{"owner":"organization:1"}`, []string{"w_organization_social"}},
+	} {
+		cmd, _, _ := cat.Command("linkedin", tt.command)
+		if got := cmd.ScopesFor(json.RawMessage(tt.params)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s %s: scopes %v, want %v", tt.command, tt.params, got, tt.want)
+		}
+		field := map[string]string{"sharePost": "author", "addComment": "actor", "uploadImage": "owner"}[tt.command]
+		if cmd.Form.Options[field] == nil || !strings.Contains(string(cmd.Form.Schema), `"x-options":"authors"`) {
+			t.Errorf("%s.%s names no options source", tt.command, field)
+		}
+	}
+}
