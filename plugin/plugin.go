@@ -75,7 +75,8 @@ type Form struct {
 type Options struct {
 	// Name identifies the source; fields sharing a source share its cache.
 	Name string
-	// Load lists the choices.
+	// Load lists the choices. A listing it could not complete returns
+	// the choices it has with the error.
 	Load func(ctx context.Context, s Settings, send Send) ([]Option, error)
 	// Restrict, when set, says whether a value must be among the choices
 	// to be sent, and what it reads as there (a page must be one the

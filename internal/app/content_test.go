@@ -178,6 +178,12 @@ func TestPagesAsAuthors(t *testing.T) {
 	}
 
 	memberOnly := h.pageDatasource(`["openid","profile","w_member_social"]`)
+	// Without a page scope LinkedIn lists no pages: the member is still a
+	// choice, and the warning says why the pages are missing.
+	status, body = h.do("GET", "/v1/datasources/"+memberOnly+"/options/addComment/actor", builder, "")
+	if options, _ := body["options"].([]any); status != 200 || len(options) != 1 || !strings.Contains(fmt.Sprint(body["warning"]), "HTTP 403") {
+		t.Fatalf("options without a page scope: %d %v", status, body)
+	}
 	h.app.Sandbox.Reset()
 	status, env = h.execute(memberOnly, "sharePost", `{"author":"organization:`+sandbox.Pages[0].ID+`","commentary":"hi"}`)
 	msg, _ := env["error"].(map[string]any)["message"].(string)

@@ -34,6 +34,8 @@ type optionEntry struct {
 
 // Options lists a field's choices for a datasource, from the source its
 // command's form names, read with the datasource's token and kept briefly.
+// A listing that could not be completed comes with what it has and the
+// error.
 func (e *Executor) Options(ctx context.Context, ds *ps.Datasource, command, field string) ([]plugin.Option, error) {
 	p, err := e.Catalog.Plugin(ds.Plugin)
 	if err != nil {
@@ -75,21 +77,15 @@ func (e *Executor) loadOptions(ctx context.Context, p *plugin.Plugin, ds *ps.Dat
 		return nil, err
 	}
 	settings := e.settings(ctx, p, ds)
-	var refused *plugin.Response
 	send := func(ctx context.Context, call *plugin.Call) (*plugin.Response, error) {
 		resp, err := e.sendVersioned(ctx, p, ds, settings.Version, call, access.Token)
 		e.record(ctx, ds, nil, resp, err)
-		if err == nil && resp.Status >= 300 && refused == nil {
-			refused = resp
-		}
 		return resp, err
 	}
 	options, err := src.Load(ctx, settings, send)
 	if err != nil {
-		return nil, err
-	}
-	if refused != nil && options == nil {
-		return nil, upstreamError(p, refused)
+		// An incomplete listing is not kept: the next asks again.
+		return options, err
 	}
 	c.mu.Lock()
 	if c.entries == nil || len(c.entries) >= optionsKept {
@@ -126,7 +122,7 @@ func (e *Executor) checkOptions(ctx context.Context, p *plugin.Plugin, ds *ps.Da
 		}
 		options, err := e.loadOptions(ctx, p, ds, src)
 		if err != nil {
-			continue
+			continue // the choices are not known: the service decides
 		}
 		listed := false
 		for _, o := range options {

@@ -88,14 +88,20 @@ func (s *Server) listOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	options, err := s.Executor.Options(r.Context(), d, chi.URLParam(r, "command"), chi.URLParam(r, "field"))
-	if err != nil {
+	if err != nil && len(options) == 0 {
 		s.writeError(w, r, err)
 		return
 	}
+	out := map[string]any{"options": options}
 	if options == nil {
-		options = []plugin.Option{}
+		out["options"] = []plugin.Option{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"options": options})
+	if err != nil {
+		// Some choices are better than none for a dropdown; the warning
+		// says which are missing and why.
+		out["warning"] = plugin.AsError(err).Message
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getCommand(w http.ResponseWriter, r *http.Request) {

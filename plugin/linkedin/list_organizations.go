@@ -30,11 +30,11 @@ var listOrganizations = &plugin.Command{
 			return resp, err
 		}
 		pages, err := administeredPages(ctx, s, first)
+		if roles != nil && roles.Status >= 300 {
+			return roles, nil
+		}
 		if err != nil {
 			return nil, err
-		}
-		if roles.Status >= 300 {
-			return roles, nil
 		}
 		type page struct {
 			Organization string `json:"organization"`

@@ -135,11 +135,10 @@ func loadAuthors(ctx context.Context, s plugin.Settings, send plugin.Send) ([]pl
 			options = append(options, plugin.Option{Value: "urn:li:person:" + who.Sub, Label: cmpOr(who.Name, who.Sub)})
 		}
 	}
+	// Without the pages, the member is still a choice; the error says
+	// the listing is incomplete.
 	pages, err := administeredPages(ctx, s, send)
-	if err != nil {
-		return options, err
-	}
-	return append(options, pages...), nil
+	return append(options, pages...), err
 }
 
 // administeredPages lists the pages the member administers, named.
@@ -149,8 +148,11 @@ func administeredPages(ctx context.Context, s plugin.Settings, send plugin.Send)
 		return nil, err
 	}
 	resp, err := send(ctx, acls)
-	if err != nil || resp.Status != http.StatusOK {
+	if err != nil {
 		return nil, err
+	}
+	if resp.Status != http.StatusOK {
+		return nil, plugin.Errorf(plugin.LinkedInRejected, "LinkedIn did not list the pages the member administers (HTTP %d): %s", resp.Status, explain(resp))
 	}
 	var list struct {
 		Elements []struct {
