@@ -74,7 +74,13 @@ func TestContentAPIEndToEnd(t *testing.T) {
 		t.Fatalf("uploadDocument: %v", doc)
 	}
 
+	video := h.mustExecute(id, "uploadVideo", `{"author":"`+me+`","data":"`+dataURL("video/mp4", []byte("\x00\x00\x00\x18ftypmp42"))+`","waitUntilAvailable":true}`)
+	if video["status"] != "AVAILABLE" || !strings.HasPrefix(video["video"].(string), "urn:li:video:") {
+		t.Fatalf("uploadVideo: %v", video)
+	}
+
 	posts := map[string]string{
+		"video":       `{"author":"` + me + `","commentary":"Watch","media":{"id":"` + video["video"].(string) + `","title":"Demo"}}`,
 		"text":        `{"author":"` + me + `","commentary":"Hello (world) #launch https://example.com/a_b"}`,
 		"document":    `{"author":"` + page + `","commentary":"Our report","media":{"id":"` + doc["document"].(string) + `","title":"Q3"}}`,
 		"multi-image": `{"author":"` + me + `","commentary":"Two","multiImage":{"images":[{"id":"` + img1["image"].(string) + `","altText":"a"},{"id":"` + img2["image"].(string) + `"}]}}`,

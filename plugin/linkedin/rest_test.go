@@ -163,3 +163,21 @@ func TestPagesNeedTheirScope(t *testing.T) {
 		}
 	}
 }
+
+// LinkedIn's 403 to a call acting as a page says which page and which role.
+func TestPageRefusalNamesThePage(t *testing.T) {
+	call, problems := run(t, "addReaction", `{"post":"share:1","actor":"organization:2414183","reactionType":"LIKE"}`)
+	if problems != nil {
+		t.Fatal(problems)
+	}
+	refused := &plugin.Response{Status: 403, Call: call,
+		Body: []byte(`{"serviceErrorCode":100,"code":"ACCESS_DENIED","message":"Not enough permissions to access: partnerApiReactions.CREATE.20261101","status":403}`)}
+	why := linkedin.Plugin().Explain(refused)
+	if !strings.Contains(why, "urn:li:organization:2414183") || !strings.Contains(why, "ADMINISTRATOR") {
+		t.Errorf("explain: %s", why)
+	}
+	refused.Call, _ = run(t, "addReaction", `{"post":"share:1","actor":"person:1","reactionType":"LIKE"}`)
+	if why := linkedin.Plugin().Explain(refused); strings.Contains(why, "page") {
+		t.Errorf("a member's refusal names a page: %s", why)
+	}
+}

@@ -1,6 +1,7 @@
 package linkedin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,17 +16,75 @@ import (
 var uploadVideo = &plugin.Command{
 	ID:          "uploadVideo",
 	Title:       "Upload Video",
-	Description: "Upload a video of any size with the Videos API: initialize, send each part LinkedIn asks for, finalize. Send the file as the request's body; output.video is the URN for a post.",
+	Description: "Upload a video of any size with the Videos API: initialize, send each part LinkedIn asks for, finalize, and with waitUntilAvailable wait until LinkedIn has processed it. Send the file as the request's body (or, when small, as data); output.video is the URN for a post.",
 	Scopes:      []string{"w_member_social"},
+	ScopesFor:   asPage("author"),
 	Upload:      true,
 	Form: form([]field{authorField,
 		{name: "fileSizeBytes", schema: `{"type":"string","title":"File size in bytes","description":"The video's size. Taken from Content-Length when the file is the raw body; needed with a multipart form.","examples":["52428800"],"pattern":"^[1-9][0-9]{0,11}$","errorMessage":"must be a whole number of bytes"}`},
+		{name: "data", schema: `{"type":"string","title":"File","description":"The video as base64 or a data: URL, for a small one. Leave empty to send the file as the request's body, which streams it.","examples":["data:video/mp4;base64,AAAAGGZ0eXBtcDQy"]}`,
+			ui: `{"ui:widget":"file"}`},
+		{name: "waitUntilAvailable", schema: `{"type":"boolean","title":"Wait until available","description":"Answer once LinkedIn has processed the video (status AVAILABLE), within the call's time.","default":false,"examples":[true]}`},
 	}, example("Upload a video (the file is the body)", `{"author":"person:123456789"}`)),
-	Build: func(context.Context, json.RawMessage, plugin.Settings) (*plugin.Call, error) {
-		return nil, plugin.InvalidField("file", "uploadVideo takes the video as the request's body")
+	Build: func(_ context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
+		p, err := decode[videoParams](raw)
+		if err != nil {
+			return nil, err
+		}
+		if p.Data == "" {
+			return nil, plugin.InvalidField("data", "is required, unless the video is the request's body")
+		}
+		f, err := p.file(&plugin.File{})
+		if err != nil {
+			return nil, err
+		}
+		c, _, err := p.initialize(s, f.Length)
+		return c, err
 	},
 	Run:   runVideoUpload,
-	Steps: []string{"initializeUpload", "PUT each part", "finalizeUpload"},
+	Steps: []string{"initializeUpload", "PUT each part", "finalizeUpload", "GET the status until AVAILABLE (waitUntilAvailable)"},
+}
+
+type videoParams struct {
+	Author             string `json:"author"`
+	FileSizeBytes      string `json:"fileSizeBytes"`
+	Data               string `json:"data"`
+	WaitUntilAvailable bool   `json:"waitUntilAvailable"`
+}
+
+// file is the video: the request's body, or the data param.
+func (p videoParams) file(f *plugin.File) (*plugin.File, error) {
+	switch {
+	case f.Body != nil && p.Data != "":
+		return nil, plugin.InvalidField("data", "is given twice: in the params and as the request's body")
+	case f.Body != nil:
+		return f, nil
+	case p.Data == "":
+		return nil, plugin.InvalidField("data", "is required, unless the video is the request's body")
+	}
+	data, _, err := decodeData(p.Data)
+	if err != nil {
+		return nil, err
+	}
+	return &plugin.File{Body: bytes.NewReader(data), Length: int64(len(data))}, nil
+}
+
+// initialize is the call that starts the upload of a video of the given
+// length (or fileSizeBytes), and the size it names.
+func (p videoParams) initialize(s plugin.Settings, size int64) (*plugin.Call, int64, error) {
+	owner, err := authorURN(p.Author)
+	if err != nil {
+		return nil, 0, err
+	}
+	if p.FileSizeBytes != "" {
+		fmt.Sscan(p.FileSizeBytes, &size)
+	}
+	if size <= 0 {
+		return nil, 0, plugin.InvalidField("fileSizeBytes", "is needed when the body's length is not known")
+	}
+	c, err := apiCall(s, http.MethodPost, "/rest/videos", url.Values{"action": {"initializeUpload"}}, map[string]any{
+		"initializeUploadRequest": map[string]any{"owner": owner, "fileSizeBytes": size, "uploadCaptions": false, "uploadThumbnail": false}})
+	return c, size, err
 }
 
 // runVideoUpload follows the Videos API: initializeUpload answers with an
@@ -33,26 +92,14 @@ var uploadVideo = &plugin.Command{
 // finalizeUpload takes the ETags in order. A failed part stops the upload
 // before it is finalized.
 func runVideoUpload(ctx context.Context, raw json.RawMessage, s plugin.Settings, f *plugin.File, send plugin.Send, progress plugin.Progress) (*plugin.Response, error) {
-	p, err := decode[struct {
-		Author        string `json:"author"`
-		FileSizeBytes string `json:"fileSizeBytes"`
-	}](raw)
+	p, err := decode[videoParams](raw)
 	if err != nil {
 		return nil, err
 	}
-	owner, err := authorURN(p.Author)
-	if err != nil {
+	if f, err = p.file(f); err != nil {
 		return nil, err
 	}
-	size := f.Length
-	if p.FileSizeBytes != "" {
-		fmt.Sscan(p.FileSizeBytes, &size)
-	}
-	if size <= 0 {
-		return nil, plugin.InvalidField("fileSizeBytes", "is needed when the body's length is not known")
-	}
-	init, err := apiCall(s, http.MethodPost, "/rest/videos", url.Values{"action": {"initializeUpload"}}, map[string]any{
-		"initializeUploadRequest": map[string]any{"owner": owner, "fileSizeBytes": size, "uploadCaptions": false, "uploadThumbnail": false}})
+	init, size, err := p.initialize(s, f.Length)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +158,19 @@ func runVideoUpload(ctx context.Context, raw json.RawMessage, s plugin.Settings,
 	if resp, err = sendOK(ctx, send, fin); err != nil {
 		return stopped(resp, err)
 	}
-	out, _ := json.Marshal(map[string]any{"video": plan.Value.Video, "parts": len(etags), "bytes": sent})
-	return &plugin.Response{Status: resp.Status, Header: resp.Header, Body: out}, nil
+	out := map[string]any{"video": plan.Value.Video, "parts": len(etags), "bytes": sent}
+	if p.WaitUntilAvailable {
+		status, answer, err := mediaUpload{kind: "video"}.waitAvailable(ctx, s, send, plan.Value.Video)
+		if err != nil {
+			return stopped(answer, err)
+		}
+		if status != "AVAILABLE" {
+			return nil, plugin.Errorf(plugin.LinkedInRejected, "LinkedIn could not process the video %s: its status is %s", plan.Value.Video, status)
+		}
+		out["status"] = status
+	}
+	body, _ := json.Marshal(out)
+	return &plugin.Response{Status: resp.Status, Header: resp.Header, Body: body}, nil
 }
 
 // errStop ends the flow at a step LinkedIn refused; the refusal itself is
