@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -238,4 +240,47 @@ func olderMonths(v string, n int) string {
 		m, y = m+12, y-1
 	}
 	return fmt.Sprintf("%04d%02d", y, m)
+}
+
+// TestOversizedFilesSendNothing: a file announced larger than LinkedIn
+// takes, or than the server takes, is refused before anything is sent,
+// without its bytes being waited for.
+func TestOversizedFilesSendNothing(t *testing.T) {
+	h := startHarness(t, map[string]string{"PLUGIN_SERVER_MAX_UPLOAD": "200000000"}, app.Options{}, "--sandbox")
+	id := h.pageDatasource(pageScopes)
+	small := newHarness(t)
+	smallID := small.pageDatasource(pageScopes)
+	for _, tt := range []struct {
+		name   string
+		h      *harness
+		id     string
+		status int
+		code   string
+	}{
+		{"over LinkedIn's 100 MB", h, id, 400, `"field":"file"`},
+		{"over PLUGIN_SERVER_MAX_UPLOAD", small, smallID, 413, "PLUGIN_SERVER_MAX_UPLOAD"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.h.app.Sandbox.Reset()
+			conn, err := net.Dial("tcp", tt.h.srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST /v1/datasources/%s/execute?command=uploadDocument&owner=person:782bbtaQ HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/pdf\r\nContent-Length: 100000001\r\n\r\n%%PDF-1.4\n",
+				tt.id, tt.h.srv.Listener.Addr(), builder)
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status || !strings.Contains(string(body), tt.code) {
+				t.Fatalf("%d %s", resp.StatusCode, body)
+			}
+			if reqs := tt.h.app.Sandbox.Requests(); len(reqs) != 0 {
+				t.Fatalf("LinkedIn received %s %s", reqs[0].Method, reqs[0].Path)
+			}
+		})
+	}
 }
