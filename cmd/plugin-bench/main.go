@@ -184,7 +184,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprint(out, table)
 	var failed []string
 	for _, r := range results {
-		if r.failures > 0 {
+		// The reference proxy's failures are its own (it does not resend a
+		// POST whose idle connection LinkedIn closed, as the server does):
+		// the table shows them; only the server's fail the run.
+		if r.failures > 0 && r.process != "reference" {
 			failed = append(failed, fmt.Sprintf("%s: %d of %d requests failed (%s)", r.name, r.failures, r.requests, r.failedBy))
 		}
 	}
