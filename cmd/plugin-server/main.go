@@ -4,6 +4,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -29,10 +30,14 @@ func main() {
 }
 
 // run starts the server and serves until ctx is done; "rotate-key"
-// re-seals the store under a new key instead.
+// re-seals the store under a new key instead, and "migrate-db" copies a
+// SQLite install into PostgreSQL.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "rotate-key" {
 		return rotateKey(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "migrate-db" {
+		return migrateDB(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
@@ -68,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	log.Info().Str("addr", ln.Addr().String()).Str("publicUrl", cfg.PublicURL).Str("db", cfg.DB).Bool("sandbox", cfg.Sandbox).
+	log.Info().Str("addr", ln.Addr().String()).Str("publicUrl", cfg.PublicURL).Str("db", config.ShowDB(cfg.DB)).Bool("sandbox", cfg.Sandbox).
 		Int64("memoryLimit", debug.SetMemoryLimit(-1)).Msg("plugin-server listening")
 	fmt.Fprintf(stdout, "plugin-server listening on %s\n", cfg.PublicURL)
 	if cfg.Sandbox {
@@ -109,11 +114,31 @@ func rotateKey(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("rotate-key: %w", err)
 	}
-	fmt.Fprintf(stdout, "re-sealed %d secrets in %s under the new key\n", n, cfg.DB)
+	fmt.Fprintf(stdout, "re-sealed %d secrets in %s under the new key\n", n, config.ShowDB(cfg.DB))
 	if cfg.SecretKey != nil {
 		fmt.Fprintln(stdout, "set PLUGIN_SERVER_SECRET_KEY to the value of PLUGIN_SERVER_NEW_SECRET_KEY before the next start")
 	} else {
 		fmt.Fprintf(stdout, "the new key is in %s.key\n", cfg.DB)
 	}
+	return nil
+}
+
+// migrateDB copies a single-node install's SQLite file into an empty
+// PostgreSQL database for replicas to share.
+func migrateDB(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate-db", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	from := fs.String("from", getenv("PLUGIN_SERVER_DB"), "the SQLite file to copy (PLUGIN_SERVER_DB)")
+	to := fs.String("to", "", "the postgres:// database to copy it into; it must be empty")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	counts, err := app.MigrateDB(ctx, *from, *to)
+	if err != nil {
+		return fmt.Errorf("migrate-db: %w", err)
+	}
+	fmt.Fprintf(stdout, "copied %s into %s: %d datasources, %d pending authorizations, %d idempotency records, %d server values\n",
+		*from, config.ShowDB(*to), counts["datasources"], counts["auth_states"], counts["idempotency"], counts["meta"])
+	fmt.Fprintf(stdout, "secrets and tokens were copied sealed: start the replicas with PLUGIN_SERVER_SECRET_KEY set to the key %s used (%s.key, if it used a key file)\n", *from, *from)
 	return nil
 }

@@ -62,7 +62,14 @@ func startReplica(t *testing.T, env []string, db string) *server {
 // startProcess starts a plugin-server process and returns it with its URL.
 func startProcess(t *testing.T, env []string, db string) (*server, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0", "--db", db)
+	return startProcessAt(t, env, db, "127.0.0.1:0")
+}
+
+// startProcessAt starts a plugin-server process listening at addr; its URL
+// is the one it prints, or addr's when a public URL names another host.
+func startProcessAt(t *testing.T, env []string, db, addr string) (*server, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "--addr", addr, "--db", db)
 	cmd.Env = append(os.Environ(), append(env, "PLUGIN_SERVER_TEST_CHILD=1")...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -82,6 +89,9 @@ func startProcess(t *testing.T, env []string, db string) (*server, *exec.Cmd) {
 	base, ok := strings.CutPrefix(lines.Text(), "plugin-server listening on ")
 	if !ok {
 		t.Fatalf("replica said %q", lines.Text())
+	}
+	if !strings.HasSuffix(addr, ":0") {
+		base = "http://" + addr
 	}
 	go func() {
 		for lines.Scan() {

@@ -24,7 +24,7 @@ import (
 	"pluginserver/internal/quota"
 	"pluginserver/internal/ratelimit"
 	"pluginserver/internal/share"
-	"pluginserver/internal/store/sqlite"
+	"pluginserver/internal/store"
 	"pluginserver/internal/webhook"
 	"pluginserver/internal/workers"
 	"pluginserver/oauthbroker"
@@ -39,7 +39,7 @@ type App struct {
 	// Sandbox is the LinkedIn emulator, nil unless cfg.Sandbox.
 	Sandbox *sandbox.Sandbox
 	Broker  *oauthbroker.Broker
-	store   *sqlite.Store
+	store   store.Store
 	webhook *webhook.Sender
 	workers *workers.Pool
 	stop    context.CancelFunc
@@ -73,7 +73,7 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 		opts.HTTPClient = proxy.NewClient(cfg.ConnectTimeout)
 		opts.UploadClient = proxy.NewClient(cfg.ConnectTimeout)
 	}
-	st, err := sqlite.Open(ctx, cfg.DB)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 	return a, nil
 }
 
-func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options, st *sqlite.Store) (*App, error) {
+func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options, st store.Store) (*App, error) {
 	sealer, err := openSealer(ctx, cfg, st)
 	if err != nil {
 		return nil, err

@@ -7,13 +7,13 @@ import (
 	"os"
 
 	"pluginserver/internal/config"
-	"pluginserver/internal/store/sqlite"
+	"pluginserver/internal/store"
 	"pluginserver/oauthbroker"
 )
 
 // openSealer opens the secret key and proves it is the store's. With a key
 // file, a rotation that was cut short is finished or undone first.
-func openSealer(ctx context.Context, cfg *config.Config, st *sqlite.Store) (*oauthbroker.Sealer, error) {
+func openSealer(ctx context.Context, cfg *config.Config, st store.Store) (*oauthbroker.Sealer, error) {
 	key := cfg.SecretKey
 	source := "PLUGIN_SERVER_SECRET_KEY"
 	if key == nil {
@@ -32,7 +32,7 @@ func openSealer(ctx context.Context, cfg *config.Config, st *sqlite.Store) (*oau
 		return nil, err
 	}
 	if err := oauthbroker.CheckKey(ctx, st, s); errors.Is(err, oauthbroker.ErrWrongKey) {
-		return nil, fmt.Errorf("%s is not the key %s was sealed with: no token could be opened, so the server will not start. Give it the right key, or restore the database that goes with this one", source, cfg.DB)
+		return nil, fmt.Errorf("%s is not the key %s was sealed with: no token could be opened, so the server will not start. Give it the right key, or restore the database that goes with this one", source, config.ShowDB(cfg.DB))
 	} else if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func openSealer(ctx context.Context, cfg *config.Config, st *sqlite.Store) (*oau
 // recoverRotation looks for <key>.new, written before a rotation's
 // transaction: if the store already opens with it the rotation committed
 // and the new key takes the file's place; otherwise it is dropped.
-func recoverRotation(ctx context.Context, path string, st *sqlite.Store) error {
+func recoverRotation(ctx context.Context, path string, st store.Store) error {
 	pending, err := os.ReadFile(path + ".new")
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -63,7 +63,7 @@ func recoverRotation(ctx context.Context, path string, st *sqlite.Store) error {
 // any point leaves a key that opens the store); with PLUGIN_SERVER_SECRET_KEY
 // the new key must be given in newKey, and set in its place afterwards.
 func RotateKey(ctx context.Context, cfg *config.Config, newKey []byte) (int, error) {
-	st, err := sqlite.Open(ctx, cfg.DB)
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return 0, err
 	}

@@ -32,9 +32,11 @@ type APIKey struct {
 
 // Config is everything the server is told at start.
 type Config struct {
-	Addr          string
-	PublicURL     string
-	DB            string
+	Addr      string
+	PublicURL string
+	DB        string
+	// DBMaxConns bounds the PostgreSQL pool; 0 is pgx's default.
+	DBMaxConns    int
 	SecretKey     []byte // nil: use or make <db>.key
 	APIKeys       []APIKey
 	ReturnOrigins []string
@@ -135,7 +137,8 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	}
 	fs.StringVar(&c.Addr, "addr", env("PLUGIN_SERVER_ADDR", "127.0.0.1:8080"), "listen address (PLUGIN_SERVER_ADDR)")
 	fs.StringVar(&c.PublicURL, "public-url", env("PLUGIN_SERVER_PUBLIC_URL", ""), "base of the OAuth redirect URI (PLUGIN_SERVER_PUBLIC_URL)")
-	fs.StringVar(&c.DB, "db", env("PLUGIN_SERVER_DB", "plugin-server.db"), "SQLite file path (PLUGIN_SERVER_DB)")
+	fs.StringVar(&c.DB, "db", env("PLUGIN_SERVER_DB", "plugin-server.db"), "SQLite file path, or a postgres:// URL for a store replicas share (PLUGIN_SERVER_DB)")
+	dbMaxConns := fs.Int("db-max-conns", int(number("PLUGIN_SERVER_DB_MAX_CONNS", 0)), "PostgreSQL connections at most, 0 for max(4, CPUs) (PLUGIN_SERVER_DB_MAX_CONNS)")
 	sandboxOn := env("PLUGIN_SERVER_SANDBOX", "")
 	fs.BoolVar(&c.Sandbox, "sandbox", sandboxOn != "" && sandboxOn != "0" && sandboxOn != "false", "serve the LinkedIn emulator and use it (PLUGIN_SERVER_SANDBOX)")
 	sandboxPublic := env("PLUGIN_SERVER_SANDBOX_PUBLIC", "")
@@ -200,8 +203,11 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		}
 		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	}
-	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
-		bad("PLUGIN_SERVER_DB: PostgreSQL is not supported by this build yet; use a SQLite file path")
+	if c.DBMaxConns = *dbMaxConns; c.DBMaxConns < 0 || c.DBMaxConns > 10000 {
+		bad("PLUGIN_SERVER_DB_MAX_CONNS %d: must be between 0 and 10000", c.DBMaxConns)
+	}
+	if IsPostgres(c.DB) && getenv("PLUGIN_SERVER_SECRET_KEY") == "" {
+		bad("PLUGIN_SERVER_SECRET_KEY is required with a PostgreSQL store: every replica must open the same secrets, and there is no file beside the database to keep a key in")
 	}
 	if k := getenv("PLUGIN_SERVER_SECRET_KEY"); k != "" {
 		key, err := oauthbroker.ParseKey(k)
@@ -470,4 +476,23 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// IsPostgres says whether a PLUGIN_SERVER_DB names a PostgreSQL database
+// rather than a SQLite file.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// ShowDB is a PLUGIN_SERVER_DB fit for a log or a message: a PostgreSQL
+// URL without its password.
+func ShowDB(db string) string {
+	if !IsPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unreadable URL)"
+	}
+	return u.Redacted()
 }

@@ -9,6 +9,11 @@ import (
 	ps "pluginserver"
 )
 
+// AuthStateKept is how long an expired authorization state is kept, so a
+// member who comes back late is told the authorization expired rather
+// than that it is unknown.
+const AuthStateKept = time.Hour
+
 // Store keeps datasources, their sealed tokens and pending authorizations.
 // Every datasource query is scoped by workspace: another workspace's
 // datasource is not found.
@@ -43,9 +48,12 @@ type Store interface {
 	// was announced.
 	MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error
 
+	// SaveAuthState keeps a pending authorization and forgets those that
+	// expired more than AuthStateKept before it was made.
 	SaveAuthState(ctx context.Context, s *ps.AuthState) error
 	// TakeAuthState removes and returns a pending authorization, so a state
-	// can be used once only.
+	// can be used once only. An expired one is still returned (until a later
+	// save forgets it) so the caller can say it expired.
 	TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthState, error)
 
 	// KeyCheck is the sealed value that proves which key the store was

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	ps "pluginserver"
+	"pluginserver/internal/store"
 	"pluginserver/plugin"
 )
 
@@ -81,12 +83,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	applied, err := appliedVersions(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := store.CheckSchema(applied, names); err != nil {
+		return err
+	}
 	for _, name := range names {
-		var done int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, name).Scan(&done); err != nil {
-			return err
-		}
-		if done > 0 {
+		if slices.Contains(applied, name) {
 			continue
 		}
 		body, err := migrations.ReadFile(name)
@@ -101,6 +106,24 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// appliedVersions lists the migrations the file records.
+func appliedVersions(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var versions []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		versions = append(versions, v)
+	}
+	return versions, rows.Err()
 }
 
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -252,12 +275,21 @@ func (s *Store) MarkExpiringAnnounced(ctx context.Context, workspace, id string,
 }
 
 func (s *Store) SaveAuthState(ctx context.Context, a *ps.AuthState) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO auth_states (state_hash, workspace, datasource_id, return_url, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, a.StateHash, a.Workspace, a.DatasourceID, a.ReturnURL, millis(a.CreatedAt), millis(a.ExpiresAt))
+	// A state nobody came back with would stay forever: each save forgets
+	// those long expired (store.AuthStateKept), in the same transaction.
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM auth_states WHERE expires_at < ?`, millis(a.CreatedAt.Add(-store.AuthStateKept))); err != nil {
+		return fmt.Errorf("forget old auth states: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO auth_states (state_hash, workspace, datasource_id, return_url, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, a.StateHash, a.Workspace, a.DatasourceID, a.ReturnURL, millis(a.CreatedAt), millis(a.ExpiresAt)); err != nil {
 		return fmt.Errorf("save auth state: %w", err)
 	}
-	return nil
+	return tx.Commit()
 }
 
 func (s *Store) TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthState, error) {

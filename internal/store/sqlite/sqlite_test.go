@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,8 +26,9 @@ func open(t *testing.T, path string) *sqlite.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return open(t, filepath.Join(t.TempDir(), "test.db"))
+	storetest.Run(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "test.db")
+		return open(t, path), open(t, path)
 	})
 }
 
@@ -80,5 +83,28 @@ func TestOtherProcessesWritesAreSeen(t *testing.T) {
 		if d, err := b.Datasource(ctx, "w", "ds"); !step.check(d, err) {
 			t.Fatalf("after %s, the other store read %+v, %v", step.name, d, err)
 		}
+	}
+}
+
+// TestNewerSchemaRefused: a file a newer binary migrated is refused at
+// start, saying what to do, rather than misread.
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	open(t, path).Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version) VALUES ('migrations/999_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.Open(context.Background(), path)
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a database at a newer schema version")
+	}
+	if want := "schema version 999_future, newer than this binary knows (001_init); upgrade plugin-server"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %q does not say %q", err, want)
 	}
 }

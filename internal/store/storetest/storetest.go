@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,8 +17,14 @@ import (
 	"pluginserver/plugin"
 )
 
-// Run runs every conformance test against stores made by open, each empty.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// SeenWithin is how soon a change made through one Store is seen through
+// another on the same database: replicas behave as one server.
+const SeenWithin = 100 * time.Millisecond
+
+// Run runs every conformance test against stores made by open, each on an
+// empty database: a and b are two Stores on the same database, as two
+// replicas would hold.
+func Run(t *testing.T, open func(t *testing.T) (a, b store.Store)) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s store.Store)
@@ -33,9 +41,29 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Idempotency", testIdempotency},
 		{"ReadsAreCopies", testReadsAreCopies},
 		{"Learned", testLearned},
+		{"AuthStateExpiry", testAuthStateExpiry},
+		{"PurgeIdempotent", testPurgeIdempotent},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			a, _ := open(t)
+			tt.fn(t, a)
+		})
+	}
+	// These need two Stores on one database.
+	for _, tt := range []struct {
+		name string
+		fn   func(t *testing.T, a, b store.Store)
+	}{
+		{"ConcurrentAuthStateTake", testConcurrentAuthStateTake},
+		{"ConcurrentRefresh", testConcurrentRefresh},
+		{"ConcurrentIdempotency", testConcurrentIdempotency},
+		{"ChangesSeenByAnotherStore", testChangesSeenByAnotherStore},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := open(t)
+			tt.fn(t, a, b)
+		})
 	}
 }
 
@@ -404,5 +432,214 @@ func testLearned(t *testing.T, s store.Store) {
 	must(t, s.SetKeyCheck(ctx, []byte("check")))
 	if v, _ := s.Learned(ctx, "key_check"); v != "" {
 		t.Fatalf("Learned(key_check) = %q; want nothing", v)
+	}
+}
+
+// testAuthStateExpiry: a state nobody came back with is forgotten by a
+// later save once long expired; one expired a little while ago is still
+// taken, so the caller can say it expired.
+func testAuthStateExpiry(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	state := func(hash string, created time.Time) *ps.AuthState {
+		return &ps.AuthState{StateHash: hash, Workspace: "w1", DatasourceID: "ds", CreatedAt: created, ExpiresAt: created.Add(10 * time.Minute)}
+	}
+	longAgo := now.Add(-store.AuthStateKept - time.Hour)
+	must(t, s.SaveAuthState(ctx, state("old", longAgo)))
+	must(t, s.SaveAuthState(ctx, state("late", now.Add(-20*time.Minute))))
+	must(t, s.SaveAuthState(ctx, state("fresh", now)))
+	if _, err := s.TakeAuthState(ctx, "old"); !isNotFound(err) {
+		t.Fatalf("a state expired %v ago: err = %v, want not_found", now.Sub(longAgo), err)
+	}
+	if a, err := s.TakeAuthState(ctx, "late"); err != nil || !a.ExpiresAt.Before(now) {
+		t.Fatalf("a state expired 10 minutes ago: %+v, %v; want it, expired", a, err)
+	}
+	if _, err := s.TakeAuthState(ctx, "fresh"); err != nil {
+		t.Fatalf("fresh state: %v", err)
+	}
+}
+
+// testPurgeIdempotent: purge forgets what was recorded before the given
+// time, running or done, and keeps what came after.
+func testPurgeIdempotent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	begin := func(key string, at time.Time) (*ps.IdempotentRequest, bool) {
+		got, created, err := s.BeginIdempotent(ctx, &ps.IdempotentRequest{Workspace: "w1", Key: key, RequestHash: "h", CreatedAt: at, Deadline: at.Add(time.Minute)}, now.Add(-48*time.Hour))
+		must(t, err)
+		return got, created
+	}
+	begin("old-running", now.Add(-25*time.Hour))
+	begin("old-done", now.Add(-25*time.Hour))
+	must(t, s.FinishIdempotent(ctx, "w1", "old-done", 200, []byte("{}")))
+	begin("recent", now.Add(-time.Hour))
+	must(t, s.FinishIdempotent(ctx, "w1", "recent", 200, []byte("{}")))
+	must(t, s.PurgeIdempotent(ctx, now.Add(-24*time.Hour)))
+	for _, key := range []string{"old-running", "old-done"} {
+		if _, created := begin(key, now); !created {
+			t.Errorf("purge kept %s", key)
+		}
+	}
+	if got, created := begin("recent", now); created || got.State != "done" {
+		t.Errorf("purge forgot a recent request: %+v", got)
+	}
+}
+
+// race runs f in n goroutines started together, alternating the stores as
+// requests spread over replicas would, and counts the calls that won.
+func race(t *testing.T, stores []store.Store, n int, f func(s store.Store, i int) (bool, error)) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var wins atomic.Int32
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			won, err := f(stores[i%len(stores)], i)
+			if err != nil {
+				errs <- err
+			}
+			if won {
+				wins.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	return int(wins.Load())
+}
+
+func testConcurrentAuthStateTake(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	must(t, a.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	must(t, a.SaveAuthState(ctx, &ps.AuthState{StateHash: "h", Workspace: "w1", DatasourceID: "ds", CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}))
+	takers := race(t, []store.Store{a, b}, 20, func(s store.Store, _ int) (bool, error) {
+		_, err := s.TakeAuthState(ctx, "h")
+		if isNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	if takers != 1 {
+		t.Fatalf("%d callers took the same state, want 1", takers)
+	}
+}
+
+func testConcurrentRefresh(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	must(t, a.CreateDatasource(ctx, NewDatasource("w1", "ds")))
+	must(t, a.SetToken(ctx, "w1", "ds", &ps.Token{Access: []byte("a0"), Refresh: []byte("r0")}))
+	v := version(t, a, "w1", "ds")
+	var winner atomic.Value
+	saves := race(t, []store.Store{a, b}, 20, func(s store.Store, i int) (bool, error) {
+		owner := fmt.Sprintf("owner-%d", i)
+		if ok, err := s.ClaimRefresh(ctx, "w1", "ds", v, owner, now, now.Add(time.Minute)); !ok || err != nil {
+			return false, err
+		}
+		ok, err := s.SaveRefreshed(ctx, "w1", "ds", v, owner, &ps.Token{Access: []byte(owner), Refresh: []byte("r1")})
+		if ok {
+			winner.Store(owner)
+		}
+		return ok, err
+	})
+	if saves != 1 {
+		t.Fatalf("%d refreshers saved over version %d, want 1", saves, v)
+	}
+	for _, s := range []store.Store{a, b} {
+		d, err := s.Datasource(ctx, "w1", "ds")
+		must(t, err)
+		if d.Token.Version != v+1 || string(d.Token.Access) != winner.Load() {
+			t.Fatalf("after the race: version %d access %q; want %d and %q", d.Token.Version, d.Token.Access, v+1, winner.Load())
+		}
+	}
+}
+
+func testConcurrentIdempotency(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	var holders sync.Map
+	begun := race(t, []store.Store{a, b}, 20, func(s store.Store, i int) (bool, error) {
+		r := &ps.IdempotentRequest{Workspace: "w1", Key: "k", RequestHash: fmt.Sprintf("h%d", i), CreatedAt: now, Deadline: now.Add(time.Minute)}
+		got, created, err := s.BeginIdempotent(ctx, r, now.Add(-24*time.Hour))
+		if err == nil {
+			holders.Store(got.RequestHash, true)
+		}
+		return created, err
+	})
+	n := 0
+	holders.Range(func(any, any) bool { n++; return true })
+	if begun != 1 || n != 1 {
+		t.Fatalf("%d callers began the same key and %d records held it, want 1 and 1", begun, n)
+	}
+}
+
+// testChangesSeenByAnotherStore: what one replica changes, another sees
+// within SeenWithin, though it read the datasource before.
+func testChangesSeenByAnotherStore(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	access := func(d *ps.Datasource) string {
+		if d == nil || d.Token == nil {
+			return ""
+		}
+		return string(d.Token.Access)
+	}
+	refresh := func() error {
+		v := version(t, a, "w", "ds")
+		if ok, err := a.ClaimRefresh(ctx, "w", "ds", v, "a", now, now.Add(time.Minute)); !ok || err != nil {
+			return fmt.Errorf("claim: %v %v", ok, err)
+		}
+		_, err := a.SaveRefreshed(ctx, "w", "ds", v, "a", &ps.Token{Access: []byte("refreshed")})
+		return err
+	}
+	rename := func() error {
+		d := NewDatasource("w", "ds")
+		d.Name = "renamed"
+		return a.UpdateDatasource(ctx, d)
+	}
+	// Each step changes the datasource through a; seen tells whether what b
+	// reads (nil: not found) shows the change.
+	steps := []struct {
+		name  string
+		write func() error
+		seen  func(d *ps.Datasource) bool
+	}{
+		{"create", func() error { return a.CreateDatasource(ctx, NewDatasource("w", "ds")) },
+			func(d *ps.Datasource) bool { return d != nil }},
+		{"authorize", func() error {
+			return a.SetToken(ctx, "w", "ds", &ps.Token{Access: []byte("new"), Refresh: []byte("r")})
+		}, func(d *ps.Datasource) bool { return access(d) == "new" }},
+		{"refresh", refresh, func(d *ps.Datasource) bool { return access(d) == "refreshed" }},
+		{"problem", func() error {
+			return a.SetProblem(ctx, "w", "ds", version(t, a, "w", "ds"), ps.AuthProblem{Status: ps.StatusError, Reason: "r"})
+		}, func(d *ps.Datasource) bool { return d != nil && d.Problem.Status == ps.StatusError }},
+		{"rename", rename, func(d *ps.Datasource) bool { return d != nil && d.Name == "renamed" }},
+		{"disconnect", func() error { return a.SetToken(ctx, "w", "ds", nil) },
+			func(d *ps.Datasource) bool { return d != nil && d.Token == nil }},
+		{"delete", func() error { return a.DeleteDatasource(ctx, "w", "ds") },
+			func(d *ps.Datasource) bool { return d == nil }},
+	}
+	read := func() *ps.Datasource {
+		d, err := b.Datasource(ctx, "w", "ds")
+		if err != nil && !isNotFound(err) {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, step := range steps {
+		read()
+		read() // the second read may come from what the first kept
+		must(t, step.write())
+		for start := time.Now(); ; time.Sleep(time.Millisecond) {
+			d := read()
+			if step.seen(d) {
+				break
+			}
+			if time.Since(start) > SeenWithin {
+				t.Fatalf("%v after %s, the other store still reads %+v", SeenWithin, step.name, d)
+			}
+		}
 	}
 }

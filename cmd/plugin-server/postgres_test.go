@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"pluginserver/internal/store/postgres"
+	"pluginserver/plugin/linkedin/sandbox"
+)
+
+// testPostgres is a DSN for a schema of this test's own on the machine's
+// PostgreSQL, dropped when the test ends; the test is skipped, saying why,
+// only when no PostgreSQL answers.
+func testPostgres(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("PLUGIN_SERVER_TEST_POSTGRES")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Skipf("no PostgreSQL at %s: %v", base, err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			conn.Close(context.Background())
+		}
+	})
+	return base + "&search_path=" + schema
+}
+
+// TestPostgresReplicas: three server processes share one PostgreSQL and
+// behave as one server: authorize on one and the callback on another, one
+// refresh for 200 executes over all three, one post for an Idempotency-Key
+// sent to two at once, and a change on one seen by the others.
+func TestPostgresReplicas(t *testing.T) {
+	dsn := testPostgres(t)
+	fake := httptest.NewUnstartedServer(nil)
+	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
+	fake.Config.Handler = linkedIn
+	fake.Start()
+	defer fake.Close()
+	key := make([]byte, 32)
+	rand.Read(key)
+	// One public URL, the balancer's, as replicas have; the test delivers
+	// each browser step to the replica it chooses.
+	const public = "http://plugins.test"
+	env := replicaEnv(fake.URL, key, "PLUGIN_SERVER_PUBLIC_URL", public)
+	var replicas []*server
+	for range 3 {
+		r, _ := startProcessAt(t, env, dsn, freeAddr(t))
+		replicas = append(replicas, r)
+	}
+	a, b, c := replicas[0], replicas[1], replicas[2]
+
+	_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Partner",
+		"config": map[string]any{"clientId": sandbox.PartnerClientID, "clientSecret": sandbox.PartnerClientSecret}})
+	id := ds["id"].(string)
+	_, auth := a.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
+	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onB, _ := url.Parse(b.url)
+	back.Scheme, back.Host = onB.Scheme, onB.Host
+	resp, err := http.Get(back.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, r := range replicas {
+		if _, ds = r.call("GET", "/v1/datasources/"+id, builderKey, nil); ds["authStatus"] != "authorized" {
+			t.Fatalf("after the callback on b, a replica sees %v", ds)
+		}
+	}
+
+	t.Run("one refresh for three replicas", func(t *testing.T) {
+		st, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := st.Datasource(context.Background(), "acme", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Token.ExpiresAt = time.Now().Add(2 * time.Minute)
+		if err := st.SetToken(context.Background(), "acme", id, d.Token); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		linkedIn.Reset()
+		var wg sync.WaitGroup
+		failures := make(chan string, 200)
+		for i := range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if status, env := replicas[i%3].execute(builderKey, id, "getUserInfo", nil); status != 200 {
+					failures <- fmt.Sprintf("%d %v", status, env["error"])
+				}
+			}()
+		}
+		wg.Wait()
+		close(failures)
+		for f := range failures {
+			t.Error(f)
+		}
+		refreshes := 0
+		for _, r := range linkedIn.Requests() {
+			if r.Path == "/oauth/v2/accessToken" && strings.Contains(r.Body, "grant_type=refresh_token") {
+				refreshes++
+			}
+		}
+		if refreshes != 1 {
+			t.Fatalf("%d refresh requests from three replicas, want 1", refreshes)
+		}
+	})
+
+	t.Run("one post for a key sent to two replicas", func(t *testing.T) {
+		linkedIn.Reset()
+		body := `{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"Once, from two replicas","visibility":"PUBLIC"}}`
+		var wg sync.WaitGroup
+		statuses := make([]int, 2)
+		for i, r := range []*server{a, c} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("POST", r.url+"/v1/datasources/"+id+"/execute", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+builderKey)
+				req.Header.Set("Idempotency-Key", "post-once-1")
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					statuses[i] = resp.StatusCode
+					resp.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		posts := 0
+		for _, r := range linkedIn.Requests() {
+			if r.Path == "/v2/ugcPosts" {
+				posts++
+			}
+		}
+		// The twin waits for the first's answer, or is told it runs.
+		if posts != 1 || statuses[0] == 0 || statuses[1] == 0 {
+			t.Fatalf("%d posts, answers %v; want 1 post", posts, statuses)
+		}
+	})
+
+	t.Run("a change on one replica is seen by the others", func(t *testing.T) {
+		// Each replica has read the datasource (and cached it) above.
+		if status, _ := c.call("PATCH", "/v1/datasources/"+id, adminKey, map[string]any{"name": "Renamed on c"}); status != 200 {
+			t.Fatalf("rename: %d", status)
+		}
+		for _, r := range []*server{a, b} {
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				_, ds := r.call("GET", "/v1/datasources/"+id, builderKey, nil)
+				if ds["name"] == "Renamed on c" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s still sees %v", r.url, ds["name"])
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+		if status, _ := a.call("POST", "/v1/datasources/"+id+"/disconnect", adminKey, nil); status != 200 {
+			t.Fatalf("disconnect: %d", status)
+		}
+		for _, r := range []*server{b, c} {
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				status, env := r.execute(builderKey, id, "getUserInfo", nil)
+				if status == 409 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%s still executes after a disconnect on a: %d %v", r.url, status, env["error"])
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	})
+}
+
+// TestMigrateDB: a single-node install's SQLite file copied into
+// PostgreSQL serves the same datasources, sealed tokens and all; a second
+// copy into the now non-empty database is refused.
+func TestMigrateDB(t *testing.T) {
+	dsn := testPostgres(t)
+	fake := httptest.NewUnstartedServer(nil)
+	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
+	fake.Config.Handler = linkedIn
+	fake.Start()
+	defer fake.Close()
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := replicaEnv(fake.URL, key)
+	file := filepath.Join(t.TempDir(), "single.db")
+
+	single, cmd := startProcess(t, env, file)
+	_, ds := single.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Marketing"})
+	id := ds["id"].(string)
+	_, auth := single.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
+	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(back.String()); err == nil {
+		resp.Body.Close()
+	}
+	_, before := single.call("GET", "/v1/datasources/"+id, adminKey, nil)
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+
+	var out, errs bytes.Buffer
+	getenv := func(k string) string { return "" }
+	// The machine's PostgreSQL trusts any password; the one given must
+	// not be shown.
+	withPassword := strings.Replace(dsn, "postgres@", "postgres:s3cret-pw@", 1)
+	if err := run(context.Background(), []string{"migrate-db", "--from", file, "--to", withPassword}, getenv, &out, &errs); err != nil {
+		t.Fatalf("migrate-db: %v\n%s", err, errs.String())
+	}
+	if !strings.Contains(out.String(), "copied "+file) || !strings.Contains(out.String(), "1 datasources") || strings.Contains(out.String(), "s3cret-pw") {
+		t.Fatalf("migrate-db said %q", out.String())
+	}
+
+	replica := startReplica(t, env, dsn)
+	_, after := replica.call("GET", "/v1/datasources/"+id, adminKey, nil)
+	for _, k := range []string{"name", "authStatus", "authorizedAs", "tokenExpiresAt", "scopes"} {
+		if fmt.Sprint(after[k]) != fmt.Sprint(before[k]) {
+			t.Errorf("%s: %v after the copy, %v before", k, after[k], before[k])
+		}
+	}
+	// The token was copied sealed and opens with the same key: LinkedIn
+	// (the same emulator) takes it.
+	if status, env := replica.execute(builderKey, id, "getUserInfo", nil); status != 200 {
+		t.Fatalf("getUserInfo on PostgreSQL: %d %v", status, env["error"])
+	}
+
+	err = run(context.Background(), []string{"migrate-db", "--from", file, "--to", dsn}, getenv, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "already holds data") {
+		t.Fatalf("a second copy: %v", err)
+	}
+	err = run(context.Background(), []string{"migrate-db", "--from", filepath.Join(t.TempDir(), "missing.db"), "--to", dsn}, getenv, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "no such SQLite file") {
+		t.Fatalf("a missing file: %v", err)
+	}
+}
+
+// freeAddr is a loopback address no one listens on, for a process that
+// must know its own before it starts.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
