@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -285,4 +286,102 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// forwarder passes TCP connections to target until it is stopped, standing
+// in for the network between a replica and its database.
+type forwarder struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+func forward(t *testing.T, addr, target string) *forwarder {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &forwarder{ln: ln}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			f.mu.Lock()
+			f.conns = append(f.conns, in, out)
+			f.mu.Unlock()
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	t.Cleanup(f.stop)
+	return f
+}
+
+// stop refuses new connections and breaks the open ones.
+func (f *forwarder) stop() {
+	f.ln.Close()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.conns {
+		c.Close()
+	}
+	f.conns = nil
+}
+
+// TestDatabaseOutage: when the database goes away the replica stays up,
+// /readyz fails, calls that need the database get internal with a request
+// id, and all works again when it returns.
+func TestDatabaseOutage(t *testing.T) {
+	dsn := testPostgres(t)
+	u, _ := url.Parse(dsn)
+	target := u.Host
+	proxyAddr := freeAddr(t)
+	u.Host = proxyAddr
+	fwd := forward(t, proxyAddr, target)
+	fake := httptest.NewServer(sandbox.New(sandbox.Options{}))
+	defer fake.Close()
+	key := make([]byte, 32)
+	rand.Read(key)
+	s := startReplica(t, replicaEnv(fake.URL, key), u.String())
+	if status, _ := s.call("GET", "/readyz", "", nil); status != 200 {
+		t.Fatalf("readyz before: %d", status)
+	}
+
+	fwd.stop()
+	if status, body := s.call("GET", "/readyz", "", nil); status != 503 {
+		t.Fatalf("readyz with the database away: %d %v", status, body)
+	}
+	status, body := s.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "During"})
+	e, _ := body["error"].(map[string]any)
+	meta, _ := body["meta"].(map[string]any)
+	if status != 500 || e["code"] != "internal" || meta["requestId"] == "" || strings.Contains(fmt.Sprint(body), target) {
+		t.Fatalf("a call during the outage: %d %v", status, body)
+	}
+	if status, _ := s.call("GET", "/healthz", "", nil); status != 200 {
+		t.Fatalf("healthz during the outage: %d", status)
+	}
+
+	forward(t, proxyAddr, target)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, body = s.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "After"})
+		if status == 201 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the database returned: %d %v", status, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if status, _ := s.call("GET", "/readyz", "", nil); status != 200 {
+		t.Fatalf("readyz after: %d", status)
+	}
 }
