@@ -138,3 +138,16 @@ type IdempotentRequest struct {
 	// Deadline is when a request still running must have been interrupted.
 	Deadline time.Time
 }
+
+// Fact is something one replica learnt that the others must act on at
+// once, until it ends: a LinkedIn limit reached, a datasource's circuit
+// opened. Origin names the replica that learnt it, so it does not apply
+// its own fact twice.
+type Fact struct {
+	ID     int64
+	Origin string
+	Kind   string
+	Key    string
+	Value  string
+	Until  time.Time
+}

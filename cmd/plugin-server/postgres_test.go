@@ -385,3 +385,84 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("readyz after: %d", status)
 	}
 }
+
+// TestReplicasShareWhatLinkedInSaid: a daily limit one replica learns from
+// LinkedIn's 429, and a circuit one replica opens after LinkedIn's 5xx, hold
+// on the other replica too: it refuses before sending.
+func TestReplicasShareWhatLinkedInSaid(t *testing.T) {
+	dsn := testPostgres(t)
+	fake := httptest.NewUnstartedServer(nil)
+	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
+	var answer sync.Map // path -> fixed answer, while set
+	fake.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a, ok := answer.Load(r.URL.Path); ok {
+			a := a.([2]string)
+			w.Header().Set("Content-Type", "application/json")
+			status := 429
+			if a[0] == "500" {
+				status = 500
+			}
+			w.WriteHeader(status)
+			io.WriteString(w, a[1])
+			return
+		}
+		linkedIn.ServeHTTP(w, r)
+	})
+	fake.Start()
+	defer fake.Close()
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := replicaEnv(fake.URL, key)
+	a, b := startReplica(t, env, dsn), startReplica(t, env, dsn)
+	authorized := func(name string, config map[string]any) string {
+		_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": name, "config": config})
+		id := ds["id"].(string)
+		_, auth := a.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
+		back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := http.Get(back.String()); err == nil {
+			resp.Body.Close()
+		}
+		return id
+	}
+	// refusedUnsentOnB waits until replica b refuses the datasource's call
+	// with code, LinkedIn receiving nothing.
+	refusedUnsentOnB := func(id, code string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			linkedIn.Reset()
+			status, env := b.execute(builderKey, id, "getUserInfo", nil)
+			e, _ := env["error"].(map[string]any)
+			if e != nil && e["code"] == code && len(linkedIn.Requests()) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("replica b: %d %v; LinkedIn got %d requests", status, e, len(linkedIn.Requests()))
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	t.Run("a daily limit", func(t *testing.T) {
+		id := authorized("Limited", map[string]any{})
+		answer.Store("/v2/userinfo", [2]string{"429", `{"status":429,"serviceErrorCode":101,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION_AND_MEMBER DAY limit for calls to this resource is reached."}`})
+		if status, _ := a.execute(builderKey, id, "getUserInfo", nil); status != 429 {
+			t.Fatalf("replica a: %d", status)
+		}
+		answer.Delete("/v2/userinfo")
+		refusedUnsentOnB(id, "rate_limited")
+	})
+	t.Run("a circuit", func(t *testing.T) {
+		// Another app, so the member's daily limit above does not hold.
+		id := authorized("Failing", map[string]any{"clientId": sandbox.PartnerClientID, "clientSecret": sandbox.PartnerClientSecret})
+		answer.Store("/v2/userinfo", [2]string{"500", `{"status":500,"message":"Internal Server Error"}`})
+		for range 6 {
+			a.execute(builderKey, id, "getUserInfo", nil)
+		}
+		answer.Delete("/v2/userinfo")
+		refusedUnsentOnB(id, "upstream_unavailable")
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -18,6 +19,7 @@ import (
 	"pluginserver/internal/circuit"
 	"pluginserver/internal/config"
 	"pluginserver/internal/executor"
+	"pluginserver/internal/facts"
 	"pluginserver/internal/httpapi"
 	"pluginserver/internal/idempotency"
 	"pluginserver/internal/proxy"
@@ -40,6 +42,7 @@ type App struct {
 	Sandbox *sandbox.Sandbox
 	Broker  *oauthbroker.Broker
 	store   store.Store
+	facts   *facts.Sharer
 	webhook *webhook.Sender
 	workers *workers.Pool
 	stop    context.CancelFunc
@@ -130,7 +133,20 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	// LinkedIn's daily limits are learnt from its 429s and kept per app
 	// and per member; the rate limiter only smooths, when asked for, and
 	// paces by the real clock because its waits are real.
-	exec.Quota, exec.Now = quota.New(opts.Now, quota.DefaultMax), opts.Now
+	// What one replica learns of LinkedIn (a daily limit reached, a
+	// circuit opened) the others learn through the store.
+	a.facts = facts.New(st, opts.Now)
+	a.facts.OnError = func(err error) { log.Warn().Err(err).Msg("sharing what LinkedIn answered with other replicas") }
+	exec.Quota, exec.Now = sharedQuota(quota.New(opts.Now, quota.DefaultMax), a.facts), opts.Now
+	breaker := exec.Breaker.(*circuit.Breaker)
+	breaker.OnOpen = func(key string, until time.Time, why string) { a.facts.Share("circuit", key, why, until) }
+	a.facts.Apply("circuit", func(f ps.Fact) {
+		workspace, datasource, _ := strings.Cut(f.Key, "/")
+		if f.Key == "*" {
+			datasource = "*"
+		}
+		breaker.Pause(workspace, datasource, f.Until, f.Value)
+	})
 	if cfg.RateLimit > 0 {
 		exec.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst, nil, nil)
 	}
@@ -174,8 +190,14 @@ func (a *App) Start() {
 	if a.webhook != nil {
 		a.webhook.Start()
 	}
+	sharing := make(chan struct{})
+	go func() {
+		defer close(sharing)
+		a.facts.Run(ctx)
+	}()
 	go func() {
 		defer close(a.done)
+		defer func() { <-sharing }()
 		tick := time.NewTicker(ExpiringScan)
 		defer tick.Stop()
 		for {

@@ -26,6 +26,12 @@ type Breaker struct {
 	// make a LinkedIn-wide outage.
 	outage Outage
 
+	// OnOpen, when set, hears each circuit that opens, as
+	// "workspace/datasource", or "*" for a LinkedIn-wide outage, so other
+	// replicas can pause it too. It is called with the breaker locked: it
+	// must only hand the fact on.
+	OnOpen func(datasource string, until time.Time, why string)
+
 	mu     sync.Mutex
 	states map[string]*state
 	// failing counts the datasources whose last call failed, per
@@ -40,6 +46,8 @@ type state struct {
 	failures    int
 	lastFailure time.Time
 	openUntil   time.Time
+	// why says why the circuit is open, when another replica opened it.
+	why string
 }
 
 // Outage says when failures are LinkedIn's as a whole.
@@ -72,9 +80,38 @@ func (b *Breaker) Allow(datasource string) error {
 		return paused(b.outageUntil.Sub(now), b.outageWhy)
 	}
 	if s := b.states[datasource]; s != nil && now.Before(s.openUntil) {
-		return paused(s.openUntil.Sub(now), fmt.Sprintf("%d failed calls in a row", s.failures))
+		why := s.why
+		if why == "" {
+			why = fmt.Sprintf("%d failed calls in a row", s.failures)
+		}
+		return paused(s.openUntil.Sub(now), why)
 	}
 	return nil
+}
+
+// Pause opens a circuit another replica opened, until it closes there;
+// datasource "*" is a LinkedIn-wide outage.
+func (b *Breaker) Pause(workspace, datasource string, until time.Time, why string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if datasource == "*" {
+		if until.After(b.outageUntil) {
+			b.outageUntil, b.outageWhy = until, why
+		}
+		return
+	}
+	s := b.states[datasource]
+	if s == nil {
+		if len(b.states) >= maxStates {
+			b.forgetStale(b.now())
+		}
+		s = &state{workspace: workspace, lastFailure: b.now()}
+		b.states[datasource] = s
+		b.failing[workspace]++
+	}
+	if until.After(s.openUntil) {
+		s.openUntil, s.why = until, why+" on another replica"
+	}
 }
 
 func paused(wait time.Duration, why string) error {
@@ -109,9 +146,17 @@ func (b *Breaker) Failed(workspace, datasource string) {
 	s.failures++
 	s.lastFailure = now
 	if s.failures >= b.threshold {
-		s.openUntil = now.Add(b.cooldown)
+		s.openUntil, s.why = now.Add(b.cooldown), ""
+		b.opened(workspace+"/"+datasource, s.openUntil, fmt.Sprintf("%d failed calls in a row", s.failures))
 	}
 	b.checkOutage(now)
+}
+
+// opened tells OnOpen that a circuit opened.
+func (b *Breaker) opened(key string, until time.Time, why string) {
+	if b.OnOpen != nil {
+		b.OnOpen(key, until, why)
+	}
 }
 
 func (b *Breaker) forget(datasource string, s *state) {
@@ -146,5 +191,6 @@ func (b *Breaker) checkOutage(now time.Time) {
 	if datasources >= b.outage.Datasources && len(workspaces) >= b.outage.Workspaces {
 		b.outageUntil = now.Add(b.cooldown)
 		b.outageWhy = fmt.Sprintf("calls of %d datasources in %d workspaces failed (LinkedIn appears to be down)", datasources, len(workspaces))
+		b.opened("*", b.outageUntil, b.outageWhy)
 	}
 }

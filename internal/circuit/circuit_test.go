@@ -100,3 +100,35 @@ func TestOldFailuresAreNoOutage(t *testing.T) {
 		t.Fatalf("failures an hour apart made an outage: %v", err)
 	}
 }
+
+// A circuit that opens is told to OnOpen, for other replicas; one paused
+// from another replica refuses until it closes there.
+func TestCircuitsAcrossReplicas(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	var opened []string
+	b := circuit.New(2, 30*time.Second, circuit.DefaultOutage, clock)
+	b.OnOpen = func(key string, until time.Time, why string) {
+		opened = append(opened, key+" until "+until.Sub(now).String())
+	}
+	b.Failed("acme", "ds1")
+	b.Failed("acme", "ds1")
+	if len(opened) != 1 || opened[0] != "acme/ds1 until 30s" {
+		t.Fatalf("opened %v", opened)
+	}
+
+	other := circuit.New(2, 30*time.Second, circuit.DefaultOutage, clock)
+	other.Pause("acme", "ds1", now.Add(30*time.Second), "2 failed calls in a row")
+	err := other.Allow("ds1")
+	if err == nil || !strings.Contains(err.Error(), "on another replica") || other.Allow("ds2") != nil {
+		t.Fatalf("paused from another replica: %v", err)
+	}
+	now = now.Add(31 * time.Second)
+	if err := other.Allow("ds1"); err != nil {
+		t.Fatalf("after it closed there: %v", err)
+	}
+	other.Pause("", "*", now.Add(time.Minute), "LinkedIn appears to be down")
+	if other.Allow("ds3") == nil {
+		t.Fatal("an outage shared by another replica pauses nothing")
+	}
+}

@@ -83,6 +83,12 @@ type Store interface {
 	Learned(ctx context.Context, key string) (string, error)
 	SetLearned(ctx context.Context, key, value string) error
 
+	// ShareFact keeps a fact for the other replicas, forgetting facts
+	// that ended long ago; FactsSince lists those with an id above after
+	// that have not ended, oldest first.
+	ShareFact(ctx context.Context, f ps.Fact) error
+	FactsSince(ctx context.Context, after int64, now time.Time) ([]ps.Fact, error)
+
 	Ping(ctx context.Context) error
 	Close() error
 }

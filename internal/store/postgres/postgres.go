@@ -413,6 +413,33 @@ func (s *Store) SetKeyCheck(ctx context.Context, sealed []byte) error {
 
 // Learned values live in meta beside the key check, under a prefix of their
 // own so no key can name the key check.
+// factsKept is how long an ended fact stays, for a replica that reads late.
+const factsKept = time.Hour
+
+func (s *Store) ShareFact(ctx context.Context, f ps.Fact) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM facts WHERE until_at < $1`, millis(f.Until.Add(-factsKept))); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO facts (origin, kind, key, value, until_at) VALUES ($1, $2, $3, $4, $5)`,
+		f.Origin, f.Kind, f.Key, f.Value, millis(f.Until))
+	return err
+}
+
+func (s *Store) FactsSince(ctx context.Context, after int64, now time.Time) ([]ps.Fact, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, origin, kind, key, value, until_at FROM facts
+		WHERE id > $1 AND until_at > $2 ORDER BY id`, after, millis(now))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (ps.Fact, error) {
+		var f ps.Fact
+		var until int64
+		err := row.Scan(&f.ID, &f.Origin, &f.Kind, &f.Key, &f.Value, &until)
+		f.Until = fromMillis(until)
+		return f, err
+	})
+}
+
 func (s *Store) Learned(ctx context.Context, key string) (string, error) {
 	var v []byte
 	err := s.pool.QueryRow(ctx, `SELECT value FROM meta WHERE key = $1`, "learned:"+key).Scan(&v)

@@ -396,6 +396,38 @@ func (s *Store) SetKeyCheck(ctx context.Context, sealed []byte) error {
 	return err
 }
 
+// factsKept is how long an ended fact stays, for a replica that reads late.
+const factsKept = time.Hour
+
+func (s *Store) ShareFact(ctx context.Context, f ps.Fact) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM facts WHERE until_at < ?`, millis(f.Until.Add(-factsKept))); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO facts (origin, kind, key, value, until_at) VALUES (?, ?, ?, ?, ?)`,
+		f.Origin, f.Kind, f.Key, f.Value, millis(f.Until))
+	return err
+}
+
+func (s *Store) FactsSince(ctx context.Context, after int64, now time.Time) ([]ps.Fact, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, origin, kind, key, value, until_at FROM facts
+		WHERE id > ? AND until_at > ? ORDER BY id`, after, millis(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var facts []ps.Fact
+	for rows.Next() {
+		var f ps.Fact
+		var until int64
+		if err := rows.Scan(&f.ID, &f.Origin, &f.Kind, &f.Key, &f.Value, &until); err != nil {
+			return nil, err
+		}
+		f.Until = fromMillis(until)
+		facts = append(facts, f)
+	}
+	return facts, rows.Err()
+}
+
 // Learned values live in meta beside the key check, under a prefix of their
 // own so no key can name the key check.
 func (s *Store) Learned(ctx context.Context, key string) (string, error) {

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) (a, b store.Store)) {
 		{"ConcurrentRefresh", testConcurrentRefresh},
 		{"ConcurrentIdempotency", testConcurrentIdempotency},
 		{"ChangesSeenByAnotherStore", testChangesSeenByAnotherStore},
+		{"FactsShared", testFacts},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := open(t)
@@ -641,5 +642,23 @@ func testChangesSeenByAnotherStore(t *testing.T, a, b store.Store) {
 				t.Fatalf("%v after %s, the other store still reads %+v", SeenWithin, step.name, d)
 			}
 		}
+	}
+}
+
+func testFacts(t *testing.T, s, other store.Store) {
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Millisecond)
+	must(t, s.ShareFact(ctx, ps.Fact{Origin: "a", Kind: "circuit", Key: "ds1", Value: "5 failures", Until: now.Add(time.Minute)}))
+	must(t, s.ShareFact(ctx, ps.Fact{Origin: "a", Kind: "quota", Key: "app:1", Value: "day", Until: now.Add(-time.Second)}))
+	must(t, other.ShareFact(ctx, ps.Fact{Origin: "b", Kind: "quota", Key: "member:1", Value: "day", Until: now.Add(time.Hour)}))
+	facts, err := other.FactsSince(ctx, 0, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(facts) != 2 || facts[0].Key != "ds1" || facts[1].Key != "member:1" || !facts[1].Until.Equal(now.Add(time.Hour)) || facts[0].Origin != "a" {
+		t.Fatalf("facts %+v; want the two not ended, oldest first", facts)
+	}
+	if later, _ := s.FactsSince(ctx, facts[0].ID, now); len(later) != 1 || later[0].Key != "member:1" {
+		t.Fatalf("facts after the first: %+v", later)
 	}
 }
