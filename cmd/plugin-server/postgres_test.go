@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -264,6 +265,23 @@ func TestMigrateDB(t *testing.T) {
 	// (the same emulator) takes it.
 	if status, env := replica.execute(builderKey, id, "getUserInfo", nil); status != 200 {
 		t.Fatalf("getUserInfo on PostgreSQL: %d %v", status, env["error"])
+	}
+
+	// The key rotates on PostgreSQL as on a file; a replica still holding
+	// the old key then refuses to start.
+	newKey := make([]byte, 32)
+	rand.Read(newKey)
+	keys := map[string]string{"PLUGIN_SERVER_SECRET_KEY": base64.StdEncoding.EncodeToString(key),
+		"PLUGIN_SERVER_NEW_SECRET_KEY": base64.StdEncoding.EncodeToString(newKey)}
+	out.Reset()
+	if err := run(context.Background(), []string{"rotate-key", "--db", withPassword}, func(k string) string { return keys[k] }, &out, &errs); err != nil || strings.Contains(out.String(), "s3cret-pw") {
+		t.Fatalf("rotate-key: %v %q", err, out.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = run(ctx, []string{"--addr", "127.0.0.1:0", "--db", withPassword}, func(k string) string { return keys[k] }, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), "is not the key") || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Fatalf("a replica with the old key: %v", err)
 	}
 
 	err = run(context.Background(), []string{"migrate-db", "--from", file, "--to", dsn}, getenv, &out, &errs)
