@@ -30,10 +30,11 @@ const callTimeout = 10 * time.Second
 // benchCase is a request driven at the measured process: by concurrency
 // callers (the -concurrency flag's when 0), each sending its next request
 // when the last is answered, or, with a rate, at that many requests a
-// second in all.
+// second in all. req is caller i's next request: callers may be split
+// between replicas.
 type benchCase struct {
 	name        string
-	req         func() *http.Request
+	req         func(caller int) *http.Request
 	measured    *process
 	concurrency int
 	rate        float64
@@ -239,10 +240,9 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 	client := &http.Client{Transport: transport(), Timeout: callTimeout}
 	// Connections left open would weigh on the next case's memory.
 	defer client.CloseIdleConnections()
-	proc := fmt.Sprintf("/proc/%d/", c.measured.pid)
-	rssReset := os.WriteFile(proc+"clear_refs", []byte("5"), 0) == nil // resets the peak RSS where Linux allows
+	rssReset := c.measured.resetPeakRSS()
 	runtime.GC()
-	cpuBefore, machineBefore, began := cpuSeconds(proc), machineCPU(), time.Now()
+	cpuBefore, machineBefore, began := c.measured.cpuSeconds(), machineCPU(), time.Now()
 	var hostile *tally
 	var hostileP *hostileProc
 	if c.hostile != nil {
@@ -281,7 +281,7 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 					time.Sleep(time.Until(due))
 					t0, due = due, due.Add(every)
 				}
-				ok, hangup, what := cl.do(client, c.req(), hangups > 0 && rand.Float64() < hangups)
+				ok, hangup, what := cl.do(client, c.req(i), hangups > 0 && rand.Float64() < hangups)
 				switch {
 				case hangup:
 					hungUp.Add(1)
@@ -306,9 +306,39 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 		}
 	}
 	return result{name: c.name, requests: requests.Load(), failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
-		seconds: seconds, cpu: cpuSeconds(proc) - cpuBefore, wall: time.Since(began).Seconds(), busy: machineCPU().busySince(machineBefore), latencies: latencies, peakRSS: peakRSS(proc), rssReset: rssReset,
+		seconds: seconds, cpu: c.measured.cpuSeconds() - cpuBefore, wall: time.Since(began).Seconds(), busy: machineCPU().busySince(machineBefore), latencies: latencies, peakRSS: c.measured.peakRSS(), rssReset: rssReset,
 		concurrency: c.concurrency, pacedAt: c.rate, process: c.measured.name}, nil
 }
+
+// resetPeakRSS resets the processes' peak RSS where Linux allows, and
+// says whether it could for each.
+func (p *process) resetPeakRSS() bool {
+	reset := true
+	for _, pid := range p.pids {
+		reset = os.WriteFile(procDir(pid)+"clear_refs", []byte("5"), 0) == nil && reset
+	}
+	return reset
+}
+
+// cpuSeconds is the processes' CPU time, summed.
+func (p *process) cpuSeconds() float64 {
+	var s float64
+	for _, pid := range p.pids {
+		s += cpuSeconds(procDir(pid))
+	}
+	return s
+}
+
+// peakRSS is the largest of the processes' peak RSS.
+func (p *process) peakRSS() int64 {
+	var peak int64
+	for _, pid := range p.pids {
+		peak = max(peak, peakRSS(procDir(pid)))
+	}
+	return peak
+}
+
+func procDir(pid int) string { return fmt.Sprintf("/proc/%d/", pid) }
 
 // cpuSeconds is the user and system time of a process, from its stat file.
 func cpuSeconds(proc string) float64 {

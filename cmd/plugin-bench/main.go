@@ -18,9 +18,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"pluginserver/plugin/linkedin/sandbox"
@@ -51,7 +54,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	rounds := fs.Int("rounds", 4, "rounds the cases take turns in, so a change in the machine's load touches every case alike")
 	short := fs.Bool("short", false, "a second per case and a small hostile workspace, for CI: fails only on errors")
 	report := fs.String("report", "", "also write the results to this Markdown file")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server process to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server process to this file (with -postgres, the replicas' beside it: this file's name with .replica1 and .replica2 added)")
+	postgres := fs.String("postgres", "", "a postgres:// URL: also run getUserInfo on two replicas sharing a schema of their own in this database, and on one, beside the SQLite cases (even with -short); the schema is dropped after")
 	// The paced cases ask at a rate both can keep up with, so their
 	// latencies are what each adds to a call rather than time queued on a
 	// saturated machine.
@@ -75,6 +79,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *hangups < 0 || *hangups >= 1 {
 		return fmt.Errorf("-hangups %v: must be at least 0 and below 1", *hangups)
 	}
+	if *postgres != "" {
+		if err := checkDSN(*postgres); err != nil {
+			return err
+		}
+	}
 	hostile := hostileSizes{SlowBodies: *slowBodies, SlowEvery: 300 * time.Millisecond, BadCallers: 64, Flood: *flood, BigBodies: *bigBodies, BigBody: 20 << 20}
 	if *short {
 		*duration, *rounds = time.Second, 1
@@ -82,6 +91,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	*rounds = max(*rounds, 1)
 	*duration = min(*duration, 2*time.Minute)
+	// An interrupt ends the run through its deferred stops, so the
+	// PostgreSQL schema is dropped; a second one kills as ever.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
 
 	dir, err := os.MkdirTemp("", "plugin-bench")
 	if err != nil {
@@ -94,11 +108,24 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fake := serveOn(fakeLn, sandbox.New(sandbox.Options{BaseURL: fakeURL, Record: 1}))
 	defer fake.Close()
-	server, err := startServer(ctx, dir, fakeURL, *cpuProfile)
+	spec, err := newServerSpec(ctx, dir, fakeURL, *cpuProfile)
 	if err != nil {
 		return err
 	}
+	servers, err := spec.startServers(ctx, filepath.Join(dir, "bench.db"), nil, "server")
+	if err != nil {
+		return err
+	}
+	server := servers[0]
 	defer server.stop()
+	var replicas []*serverProc
+	if *postgres != "" {
+		var stopReplicas func()
+		if replicas, stopReplicas, err = startPostgres(ctx, spec, *postgres); err != nil {
+			return err
+		}
+		defer stopReplicas()
+	}
 	reference, err := spawnReference(fakeURL)
 	if err != nil {
 		return err
@@ -113,21 +140,21 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	post := func() string {
 		return fmt.Sprintf(`{"author":"urn:li:person:782bbtaQ","lifecycleState":"PUBLISHED","specificContent":{"com.linkedin.ugc.ShareContent":{"shareCommentary":{"text":"bench %d"},"shareMediaCategory":"NONE"}},"visibility":{"com.linkedin.ugc.MemberNetworkVisibility":"PUBLIC"}}`, seq.Add(1))
 	}
-	referenceUserInfo := func() *http.Request {
+	referenceUserInfo := func(int) *http.Request {
 		r, _ := http.NewRequest("GET", reference.url+"/v2/userinfo", nil)
 		return r
 	}
-	referencePost := func() *http.Request {
+	referencePost := func(int) *http.Request {
 		r, _ := http.NewRequest("POST", reference.url+"/v2/ugcPosts", strings.NewReader(post()))
 		r.Header.Set("X-Restli-Protocol-Version", "2.0.0")
 		return r
 	}
 	quiet := server.quiet
-	serverUserInfo := func() *http.Request { return server.execute(quiet, `{"command":"getUserInfo","params":{}}`) }
-	serverPost := func() *http.Request {
+	serverUserInfo := getUserInfoOn(server)
+	serverPost := func(int) *http.Request {
 		return server.execute(quiet, fmt.Sprintf(`{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}}`, seq.Add(1)))
 	}
-	harness := &process{name: "harness", pid: os.Getpid()}
+	harness := &process{name: "harness", pids: []int{os.Getpid()}}
 	quietCase := func(hostileKind string) benchCase {
 		c := benchCase{name: caseQuietAlone, req: serverUserInfo, measured: server.process, rate: *paced, group: groupWorkspaces}
 		if hostileKind != "" {
@@ -137,7 +164,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return c
 	}
 	cases := []benchCase{
-		{name: "direct getUserInfo (the floor)", measured: harness, req: func() *http.Request {
+		{name: "direct getUserInfo (the floor)", measured: harness, req: func(int) *http.Request {
 			r, _ := http.NewRequest("GET", fakeURL+"/v2/userinfo", nil)
 			r.Header.Set("Authorization", "Bearer "+token)
 			return r
@@ -157,6 +184,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		quietCase("bad input"),
 		quietCase("a flood"),
 	}
+	if replicas != nil {
+		// Beside "server getUserInfo", which the report divides them by.
+		at := slices.IndexFunc(cases, func(c benchCase) bool { return c.name == "server getUserInfo" }) + 1
+		cases = slices.Insert(cases, at, postgresCases(replicas)...)
+	}
 	cases = slices.DeleteFunc(cases, func(c benchCase) bool { return !strings.Contains(c.name, *only) })
 	results := make([]result, len(cases))
 	for _, group := range []int{groupCallers, groupThousand, groupWorkspaces} {
@@ -170,6 +202,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 				if err != nil {
 					return err
 				}
+				if ctx.Err() != nil {
+					return context.Cause(ctx)
+				}
 				results[i].add(r)
 			}
 		}
@@ -177,9 +212,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	for _, r := range results {
 		slices.Sort(r.latencies)
 	}
-	// The last lines of the server's log arrive after the load stops.
-	server.log.settle()
+	// The last lines of the servers' logs arrive after the load stops.
+	servers = append(servers, replicas...)
+	for _, s := range servers {
+		s.log.settle()
+	}
 	setup := setupLine(server.log, *hangups, hostile)
+	if replicas != nil {
+		setup += "\n\n" + postgresLine(*postgres, replicas)
+	}
 	table := render(results, *duration, *rounds, setup)
 	fmt.Fprint(out, table)
 	var failed []string
@@ -191,10 +232,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			failed = append(failed, fmt.Sprintf("%s: %d of %d requests failed (%s)", r.name, r.failures, r.requests, r.failedBy))
 		}
 	}
-	// Logging is part of what is measured; a server that logged nothing
-	// was not measured as users run it.
-	if server.log.requestLines.Load() == 0 && slices.ContainsFunc(results, func(r result) bool { return r.process == "server" && r.requests > 0 }) {
-		failed = append(failed, "the server logged no request lines")
+	for _, name := range silent(servers, cases, results) {
+		failed = append(failed, name+" logged no request lines")
 	}
 	if *report != "" && !*short {
 		if err := os.WriteFile(*report, []byte(markdown(table)), 0o644); err != nil {
@@ -205,4 +244,57 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return errors.New(strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// startPostgres starts two replicas sharing a schema of their own in the
+// -postgres database. Their stop stops them, then drops the schema, best
+// effort: one it cannot drop is named on stderr.
+func startPostgres(ctx context.Context, spec *serverSpec, dsn string) (replicas []*serverProc, stop func(), err error) {
+	schema, err := createSchema(ctx, dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	drop := func() {
+		if err := schema.drop(); err != nil {
+			fmt.Fprintf(os.Stderr, "plugin-bench: schema %s is left in the database: %v\n", schema.name, err)
+		}
+	}
+	if replicas, err = spec.startServers(ctx, schema.serverDB(), replicaSettings(), "replica 1", "replica 2"); err != nil {
+		drop()
+		return nil, nil, err
+	}
+	return replicas, func() {
+		for _, r := range replicas {
+			r.stop()
+		}
+		drop()
+	}, nil
+}
+
+// postgresCases are "server getUserInfo" on the PostgreSQL replicas: with
+// the callers split between both, and with all on the first while the
+// other idles, which tells what the store costs from what a second
+// process on the same machine does.
+func postgresCases(replicas []*serverProc) []benchCase {
+	return []benchCase{
+		{name: casePostgres2, req: getUserInfoOn(replicas...), measured: together("replicas 1+2: CPU summed, larger peak RSS", replicas...)},
+		{name: casePostgres1, req: getUserInfoOn(replicas[0]), measured: replicas[0].process},
+	}
+}
+
+// silent names the server processes that served a case yet logged no
+// request lines: logging is part of what is measured, and a server that
+// logged nothing was not measured as users run it.
+func silent(servers []*serverProc, cases []benchCase, results []result) []string {
+	var names []string
+	for _, s := range servers {
+		served := false
+		for i, c := range cases {
+			served = served || results[i].requests > 0 && slices.Contains(c.measured.pids, s.pids[0])
+		}
+		if served && s.log.requestLines.Load() == 0 {
+			names = append(names, s.name)
+		}
+	}
+	return names
 }

@@ -27,10 +27,21 @@ import (
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
-// process is one whose CPU and peak RSS a case measures.
+// process is what a case measures: one process, or replicas measured as
+// one, their CPU summed and the larger of their peak RSS, since together
+// they serve the case's load.
 type process struct {
 	name string
-	pid  int
+	pids []int
+}
+
+// together measures servers as one process named name.
+func together(name string, servers ...*serverProc) *process {
+	p := &process{name: name}
+	for _, s := range servers {
+		p.pids = append(p.pids, s.pids...)
+	}
+	return p
 }
 
 // workspace is one of the server's workspaces: its builder key (what the
@@ -59,31 +70,107 @@ func (s *serverProc) execute(w workspace, body string) *http.Request {
 	return r
 }
 
-// startServer builds cmd/plugin-server and starts it with its defaults for
-// everything but its address, database, API keys and LinkedIn's URLs, in
-// an environment of nothing else, so no setting of the caller's leaks in.
-// Its stderr, where it logs JSON lines as it does when it is not on a
-// terminal, is a pipe this harness drains. Two workspaces get a datasource
-// each, authorized through the fake's consent page.
-func startServer(ctx context.Context, dir, fakeURL, cpuProfile string) (*serverProc, error) {
+// getUserInfoOn is the quiet workspace's getUserInfo, caller i asking
+// servers[i % len(servers)]: replicas behind one load generator.
+func getUserInfoOn(servers ...*serverProc) func(caller int) *http.Request {
+	return func(caller int) *http.Request {
+		s := servers[caller%len(servers)]
+		return s.execute(s.quiet, `{"command":"getUserInfo","params":{}}`)
+	}
+}
+
+// serverSpec is what every server process of a run shares: the binary,
+// the two workspaces' API keys and LinkedIn's URLs. Each database gets
+// its own datasources (see startServers).
+type serverSpec struct {
+	bin, fakeURL   string
+	quiet, hostile workspace
+	cpuProfile     string // -cpuprofile: see profile
+}
+
+// newServerSpec builds cmd/plugin-server once for every process of the run
+// and makes the workspaces' keys.
+func newServerSpec(ctx context.Context, dir, fakeURL, cpuProfile string) (*serverSpec, error) {
 	bin, err := buildServer(ctx, dir, cpuProfile != "")
 	if err != nil {
 		return nil, err
 	}
-	quiet, hostile := workspace{name: "quiet"}, workspace{name: "hostile"}
-	var keys []string
-	for _, w := range []*workspace{&quiet, &hostile} {
+	sp := &serverSpec{bin: bin, fakeURL: fakeURL, quiet: workspace{name: "quiet"}, hostile: workspace{name: "hostile"}, cpuProfile: cpuProfile}
+	for _, w := range []*workspace{&sp.quiet, &sp.hostile} {
 		w.adminKey, w.builderKey = newKey(), newKey()
+	}
+	return sp, nil
+}
+
+// startServers starts a server process for each name, all on db (a SQLite
+// file or a postgres:// URL) with more settings (NAME=value), and creates
+// and authorizes each workspace's datasource through the first: once per
+// database, since the others share it. Each of the others is checked to
+// read through it, so a replica that does not see the database fails the
+// start rather than the load.
+func (sp *serverSpec) startServers(ctx context.Context, db string, more []string, names ...string) ([]*serverProc, error) {
+	var servers []*serverProc
+	fail := func(err error) ([]*serverProc, error) {
+		for _, s := range servers {
+			s.stop()
+		}
+		return nil, err
+	}
+	for _, name := range names {
+		s, err := sp.startServer(ctx, name, db, sp.profile(name), more)
+		if err != nil {
+			return fail(err)
+		}
+		servers = append(servers, s)
+	}
+	first := servers[0]
+	for _, w := range []*workspace{&first.quiet, &first.hostile} {
+		var err error
+		if w.datasource, err = first.authorize(*w); err != nil {
+			return fail(fmt.Errorf("workspace %s: %w", w.name, err))
+		}
+	}
+	for _, s := range servers[1:] {
+		s.quiet, s.hostile = first.quiet, first.hostile
+		if err := s.canRead(s.quiet); err != nil {
+			return fail(fmt.Errorf("%s: %w", s.name, err))
+		}
+	}
+	return servers, nil
+}
+
+// profile is where the server process named name writes its CPU profile,
+// "" without -cpuprofile: "server" to the flag's file, as ever, and a
+// replica beside it, its name added (f.replica1), so none overwrites
+// another's.
+func (sp *serverSpec) profile(name string) string {
+	if sp.cpuProfile == "" || name == "server" {
+		return sp.cpuProfile
+	}
+	return sp.cpuProfile + "." + strings.ReplaceAll(name, " ", "")
+}
+
+// startServer starts cmd/plugin-server with its defaults for everything
+// but its address, database, API keys, LinkedIn's URLs and more, in an
+// environment of nothing else, so no setting of the caller's leaks in.
+// The database is in the environment, not the arguments, where a
+// password in a DSN would show to anyone running ps. Its stderr, where it
+// logs JSON lines as it does when it is not on a terminal, is a pipe this
+// harness drains. Its workspaces have no datasource yet.
+func (sp *serverSpec) startServer(ctx context.Context, name, db, cpuProfile string, more []string) (*serverProc, error) {
+	var keys []string
+	for _, w := range []workspace{sp.quiet, sp.hostile} {
 		keys = append(keys, w.adminKey+":admin:"+w.name, w.builderKey+":builder:"+w.name)
 	}
-	env := []string{"PLUGIN_SERVER_API_KEYS=" + strings.Join(keys, ",")}
-	for k, v := range sandbox.Env(fakeURL) {
+	env := append([]string{"PLUGIN_SERVER_API_KEYS=" + strings.Join(keys, ","), "PLUGIN_SERVER_DB=" + db}, more...)
+	for k, v := range sandbox.Env(sp.fakeURL) {
 		env = append(env, k+"="+v)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "bench.db"))
+	cmd := exec.CommandContext(ctx, sp.bin, "--addr", "127.0.0.1:0")
 	cmd.Env = env
 	dieWithParent(cmd)
 	var stdin io.WriteCloser
+	var err error
 	if cpuProfile != "" {
 		cmd.Env = append(cmd.Env, "PLUGIN_BENCH_CPUPROFILE="+cpuProfile)
 		if stdin, err = cmd.StdinPipe(); err != nil {
@@ -101,29 +188,23 @@ func startServer(ctx context.Context, dir, fakeURL, cpuProfile string) (*serverP
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &serverProc{process: &process{name: "server", pid: cmd.Process.Pid}, quiet: quiet, hostile: hostile, cmd: cmd, stdin: stdin,
-		log: newLogDrain(stderr), exited: make(chan struct{})}
+	s := &serverProc{process: &process{name: name, pids: []int{cmd.Process.Pid}}, quiet: sp.quiet, hostile: sp.hostile,
+		cmd: cmd, stdin: stdin, log: newLogDrain(stderr), exited: make(chan struct{})}
 	lines := bufio.NewScanner(stdout)
 	if !lines.Scan() {
 		cmd.Process.Kill()
 		<-s.log.done
 		cmd.Wait()
 		_, said := s.log.notableLines()
-		return nil, fmt.Errorf("plugin-server did not start: %s", said)
+		return nil, fmt.Errorf("plugin-server (%s) did not start: %s", name, said)
 	}
 	base, ok := strings.CutPrefix(lines.Text(), "plugin-server listening on ")
 	if !ok {
 		s.stop()
-		return nil, fmt.Errorf("plugin-server's first line: %q", lines.Text())
+		return nil, fmt.Errorf("plugin-server's (%s) first line: %q", name, lines.Text())
 	}
 	s.url = base
 	go io.Copy(io.Discard, stdout)
-	for _, w := range []*workspace{&s.quiet, &s.hostile} {
-		if w.datasource, err = s.authorize(*w); err != nil {
-			s.stop()
-			return nil, fmt.Errorf("workspace %s: %w", w.name, err)
-		}
-	}
 	return s, nil
 }
 
@@ -226,14 +307,22 @@ func (s *serverProc) authorize(w workspace) (string, error) {
 	}
 	readAll(resp)
 	w.datasource = ds.ID
-	resp, err = http.DefaultClient.Do(s.execute(w, `{"command":"getUserInfo","params":{}}`))
-	if err != nil {
-		return "", err
-	}
-	if raw := readAll(resp); resp.StatusCode != 200 {
-		return "", fmt.Errorf("getUserInfo after authorizing: %d %s", resp.StatusCode, raw)
+	if err := s.canRead(w); err != nil {
+		return "", fmt.Errorf("after authorizing: %w", err)
 	}
 	return ds.ID, nil
+}
+
+// canRead checks that w's builder gets getUserInfo through w's datasource.
+func (s *serverProc) canRead(w workspace) error {
+	resp, err := http.DefaultClient.Do(s.execute(w, `{"command":"getUserInfo","params":{}}`))
+	if err != nil {
+		return err
+	}
+	if raw := readAll(resp); resp.StatusCode != 200 {
+		return fmt.Errorf("getUserInfo: %d %s", resp.StatusCode, raw)
+	}
+	return nil
 }
 
 func readAll(resp *http.Response) []byte {
@@ -402,7 +491,7 @@ func spawnReference(fakeURL string) (*referenceProc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the reference proxy did not start: %w", err)
 	}
-	return &referenceProc{process: &process{name: "reference", pid: c.cmd.Process.Pid}, child: c, url: url}, nil
+	return &referenceProc{process: &process{name: "reference", pids: []int{c.cmd.Process.Pid}}, child: c, url: url}, nil
 }
 
 func (r *referenceProc) stop() {

@@ -14,19 +14,47 @@ import (
 
 // setupLine says what the server ran with, for the report.
 func setupLine(log *logDrain, hangups float64, h hostileSizes) string {
+	s := fmt.Sprintf("The server is cmd/plugin-server as built, with its defaults (circuit, rate limit, workers, body and memory limits) for everything but its address, database, API keys and LinkedIn's URLs. "+
+		"Logging is on as by default: JSON lines at info, one per request, to a pipe the harness drains (%s). "+
+		"Callers hang up on %.0f%% of requests at a random moment after sending, closing the connection; hang-ups are counted apart, not as failures. "+
+		"The quiet workspace asks its rate with the paced callers; beside it, the hostile workspace, from a process of its own at the lowest CPU priority, holds %d slow bodies (a byte every %s), or sends bad input from %d callers, or floods with %d getUserInfo callers and %d callers of %d MiB JSON bodies.",
+		logCounts(log), hangups*100, h.SlowBodies, h.SlowEvery, h.BadCallers, h.Flood, h.BigBodies, h.BigBody>>20)
+	return s + notable("The server", log)
+}
+
+// postgresLine says how the PostgreSQL cases ran, for the report.
+func postgresLine(dsn string, replicas []*serverProc) string {
+	var logs []string
+	for _, r := range replicas {
+		logs = append(logs, fmt.Sprintf("%s: %s", r.name, logCounts(r.log)))
+	}
+	s := fmt.Sprintf("The PostgreSQL cases run the same server, started the same way, as two replicas sharing a schema of their own in %s, dropped after "+
+		"(PLUGIN_SERVER_DB with that search_path, one PLUGIN_SERVER_SECRET_KEY, PLUGIN_SERVER_DB_MAX_CONNS at its default); the datasources were created and authorized once, through %s. "+
+		"With 2 replicas the callers alternate between them, and the row measures both processes: their CPU summed, and the larger of their peak RSS. "+
+		"With 1 replica every caller asks %s while the other idles. Their logs: %s.",
+		shownDSN(dsn), replicas[0].name, replicas[0].name, strings.Join(logs, "; "))
+	for _, r := range replicas {
+		s += notable(strings.ToUpper(r.name[:1])+r.name[1:], r.log)
+	}
+	return s
+}
+
+// logCounts is how much a server logged.
+func logCounts(log *logDrain) string {
 	drops := "none dropped"
 	if n := log.dropped.Load(); n > 0 {
 		drops = fmt.Sprintf("%d dropped by the server", n)
 	}
-	s := fmt.Sprintf("The server is cmd/plugin-server as built, with its defaults (circuit, rate limit, workers, body and memory limits) for everything but its address, database, API keys and LinkedIn's URLs. "+
-		"Logging is on as by default: JSON lines at info, one per request, to a pipe the harness drains (%d lines, %.1f MiB, %d of them request lines; %s). "+
-		"Callers hang up on %.0f%% of requests at a random moment after sending, closing the connection; hang-ups are counted apart, not as failures. "+
-		"The quiet workspace asks its rate with the paced callers; beside it, the hostile workspace, from a process of its own at the lowest CPU priority, holds %d slow bodies (a byte every %s), or sends bad input from %d callers, or floods with %d getUserInfo callers and %d callers of %d MiB JSON bodies.",
-		log.lines.Load(), float64(log.bytes.Load())/(1<<20), log.requestLines.Load(), drops, hangups*100, h.SlowBodies, h.SlowEvery, h.BadCallers, h.Flood, h.BigBodies, h.BigBody>>20)
-	if n, first := log.notableLines(); n > 0 {
-		s += fmt.Sprintf("\n\nThe server logged %d lines at warn or above, the first:\n\n```\n%s\n```", n, first)
+	return fmt.Sprintf("%d lines, %.1f MiB, %d of them request lines; %s", log.lines.Load(), float64(log.bytes.Load())/(1<<20), log.requestLines.Load(), drops)
+}
+
+// notable is the lines at warn or above that who logged, if any.
+func notable(who string, log *logDrain) string {
+	n, first := log.notableLines()
+	if n == 0 {
+		return ""
 	}
-	return s
+	return fmt.Sprintf("\n\n%s logged %d lines at warn or above, the first:\n\n```\n%s\n```", who, n, first)
 }
 
 // p99Added is what the server's p99 adds to the reference's, round by
@@ -98,6 +126,9 @@ func render(rs []result, d time.Duration, rounds int, setup string) string {
 			fmt.Fprintf(&b, "\n%s: %s", t.command, strings.Join(said, "; "))
 		}
 	}
+	if said := postgresRatios(byName); said != "" {
+		fmt.Fprintf(&b, "\nPostgreSQL: %s", said)
+	}
 	if server, ref, ok := pair(byName, "getUserInfo, 1,000 callers"); ok {
 		fmt.Fprintf(&b, "\n1,000 callers: the server's peak RSS %.0f MiB (target < 64 MiB) against the reference proxy's %.0f MiB",
 			float64(server.peakRSS)/(1<<20), float64(ref.peakRSS)/(1<<20))
@@ -115,6 +146,27 @@ func render(rs []result, d time.Duration, rounds int, setup string) string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// postgresRatios is getUserInfo's throughput on the PostgreSQL replicas as
+// a share of its own on SQLite in the same run, "" without them.
+func postgresRatios(byName map[string]result) string {
+	sqlite, ok := byName["server getUserInfo"]
+	if !ok {
+		return ""
+	}
+	var said []string
+	if r, ok := byName[casePostgres2]; ok {
+		said = append(said, fmt.Sprintf("getUserInfo with 2 replicas at %.2f of its SQLite throughput (target ≥ 0.9)", r.rate()/sqlite.rate()))
+	}
+	if r, ok := byName[casePostgres1]; ok {
+		if said == nil {
+			said = append(said, fmt.Sprintf("getUserInfo with 1 replica at %.2f of its SQLite throughput", r.rate()/sqlite.rate()))
+		} else {
+			said = append(said, fmt.Sprintf("1 replica at %.2f", r.rate()/sqlite.rate()))
+		}
+	}
+	return strings.Join(said, "; ")
 }
 
 func roundList(ds []time.Duration) string {
@@ -153,7 +205,8 @@ Everything shares the machine. The plugin server (cmd/plugin-server, built by th
 harness and started as users start it) and the reference proxy (a bare
 httputil.ReverseProxy to the same fake LinkedIn) each run in a process of their own,
 and their rows measure that process's CPU and peak RSS; the direct row measures the
-harness process (load generator and fake LinkedIn). Cases with as many callers take
+harness process (load generator and fake LinkedIn). With -postgres, the row of two
+server replicas sharing PostgreSQL measures both: their CPU summed, the larger peak RSS. Cases with as many callers take
 turns in rounds, so a change in the machine's other load touches each alike. Peak
 RSS is reset before each round where the kernel allows; "(so far)" marks a peak up
 to that case. Paced callers' latency counts from when each request was due. "p99
