@@ -25,6 +25,10 @@ const versionReread = 10 * time.Second
 type versionCache struct {
 	mu   sync.Mutex
 	byID map[string]learntVersion
+	// reading marks a plugin whose version one caller is reading again;
+	// the others go on with the one they have, so a replica reads once
+	// per interval, not once per caller in flight.
+	reading map[string]bool
 }
 
 type learntVersion struct {
@@ -57,18 +61,27 @@ func (e *Executor) VersionInUse(ctx context.Context, p *plugin.Plugin) string {
 	c := &e.versions
 	c.mu.Lock()
 	learnt, ok := c.byID[p.ID]
+	read := (!ok || now.Sub(learnt.read) > versionReread) && e.Learned != nil && !c.reading[p.ID]
+	if read {
+		if c.reading == nil {
+			c.reading = map[string]bool{}
+		}
+		c.reading[p.ID] = true
+	}
 	c.mu.Unlock()
-	if (!ok || now.Sub(learnt.read) > versionReread) && e.Learned != nil {
+	if read {
 		// A store that cannot answer leaves the version as it was.
-		if v, err := e.Learned.Learned(ctx, versionKey(p.ID)); err == nil {
+		v, err := e.Learned.Learned(ctx, versionKey(p.ID))
+		c.mu.Lock()
+		delete(c.reading, p.ID)
+		if err == nil {
 			learnt = learntVersion{version: v, read: now}
-			c.mu.Lock()
 			if c.byID == nil {
 				c.byID = map[string]learntVersion{}
 			}
 			c.byID[p.ID] = learnt
-			c.mu.Unlock()
 		}
+		c.mu.Unlock()
 	}
 	if learnt.version != "" {
 		return learnt.version
