@@ -6,6 +6,9 @@
 # 1.26 (golang/go#75804) that fails a clean run with "context deadline
 # exceeded" at the deadline.
 FUZZTIME ?= 20000x
+# The machine's PostgreSQL, for the load harness's replicas (the tests read
+# PLUGIN_SERVER_TEST_POSTGRES, with the same default).
+POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
 .PHONY: test memory fuzz soak bench load benchmarks run
 
@@ -25,11 +28,11 @@ bench:
 
 # The load harness in its short mode: it fails on errors, never on timings.
 load:
-	go run ./cmd/plugin-bench -short
+	go run ./cmd/plugin-bench -short -postgres '$(POSTGRES)'
 
 # The full load run, written to docs/benchmarks.md.
 benchmarks:
-	go run ./cmd/plugin-bench -report docs/benchmarks.md
+	go run ./cmd/plugin-bench -report docs/benchmarks.md -postgres '$(POSTGRES)'
 
 # A bounded soak with injected faults; it prints its figures.
 soak:
