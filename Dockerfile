@@ -16,4 +16,7 @@ ENV PLUGIN_SERVER_ADDR=0.0.0.0:8080 \
     PLUGIN_SERVER_DB=/data/plugin-server.db
 EXPOSE 8080
 USER 65532:65532
+# distroless has no curl: the binary asks its own /readyz (exit status 1
+# when the server or its store does not answer).
+HEALTHCHECK --interval=10s --timeout=4s CMD ["/plugin-server","healthcheck"]
 ENTRYPOINT ["/plugin-server"]

@@ -10,7 +10,7 @@ FUZZTIME ?= 20000x
 # PLUGIN_SERVER_TEST_POSTGRES, with the same default).
 POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: test memory fuzz soak bench load benchmarks run
+.PHONY: test memory fuzz soak bench load benchmarks run console console-check
 
 test:
 	go vet ./...
@@ -47,3 +47,13 @@ fuzz:
 
 run:
 	go run ./cmd/plugin-server --sandbox
+
+# The web console: web/ (Vite, React, RJSF) built into internal/console/dist,
+# which is committed and embedded, so go build and go run need no npm.
+console:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+# CI: the committed build must be exactly what its sources build.
+console-check: console
+	git diff --stat --exit-code -- internal/console/dist || { echo "internal/console/dist is stale: run make console and commit it"; exit 1; }
+	@test -z "$$(git status --porcelain -- internal/console/dist)" || { git status --porcelain -- internal/console/dist; echo "internal/console/dist is stale: run make console and commit it"; exit 1; }

@@ -102,6 +102,11 @@ type Broker struct {
 	RefreshMargin time.Duration
 	// Events hears every authorization event; nil drops them.
 	Events Events
+	// OnRefresh, when set, hears the outcome of each refresh this broker
+	// asked LinkedIn for: "ok", "refused" (LinkedIn refused the refresh
+	// token), "unavailable" (LinkedIn failed or could not be reached) or
+	// "error" (ours: a token that would not open, the store).
+	OnRefresh func(outcome string)
 
 	flights flights
 	// opened holds each datasource's opened access token by version.

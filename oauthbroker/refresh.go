@@ -155,7 +155,11 @@ func (b *Broker) refreshOnce(ctx context.Context, workspace, id string, version 
 			return ps.Access{}, plugin.Errorf(plugin.AuthorizationRequired, "datasource %s is not authorized: an admin must click Authorize", id)
 		}
 		if claimed {
-			return b.exchangeRefresh(ctx, d, version)
+			access, err := b.exchangeRefresh(ctx, d, version)
+			if b.OnRefresh != nil {
+				b.OnRefresh(refreshOutcome(err))
+			}
+			return access, err
 		}
 		if d.Token.Version != version {
 			// Another process refreshed (or the admin authorized again).
@@ -226,6 +230,19 @@ func (b *Broker) exchangeRefresh(ctx context.Context, d *ps.Datasource, version 
 	}
 	b.publish(ctx, EventRefreshed, d, "", t.ExpiresAt)
 	return ps.Access{Token: tok.AccessToken, Version: version + 1}, nil
+}
+
+// refreshOutcome names how a refresh ended, for OnRefresh.
+func refreshOutcome(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case transient(err):
+		return "unavailable"
+	case plugin.AsError(err).Code == plugin.AuthorizationRequired:
+		return "refused"
+	}
+	return "error"
 }
 
 // refusal is LinkedIn's reason for refusing a refresh, never its body.

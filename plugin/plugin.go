@@ -125,6 +125,12 @@ type Command struct {
 	// limit applies to it.
 	Upload bool
 	Form   Form
+	// Normalize, when set, rewrites params into the shape the form
+	// declares before they are validated, so one schema serves form
+	// renderers while API callers keep the other forms they may send (a
+	// JSON array given as a string holding it). A value it cannot read is
+	// an *Error naming the field.
+	Normalize func(params json.RawMessage) (json.RawMessage, error)
 	// Build turns params that passed the form's schema into the exact request.
 	Build func(ctx context.Context, params json.RawMessage, s Settings) (*Call, error)
 	// Stream, when set, builds the request for a file sent as the request's

@@ -192,6 +192,11 @@ func article(types string) string {
 	return "a " + types
 }
 
+// Shape says what is wrong with a document's shape (not JSON, too deep,
+// too many values), "" when nothing: the check Validate makes first, for a
+// caller that reads a document before validating it.
+func Shape(doc []byte) string { return checkShape(doc) }
+
 // checkShape refuses a document that is not JSON, nests deeper than
 // MaxDepth, or holds more than MaxValues values (array elements and object
 // members, counted by their separators). It reads bytes rather than tokens:

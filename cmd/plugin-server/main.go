@@ -2,6 +2,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,14 +32,18 @@ func main() {
 }
 
 // run starts the server and serves until ctx is done; "rotate-key"
-// re-seals the store under a new key instead, and "migrate-db" copies a
-// SQLite install into PostgreSQL.
+// re-seals the store under a new key instead, "migrate-db" copies a
+// SQLite install into PostgreSQL, and "healthcheck" asks a running
+// server's /readyz.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "rotate-key" {
 		return rotateKey(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "migrate-db" {
 		return migrateDB(ctx, args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "healthcheck" {
+		return healthcheck(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cfg, err := config.Parse(args, getenv, stderr)
 	if err != nil {
@@ -140,5 +146,47 @@ func migrateDB(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintf(stdout, "copied %s into %s: %d datasources, %d pending authorizations, %d idempotency records, %d server values\n",
 		*from, config.ShowDB(*to), counts["datasources"], counts["auth_states"], counts["idempotency"], counts["meta"])
 	fmt.Fprintf(stdout, "secrets and tokens were copied sealed: start the replicas with PLUGIN_SERVER_SECRET_KEY set to the key %s used (%s.key, if it used a key file)\n", *from, *from)
+	return nil
+}
+
+// healthcheck asks the server listening at PLUGIN_SERVER_ADDR (or --addr)
+// whether it is ready: nil on /readyz's 200, an error otherwise, so the
+// exit status tells a container runtime. distroless images have no curl;
+// the binary asks itself. An address on every interface (0.0.0.0, ::, or
+// none) is asked on loopback.
+func healthcheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", cmp.Or(getenv("PLUGIN_SERVER_ADDR"), "127.0.0.1:8080"), "the address the server listens at (PLUGIN_SERVER_ADDR)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return fmt.Errorf("healthcheck: PLUGIN_SERVER_ADDR %q: must be host:port", *addr)
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/readyz"
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %d: %s", url, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprintf(stdout, "ready: %s\n", url)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 	"pluginserver/internal/facts"
 	"pluginserver/internal/httpapi"
 	"pluginserver/internal/idempotency"
+	"pluginserver/internal/metrics"
 	"pluginserver/internal/proxy"
 	"pluginserver/internal/quota"
 	"pluginserver/internal/ratelimit"
@@ -45,6 +46,7 @@ type App struct {
 	facts   *facts.Sharer
 	webhook *webhook.Sender
 	workers *workers.Pool
+	metrics *metrics.Metrics
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -108,7 +110,8 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App,
 		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: &oauthClient, Now: opts.Now, Log: log,
 		RefreshMargin: cfg.RefreshMargin}
-	a := &App{Broker: broker, store: st}
+	a := &App{Broker: broker, store: st, metrics: newMetrics(cfg, cat)}
+	broker.OnRefresh = a.metrics.Refresh
 	if cfg.WebhookURL != "" {
 		a.webhook = webhook.New(cfg.WebhookURL, cfg.WebhookSecret, &http.Client{Timeout: 15 * time.Second}, log)
 		broker.Events = a.webhook
@@ -129,7 +132,8 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		OnVersion: func(pluginID, retired, version string, stored error) {
 			log.Warn().Str("plugin", pluginID).Str("retired", retired).Str("version", version).AnErr("storeError", stored).
 				Msg("the service refused the API version calls carried; they now carry an older one")
-		}}
+		},
+		OnCall: a.metrics.Call, OnLimit: a.metrics.LimitHit}
 	// LinkedIn's daily limits are learnt from its 429s and kept per app
 	// and per member; the rate limiter only smooths, when asked for, and
 	// paces by the real clock because its waits are real.
@@ -140,6 +144,7 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	exec.Quota, exec.Now = sharedQuota(quota.New(opts.Now, quota.DefaultMax), a.facts), opts.Now
 	breaker := exec.Breaker.(*circuit.Breaker)
 	breaker.OnOpen = func(key string, until time.Time, why string) { a.facts.Share("circuit", key, why, until) }
+	a.metrics.WatchCircuits(breaker.Open)
 	a.facts.Apply("circuit", func(f ps.Fact) {
 		workspace, datasource, _ := strings.Cut(f.Key, "/")
 		if f.Key == "*" {
@@ -160,7 +165,7 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		Executes:    share.New(int64(cfg.MaxExecutes), cfg.WorkspaceShare),
 		Uploads:     share.New(int64(cfg.MaxUploads), cfg.WorkspaceShare),
 		BodyMemory:  share.New(cfg.BodyMemory, cfg.WorkspaceShare),
-		BodyTimeout: cfg.BodyTimeout}
+		BodyTimeout: cfg.BodyTimeout, Metrics: a.metrics, MetricsPublic: cfg.MetricsPublic}
 	a.workers = api.Workers
 	if cfg.Sandbox {
 		emulated := sandbox.Options{BaseURL: cfg.SandboxURL(), Now: opts.Now, Logf: func(format string, args ...any) {
@@ -195,9 +200,14 @@ func (a *App) Start() {
 		defer close(sharing)
 		a.facts.Run(ctx)
 	}()
+	counting := make(chan struct{})
+	go func() {
+		defer close(counting)
+		a.countDatasources(ctx)
+	}()
 	go func() {
 		defer close(a.done)
-		defer func() { <-sharing }()
+		defer func() { <-sharing; <-counting }()
 		tick := time.NewTicker(ExpiringScan)
 		defer tick.Stop()
 		for {
@@ -230,4 +240,41 @@ func (a *App) Close() error {
 	}
 	a.workers.Close()
 	return a.store.Close()
+}
+
+// AuthCount is how often the datasources of every workspace are counted by
+// auth status for /metrics: one aggregate query a minute per replica,
+// whatever the number of workspaces, datasources or scrapes.
+const AuthCount = time.Minute
+
+// newMetrics makes the server's collectors; the plugins' command names are
+// the only ones that may be label values.
+func newMetrics(cfg *config.Config, cat *catalog.Catalog) *metrics.Metrics {
+	commands := []string{executor.OptionsCall}
+	for _, p := range cat.Plugins() {
+		for _, c := range p.Commands {
+			commands = append(commands, c.ID)
+		}
+	}
+	return metrics.New(metrics.Options{Workspaces: cfg.MetricsWorkspaces, Commands: commands})
+}
+
+// countDatasources counts the datasources by auth status every AuthCount,
+// until ctx ends.
+func (a *App) countDatasources(ctx context.Context) {
+	tick := time.NewTicker(AuthCount)
+	defer tick.Stop()
+	for {
+		counts, err := a.store.CountAuthStatuses(ctx, a.Broker.Now())
+		if err == nil {
+			a.metrics.SetDatasources(counts)
+		} else if ctx.Err() == nil {
+			a.Broker.Log.Warn().Err(err).Msg("count datasources for /metrics")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

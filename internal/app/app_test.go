@@ -463,3 +463,50 @@ func TestRequestLogNamesTheWorkspace(t *testing.T) {
 	}
 	t.Fatalf("no request line for /v1/datasources:\n%s", h.logs.String())
 }
+
+// TestRequestLogNamesTheExecute: an execute's request line says which
+// request, route, workspace, datasource and command it was, how it ended
+// and how long it took, whether it succeeded or not.
+func TestRequestLogNamesTheExecute(t *testing.T) {
+	h := newHarness(t)
+	id := h.authorizedDatasource()
+	h.execute(id, "getUserInfo", `{}`)
+	h.execute(id, "createPost", `{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"","visibility":"PUBLIC"}`)
+	h.do("POST", "/v1/datasources/ds_missing/execute", builder, `{"command":"getUserInfo"}`)
+	h.do("GET", "/v1/datasources/"+id, builder, "")
+	want := []map[string]any{
+		{"route": "/v1/datasources/{id}/execute", "status": 200.0, "datasource": id, "command": "getUserInfo", "outcome": "ok"},
+		{"route": "/v1/datasources/{id}/execute", "status": 400.0, "datasource": id, "command": "createPost", "outcome": "invalid_input"},
+		// Refused before its body was read: no command yet.
+		{"route": "/v1/datasources/{id}/execute", "status": 404.0, "datasource": "ds_missing", "command": "", "outcome": "not_found"},
+		{"route": "/v1/datasources/{id}", "status": 200.0, "datasource": id, "command": nil, "outcome": "ok"},
+	}
+	var lines []map[string]any
+	for _, line := range strings.Split(h.logs.String(), "\n") {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) == nil && l["message"] == "request" {
+			lines = append(lines, l)
+		}
+	}
+	for _, w := range want {
+		found := false
+		for _, l := range lines {
+			if l["route"] != w["route"] || l["status"] != w["status"] || l["datasource"] != w["datasource"] || l["command"] != w["command"] {
+				continue
+			}
+			found = true
+			if l["outcome"] != w["outcome"] || l["workspace"] != "acme" || l["method"] == nil {
+				t.Errorf("request line %v, want outcome %v in workspace acme", l, w["outcome"])
+			}
+			if id, _ := l["requestId"].(string); len(id) != 16 {
+				t.Errorf("request line without its request id: %v", l)
+			}
+			if d, ok := l["duration"].(float64); !ok || d <= 0 {
+				t.Errorf("request line without its duration: %v", l)
+			}
+		}
+		if !found {
+			t.Errorf("no request line like %v in:\n%s", w, h.logs.String())
+		}
+	}
+}

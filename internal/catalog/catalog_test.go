@@ -32,7 +32,13 @@ func TestEveryFormCompiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, ex := range cmd.Form.Examples {
-			if problems := v.Validate(ex.Params); problems != nil {
+			params := ex.Params
+			if cmd.Normalize != nil {
+				if params, err = cmd.Normalize(params); err != nil {
+					t.Fatalf("%s example %q: %v", cmd.ID, ex.Title, err)
+				}
+			}
+			if problems := v.Validate(params); problems != nil {
 				t.Errorf("%s example %q: %v", cmd.ID, ex.Title, problems)
 			}
 		}

@@ -89,6 +89,21 @@ func (b *Breaker) Allow(datasource string) error {
 	return nil
 }
 
+// Open counts the datasources whose circuit is open now, and says whether
+// every call is paused for a LinkedIn-wide outage. It looks at each
+// circuit kept (at most maxStates).
+func (b *Breaker) Open() (datasources int, outage bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	for _, s := range b.states {
+		if now.Before(s.openUntil) {
+			datasources++
+		}
+	}
+	return datasources, now.Before(b.outageUntil)
+}
+
 // Pause opens a circuit another replica opened, until it closes there;
 // datasource "*" is a LinkedIn-wide outage.
 func (b *Breaker) Pause(workspace, datasource string, until time.Time, why string) {

@@ -132,3 +132,24 @@ func TestCircuitsAcrossReplicas(t *testing.T) {
 		t.Fatal("an outage shared by another replica pauses nothing")
 	}
 }
+
+// Open counts the circuits open now, for the metrics.
+func TestOpenCounts(t *testing.T) {
+	now := time.Unix(0, 0)
+	b := circuit.New(2, 30*time.Second, circuit.DefaultOutage, func() time.Time { return now })
+	b.Failed("ws", "ds1")
+	b.Failed("ws", "ds1")
+	b.Failed("ws", "ds2")
+	b.Pause("ws2", "ds3", now.Add(time.Minute), "5 failed calls in a row")
+	if n, outage := b.Open(); n != 2 || outage {
+		t.Fatalf("Open() = %d, %v; want 2 open (ds1, ds3), no outage", n, outage)
+	}
+	now = now.Add(31 * time.Second)
+	if n, _ := b.Open(); n != 1 {
+		t.Fatalf("after the cool-down, Open() = %d; want 1 (ds3, paused a minute)", n)
+	}
+	b.Pause("", "*", now.Add(time.Minute), "LinkedIn appears to be down")
+	if _, outage := b.Open(); !outage {
+		t.Fatal("a LinkedIn-wide pause is not an outage")
+	}
+}

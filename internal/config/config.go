@@ -91,6 +91,10 @@ type Config struct {
 	// WebhookURL receives auth events, signed with WebhookSecret.
 	WebhookURL    string
 	WebhookSecret string
+	// MetricsWorkspaces labels the request and execute counters of
+	// /metrics with the workspace; MetricsPublic serves /metrics to
+	// callers other than loopback.
+	MetricsWorkspaces, MetricsPublic bool
 }
 
 // DefaultMemoryLimit is PLUGIN_SERVER_MEMORY_LIMIT's default.
@@ -341,6 +345,18 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 			bad("PLUGIN_SERVER_WEBHOOK_SECRET: must be set, at least 16 characters, when PLUGIN_SERVER_WEBHOOK_URL is")
 		}
 	}
+	for _, b := range []struct {
+		dst  *bool
+		name string
+	}{{&c.MetricsWorkspaces, "PLUGIN_SERVER_METRICS_WORKSPACES"}, {&c.MetricsPublic, "PLUGIN_SERVER_METRICS_PUBLIC"}} {
+		switch v := getenv(b.name); v {
+		case "", "0", "false":
+		case "1", "true":
+			*b.dst = true
+		default:
+			bad("%s %q: must be true or false", b.name, v)
+		}
+	}
 	level, err := zerolog.ParseLevel(*logLevel)
 	if err != nil || *logLevel == "" {
 		bad("LOG_LEVEL %q: must be debug, info, warn or error", *logLevel)
@@ -376,6 +392,12 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 func (c *Config) Resolve(listenAddr string) {
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + listenAddr
+	}
+	// The console is served here, so Authorize may come back to it.
+	if u, err := url.Parse(c.PublicURL); err == nil {
+		if own := strings.ToLower(u.Scheme + "://" + u.Host); !slices.Contains(c.ReturnOrigins, own) {
+			c.ReturnOrigins = append(c.ReturnOrigins, own)
+		}
 	}
 	if c.Sandbox {
 		base := c.SandboxURL()

@@ -249,3 +249,19 @@ func TestLoopbackHost(t *testing.T) {
 		}
 	}
 }
+
+// The metrics settings are off unless set, and only true or false.
+func TestMetricsSettings(t *testing.T) {
+	c, err := parse(t, nil, nil)
+	if err != nil || c.MetricsWorkspaces || c.MetricsPublic {
+		t.Fatalf("defaults: %v %+v", err, c)
+	}
+	c, err = parse(t, nil, map[string]string{"PLUGIN_SERVER_METRICS_WORKSPACES": "true", "PLUGIN_SERVER_METRICS_PUBLIC": "1"})
+	if err != nil || !c.MetricsWorkspaces || !c.MetricsPublic {
+		t.Fatalf("set: %v %+v", err, c)
+	}
+	_, err = parse(t, nil, map[string]string{"PLUGIN_SERVER_METRICS_WORKSPACES": "yes", "PLUGIN_SERVER_METRICS_PUBLIC": "on"})
+	if err == nil || !strings.Contains(err.Error(), `PLUGIN_SERVER_METRICS_WORKSPACES "yes": must be true or false`) || !strings.Contains(err.Error(), "PLUGIN_SERVER_METRICS_PUBLIC") {
+		t.Fatalf("nonsense accepted: %v", err)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	ps "pluginserver"
 	"pluginserver/internal/catalog"
 	"pluginserver/plugin"
+	"pluginserver/schema"
 )
 
 // Tokens hands out a datasource's access token and hears when LinkedIn
@@ -73,9 +74,37 @@ type Executor struct {
 	// OnVersion, when set, hears once that a plugin's calls now carry an
 	// older API version, and whether storing it failed.
 	OnVersion func(pluginID, retired, version string, stored error)
+	// OnCall, when set, hears every call sent to the service: the
+	// command it is for (OptionsCall for listing a field's choices), the
+	// status answered (0 when no answer came, err then says why) and how
+	// long it took, the proxy's retries included.
+	OnCall func(command string, status int, d time.Duration, err error)
+	// OnLimit, when set, hears each call refused before sending because a
+	// limit is reached, by scope: "member", "app", "datasource" (a limit
+	// of the service's known reached) or "rate" (Limiter).
+	OnLimit func(scope string)
 
 	versions versionCache
 	options  optionCache
+}
+
+// OptionsCall is the command OnCall names for the calls that list a
+// field's choices.
+const OptionsCall = "options"
+
+// do sends one call and tells OnCall.
+func (e *Executor) do(ctx context.Context, command string, c *plugin.Call, token string) (*plugin.Response, error) {
+	if e.OnCall == nil {
+		return e.Sender.Do(ctx, c, token)
+	}
+	start := time.Now()
+	resp, err := e.Sender.Do(ctx, c, token)
+	status := 0
+	if err == nil && resp != nil {
+		status = resp.Status
+	}
+	e.OnCall(command, status, time.Since(start), err)
+	return resp, err
 }
 
 // Request is one execution.
@@ -117,6 +146,13 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	params := req.Params
 	if len(bytes.TrimSpace(params)) == 0 || bytes.Equal(bytes.TrimSpace(params), []byte("null")) {
 		params = json.RawMessage("{}")
+	}
+	// Normalize reads only documents within the shape limits; Validate
+	// reports the others.
+	if cmd.Normalize != nil && schema.Shape(params) == "" {
+		if params, err = cmd.Normalize(params); err != nil {
+			return err
+		}
 	}
 	if problems := validator.Validate(params); problems != nil {
 		for i := range problems {
@@ -191,7 +227,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	var last *plugin.Call
 	if cmd.Run != nil {
 		send := func(ctx context.Context, c *plugin.Call) (*plugin.Response, error) {
-			resp, err := e.sendVersioned(ctx, p, ds, settings.Version, c, access.Token)
+			resp, err := e.sendVersioned(ctx, p, ds, cmd.ID, settings.Version, c, access.Token)
 			e.record(ctx, ds, file.Body, resp, err)
 			if err == nil {
 				last = c
@@ -211,7 +247,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		}
 		resp, err = cmd.Run(ctx, params, settings, &file, send, progress)
 	} else {
-		resp, err = e.sendVersioned(ctx, p, ds, settings.Version, call, access.Token)
+		resp, err = e.sendVersioned(ctx, p, ds, cmd.ID, settings.Version, call, access.Token)
 		e.record(ctx, ds, call.Stream, resp, err)
 		last = call
 	}
@@ -232,7 +268,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		return plugin.Errorf(plugin.LinkedInRejected, "the upload URL refused the upload (HTTP 401): upload URLs expire and belong to the member who registered them; register the upload again with this datasource")
 	}
 	if resp.Status == http.StatusUnauthorized {
-		resp, err = e.retryRefused(ctx, p, ds, call, access, resp)
+		resp, err = e.retryRefused(ctx, p, ds, cmd.ID, call, access, resp)
 		if err != nil {
 			describe(env, resp)
 			return err
@@ -303,7 +339,7 @@ func unreachable(err error) bool {
 // retryRefused handles LinkedIn's 401 to a token we believed valid: the
 // token is renewed when it can be, and only a read is sent again, since a
 // write may not be repeated behind the builder's back.
-func (e *Executor) retryRefused(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource, call *plugin.Call, used ps.Access, refused *plugin.Response) (*plugin.Response, error) {
+func (e *Executor) retryRefused(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource, command string, call *plugin.Call, used ps.Access, refused *plugin.Response) (*plugin.Response, error) {
 	why := "HTTP 401"
 	if p.Explain != nil {
 		if msg := p.Explain(refused); msg != "" {
@@ -317,7 +353,7 @@ func (e *Executor) retryRefused(ctx context.Context, p *plugin.Plugin, ds *ps.Da
 	if call.Method != http.MethodGet && call.Method != http.MethodHead {
 		return refused, plugin.Errorf(plugin.AuthorizationRequired, "LinkedIn refused the token (%s); it has been refreshed, so run the command again (a write is never repeated automatically)", why)
 	}
-	resp, err := e.Sender.Do(ctx, call, fresh.Token)
+	resp, err := e.do(ctx, command, call, fresh.Token)
 	if err != nil {
 		return refused, err
 	}

@@ -122,14 +122,16 @@ func (e *Executor) checkLimits(ctx context.Context, ds *ps.Datasource) error {
 	if e.Quota != nil && e.Quota.Len() > 0 {
 		var until time.Time
 		var reason string
+		var scope quota.Scope
 		for _, k := range e.limitKeys(ds) {
 			// The call may go only once every limit is over: name the
 			// one that lasts longest.
 			if u, r, ok := e.Quota.Exhausted(ctx, k.key); ok && u.After(until) {
-				until, reason = u, r
+				until, reason, scope = u, r, k.scope
 			}
 		}
 		if !until.IsZero() {
+			e.limitHit(scope.String())
 			secs := seconds(until.Sub(e.now()))
 			return &plugin.Error{Code: plugin.RateLimited, RetryAfter: secs,
 				Message: fmt.Sprintf("%s; calls may go again at %s (in %d s); this call was not sent to LinkedIn",
@@ -141,6 +143,9 @@ func (e *Executor) checkLimits(ctx context.Context, ds *ps.Datasource) error {
 	}
 	err := e.Limiter.Wait(ctx, ds.ID)
 	var late interface{ RetryAfter() time.Duration }
+	if err != nil {
+		e.limitHit("rate")
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -152,6 +157,19 @@ func (e *Executor) checkLimits(ctx context.Context, ds *ps.Datasource) error {
 		return &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
 			Message: fmt.Sprintf("the call ended while waiting its turn under PLUGIN_SERVER_RATE_LIMIT (%v); it was not sent to LinkedIn", err)}
 	}
+}
+
+// limitHit tells OnLimit of a call refused before sending; a pause
+// LinkedIn asked of one datasource (quota.Throttle) is its "datasource"
+// limit.
+func (e *Executor) limitHit(scope string) {
+	if e.OnLimit == nil {
+		return
+	}
+	if scope == quota.Throttle.String() {
+		scope = "datasource"
+	}
+	e.OnLimit(scope)
 }
 
 // observeLimits hears every answer LinkedIn gave; a 429 says which limit

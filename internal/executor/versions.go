@@ -118,8 +118,8 @@ func (e *Executor) learn(ctx context.Context, p *plugin.Plugin, retired, version
 // stepped back from: not one the datasource pins, nor one the caller set on
 // the call (a custom action's header). A streamed body cannot be sent
 // twice, so its call is answered as it was.
-func (e *Executor) sendVersioned(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource, chosen string, c *plugin.Call, token string) (*plugin.Response, error) {
-	resp, err := e.Sender.Do(ctx, c, token)
+func (e *Executor) sendVersioned(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource, command, chosen string, c *plugin.Call, token string) (*plugin.Response, error) {
+	resp, err := e.do(ctx, command, c, token)
 	v := p.Versions
 	if err != nil || v == nil || c.Stream != nil || !v.Retired(resp) || v.Pinned(ds.Config) != "" {
 		return resp, err
@@ -140,7 +140,7 @@ func (e *Executor) sendVersioned(ctx context.Context, p *plugin.Plugin, ds *ps.D
 		again := *c
 		again.Header = c.Header.Clone()
 		again.Header.Set(v.Header, version)
-		next, err := e.Sender.Do(ctx, &again, token)
+		next, err := e.do(ctx, command, &again, token)
 		if err != nil {
 			return next, err
 		}

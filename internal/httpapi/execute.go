@@ -25,6 +25,9 @@ import (
 // goroutine, since it spends its time on the network rather than the CPU,
 // within the caller's share of Uploads.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
+	if info := infoOf(r.Context()); info != nil {
+		info.execute = true
+	}
 	d, err := s.datasource(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -102,10 +105,23 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 		return
 	}
 	req.DryRun, req.RequestID = dryRun, requestID(r.Context())
+	info := infoOf(r.Context())
+	if info != nil {
+		info.command = req.Command
+		if len(info.command) > maxLoggedCommand {
+			info.command = info.command[:maxLoggedCommand]
+		}
+	}
 	run := func() (idempotency.Answer, bool) {
 		env, err := s.Executor.Execute(r.Context(), d, req)
 		if err != nil && r.Context().Err() == nil {
 			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", req.Command).Msg("execute failed")
+		}
+		if info != nil {
+			info.outcome = "ok"
+			if env.Error != nil {
+				info.outcome = string(env.Error.Code)
+			}
 		}
 		return answer(env), settled(env, req.DryRun)
 	}
@@ -137,7 +153,27 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 	if err != nil {
 		s.Log.Error().Err(err).Str("requestId", req.RequestID).Msg("the answer could not be kept for its Idempotency-Key")
 	}
+	if a.Replayed {
+		noteOutcome(r.Context(), replayedOutcome(a.Envelope))
+	}
 	writeAnswer(w, a)
+}
+
+// replayedOutcome is the outcome of an answer kept for an Idempotency-Key:
+// its envelope's error code, or "ok".
+func replayedOutcome(envelope []byte) string {
+	var env struct {
+		Error *struct {
+			Code plugin.Code `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(envelope, &env) != nil {
+		return "error"
+	}
+	if env.Error != nil {
+		return string(env.Error.Code)
+	}
+	return "ok"
 }
 
 // fileRequest reads what to execute with a file streamed as the body (raw,
@@ -150,7 +186,7 @@ func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request, pluginID, m
 		return req, plugin.InvalidField("command", "is required in the query when the body is a file (Content-Type %s); to send JSON, use application/json", mediaType)
 	}
 	cmd, _, err := s.Catalog.Command(pluginID, req.Command)
-	if err != nil || cmd.Stream == nil && cmd.Run == nil {
+	if err != nil || !cmd.Upload || cmd.Stream == nil && cmd.Run == nil {
 		return req, plugin.InvalidField("command", "%s does not take a file as the body; send JSON", req.Command)
 	}
 	if len(q["command"]) > 1 {

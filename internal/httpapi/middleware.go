@@ -30,19 +30,35 @@ const (
 // log's request never sees. One value, so the request is copied once.
 type requestInfo struct {
 	id, workspace string
+	// outcome is the envelope's error code, or "ok"; "" until a handler
+	// says (writeError, an execute's answer).
+	outcome string
+	// command is what an execute asked to run, cut to maxLoggedCommand;
+	// execute marks an execute, counted by the metrics even when it
+	// failed before its command was read.
+	command string
+	execute bool
+}
+
+// maxLoggedCommand cuts a command name, and a datasource id, in the log:
+// they are the caller's text until the catalog or the store has them.
+const maxLoggedCommand = 64
+
+func infoOf(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestKey).(*requestInfo)
+	return info
+}
+
+// noteOutcome records how the request ended, for the log and the metrics.
+func noteOutcome(ctx context.Context, outcome string) {
+	if info := infoOf(ctx); info != nil {
+		info.outcome = outcome
+	}
 }
 
 func requestID(ctx context.Context) string {
 	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
 		return info.id
-	}
-	return ""
-}
-
-// workspaceOf is the workspace authenticate found for the request, if any.
-func workspaceOf(ctx context.Context) string {
-	if info, ok := ctx.Value(requestKey).(*requestInfo); ok {
-		return info.workspace
 	}
 	return ""
 }
@@ -68,8 +84,11 @@ func withRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// logRequests logs one line per request: the route pattern, never the
-// query (the OAuth callback's carries a code) nor any header.
+// logRequests logs one line per request, and counts it in the metrics:
+// the route pattern, never the path nor the query (the OAuth callback's
+// carries a code) nor any header; the workspace, the datasource id of a
+// datasource route, an execute's command, the outcome (the envelope's
+// error code, or "ok") and the duration.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -82,13 +101,46 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 					s.writeError(ww, r, plugin.Errorf(plugin.Internal, "internal error"))
 				}
 			}
-			route := "unmatched"
-			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-				route = rc.RoutePattern()
+			took := time.Since(start)
+			route, datasource := "unmatched", ""
+			if rc := chi.RouteContext(r.Context()); rc != nil {
+				if p := rc.RoutePattern(); p != "" {
+					route = p
+				}
+				// The caller's text until the store finds it.
+				if datasource = rc.URLParam("id"); len(datasource) > maxLoggedCommand {
+					datasource = datasource[:maxLoggedCommand]
+				}
 			}
-			s.Log.Info().Str("method", r.Method).Str("route", route).Int("status", ww.Status()).
-				Dur("duration", time.Since(start)).Str("requestId", requestID(r.Context())).
-				Str("workspace", workspaceOf(r.Context())).Msg("request")
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			info := infoOf(r.Context())
+			if info == nil {
+				info = &requestInfo{}
+			}
+			outcome := info.outcome
+			if outcome == "" {
+				outcome = "ok"
+				if status >= 400 {
+					outcome = "error"
+				}
+			}
+			s.Metrics.Request(route, r.Method, status, info.workspace, took)
+			if info.execute {
+				s.Metrics.Execute(info.command, outcome, info.workspace, took)
+			}
+			line := s.Log.Info().Str("method", r.Method).Str("route", route).Int("status", status).
+				Dur("duration", took).Str("requestId", info.id).
+				Str("workspace", info.workspace)
+			if datasource != "" {
+				line = line.Str("datasource", datasource)
+			}
+			if info.execute {
+				line = line.Str("command", info.command)
+			}
+			line.Str("outcome", outcome).Msg("request")
 		}()
 		next.ServeHTTP(ww, r)
 	})

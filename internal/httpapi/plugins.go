@@ -65,9 +65,23 @@ func (s *Server) listPlugins(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPlugin(w http.ResponseWriter, r *http.Request) {
+	format, err := pluginFormat(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	p, err := s.Catalog.Plugin(chi.URLParam(r, "plugin"))
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if format == formatAppsmith {
+		out, err := appsmithExport(p, s.CallTimeout)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	cmds := []commandView{}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"pluginserver/internal/console"
 )
 
 // Handler lists every route of the server.
@@ -21,7 +23,10 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	r.Get("/openapi.json", s.openapi)
+	r.Get("/metrics", s.serveMetrics())
 	r.Get("/oauth/callback", s.callback)
+	// The console: every other GET outside /v1 is its page.
+	r.Get("/*", console.Handler().ServeHTTP)
 	if s.Sandbox != nil {
 		r.Mount("/sandbox", http.StripPrefix("/sandbox", s.Sandbox))
 	}

@@ -24,6 +24,7 @@ import (
 	"pluginserver/internal/executor"
 	"pluginserver/internal/idempotency"
 	"pluginserver/internal/jsontext"
+	"pluginserver/internal/metrics"
 	"pluginserver/internal/share"
 	"pluginserver/internal/workers"
 	"pluginserver/oauthbroker"
@@ -93,6 +94,10 @@ type Server struct {
 	Executes, Uploads, BodyMemory *share.Pool
 	// BodyTimeout bounds how long a JSON body may take to arrive.
 	BodyTimeout time.Duration
+	// Metrics count requests and executes and are served at /metrics
+	// (nil: none); only to loopback callers unless MetricsPublic.
+	Metrics       *metrics.Metrics
+	MetricsPublic bool
 
 	openAPIDoc []byte
 }
@@ -128,6 +133,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Code == plugin.Internal && r.Context().Err() == nil {
 		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Msg("internal error")
 	}
+	noteOutcome(r.Context(), string(e.Code))
 	s.writeEnvelope(w, r, &plugin.Envelope{Headers: map[string]string{}, Error: e, Meta: plugin.Meta{RequestID: requestID(r.Context())}})
 }
 

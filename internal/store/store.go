@@ -47,6 +47,9 @@ type Store interface {
 	// MarkExpiringAnnounced remembers that the expiry of that token version
 	// was announced.
 	MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error
+	// CountAuthStatuses counts the datasources of every workspace by
+	// their AuthStatus at now, in one aggregate query (AuthStatusQuery).
+	CountAuthStatuses(ctx context.Context, now time.Time) (map[string]int64, error)
 
 	// SaveAuthState keeps a pending authorization and forgets those that
 	// expired more than AuthStateKept before it was made.
@@ -92,3 +95,15 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// AuthStatusQuery is ps.Datasource.AuthStatus in SQL, for
+// CountAuthStatuses: $1 is the time in Unix milliseconds, $2
+// ps.ExpiringWindow in milliseconds (SQLite writes them ?1 and ?2).
+// storetest checks it agrees with AuthStatus.
+const AuthStatusQuery = `SELECT CASE
+	WHEN access_token IS NULL OR length(access_token) = 0 THEN 'unauthorized'
+	WHEN problem_status <> '' THEN problem_status
+	WHEN refresh_token IS NOT NULL AND length(refresh_token) > 0 AND (refresh_expires_at IS NULL OR $1 < refresh_expires_at) THEN 'authorized'
+	WHEN token_expires_at IS NOT NULL AND $1 >= token_expires_at THEN 'expired'
+	WHEN token_expires_at IS NOT NULL AND token_expires_at - $1 < $2 THEN 'expiring'
+	ELSE 'authorized' END AS auth_status, COUNT(*) FROM datasources GROUP BY 1`

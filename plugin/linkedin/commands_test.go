@@ -15,8 +15,17 @@ import (
 	"pluginserver/plugin/linkedin"
 )
 
-// run validates params against the command's form and builds the request,
-// the way the executor does.
+// normalized is params as the executor validates them: rewritten by the
+// command's Normalize, when it has one.
+func normalized(cmd *plugin.Command, params json.RawMessage) (json.RawMessage, error) {
+	if cmd.Normalize == nil {
+		return params, nil
+	}
+	return cmd.Normalize(params)
+}
+
+// run normalizes params, validates them against the command's form and
+// builds the request, the way the executor does.
 func run(t *testing.T, command, params string) (*plugin.Call, []plugin.FieldProblem) {
 	t.Helper()
 	cat, err := catalog.New(linkedin.Plugin())
@@ -27,10 +36,17 @@ func run(t *testing.T, command, params string) (*plugin.Call, []plugin.FieldProb
 	if err != nil {
 		t.Fatal(err)
 	}
-	if problems := v.Validate([]byte(params)); problems != nil {
+	raw, err := normalized(cmd, json.RawMessage(params))
+	if err != nil {
+		if pe := plugin.AsError(err); pe.Code == plugin.InvalidInput {
+			return nil, pe.Fields
+		}
+		t.Fatal(err)
+	}
+	if problems := v.Validate(raw); problems != nil {
 		return nil, problems
 	}
-	call, err := cmd.Build(context.Background(), json.RawMessage(params), testSettings())
+	call, err := cmd.Build(context.Background(), raw, testSettings())
 	var pe *plugin.Error
 	if errors.As(err, &pe) {
 		if pe.Code != plugin.InvalidInput {
@@ -62,10 +78,16 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"author of another kind", "createPost", `{"author":"company:1",` + post + `}`, "author", "must be person:ID, organization:ID or a urn:li:person / urn:li:organization URN"},
 		{"author as a bare id", "createPost", `{"author":"123456789",` + post + `}`, "author", "must be person:ID, organization:ID or a urn:li:person / urn:li:organization URN"},
 		{"media string that is not JSON", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":"[{not json"}`, "media", ""},
-		{"media of the wrong type", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":42}`, "media", "must be a JSON array of media entries, or a string holding one"},
+		{"media of the wrong type", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":42}`, "media", "must be an array"},
 		{"media entry without asset", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":[{"title":"x"}]}`, "media.0.media", ""},
 		{"article without url", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"ARTICLE","media":[{"title":"x"}]}`, "media.0.originalUrl", ""},
-		{"media entry with unknown field", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":"[{\"asset\":\"x\"}]"}`, "media", ""},
+		{"media entry with unknown field", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":"[{\"asset\":\"x\"}]"}`, "media.0.asset", "is not a known field"},
+		{"media string holding no array", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":"{\"media\":\"urn:li:image:C5\"}"}`, "media", ""},
+		{"media entry not READY", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":[{"media":"urn:li:image:C5","status":"PROCESSING"}]}`, "media.0.status", "must be one of READY"},
+		{"media entry URN of another kind", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"IMAGE","media":[{"media":"urn:li:share:5"}]}`, "media.0.media", "must be an asset URN such as urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg"},
+		{"video size not a number", "uploadVideo", `{"author":"person:1","fileSizeBytes":"5MB","data":"aGk="}`, "fileSizeBytes", "must be a whole number of bytes"},
+		{"video size zero", "uploadVideo", `{"author":"person:1","fileSizeBytes":0,"data":"aGk="}`, "fileSizeBytes", ""},
+		{"custom body of a GET given as text", "customAction", `{"method":"GET","path":"/v2/me","body":"{}"}`, "body", "a GET carries no body"},
 		{"category in the wrong case", "registerMediaUpload", `{"author":"person:1","mediaCategory":"IMAGE"}`, "mediaCategory", "must be one of image, video"},
 		{"upload to another host", "uploadMedia", `{"uploadUrl":"https://evil.test/mediaUpload/x","data":"aGk="}`, "uploadUrl", ""},
 		{"upload with credentials", "uploadMedia", `{"uploadUrl":"https://user:pw@api.linkedin.com/mediaUpload/x","data":"aGk="}`, "uploadUrl", ""},
@@ -122,6 +144,29 @@ func TestBuildRules(t *testing.T) {
 			other, _ := run(t, "createPostWithMedia", `{"author":"person:1",`+post+`,"mediaCategory":"IMAGE","media":[{"media":"urn:li:digitalmediaAsset:C5","title":"T"}]}`)
 			if string(other.Body) != string(c.Body) {
 				t.Errorf("string form %s\narray form %s", c.Body, other.Body)
+			}
+		}},
+		{"an article string with LinkedIn's text objects equals the form's entries", "createPostWithMedia", `{"author":"person:1",` + post + `,"mediaCategory":"ARTICLE","media":"[{\"status\":\"READY\",\"originalUrl\":\"https://example.com/a?b=1&c=<2>\",\"title\":{\"text\":\"T\"},\"description\":{\"text\":\"D\"}}]"}`, func(t *testing.T, c *plugin.Call) {
+			other, _ := run(t, "createPostWithMedia", `{"author":"person:1",`+post+`,"mediaCategory":"ARTICLE","media":[{"originalUrl":"https://example.com/a?b=1&c=<2>","title":"T","description":"D"}]}`)
+			if string(other.Body) != string(c.Body) || !strings.Contains(string(c.Body), `"originalUrl":"https://example.com/a?b=1\u0026c=\u003c2\u003e"`) {
+				t.Errorf("string form %s\narray form %s", c.Body, other.Body)
+			}
+		}},
+		{"a JSON body is sent as the caller wrote it", "customAction", `{"method":"POST","path":"/rest/posts","body":{"a": [1, 2],"b":"<&>"}}`, func(t *testing.T, c *plugin.Call) {
+			other, _ := run(t, "customAction", `{"method":"POST","path":"/rest/posts","body":"{\"a\": [1, 2],\"b\":\"<&>\"}"}`)
+			if want := `{"a": [1, 2],"b":"<&>"}`; string(c.Body) != want || string(other.Body) != want || c.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("object body %s, string body %s, want %s", c.Body, other.Body, want)
+			}
+		}},
+		{"a null body is no body", "customAction", `{"method":"GET","path":"/v2/userinfo","body":null}`, func(t *testing.T, c *plugin.Call) {
+			if c.Body != nil || c.Header.Get("Content-Type") != "" {
+				t.Errorf("call %+v", c)
+			}
+		}},
+		{"a video's size as a string equals the number", "uploadVideo", `{"author":"person:1","fileSizeBytes":"52428800","data":"aGk="}`, func(t *testing.T, c *plugin.Call) {
+			other, _ := run(t, "uploadVideo", `{"author":"person:1","fileSizeBytes":52428800,"data":"aGk="}`)
+			if string(other.Body) != string(c.Body) || !strings.Contains(string(c.Body), `"fileSizeBytes":52428800`) {
+				t.Errorf("string size %s\nnumber size %s", c.Body, other.Body)
 			}
 		}},
 		{"asset URN to image URN, percent-encoded", "getMediaUploadStatus", `{"mediaCategory":"video","mediaId":"urn:li:digitalmediaAsset:C5(x)"}`, nil},

@@ -18,16 +18,24 @@ var createPostWithMedia = &plugin.Command{
 	Form: form([]field{authorField, lifecycleField, textField, visibilityField,
 		{name: "mediaCategory", required: true, schema: `{"type":"string","title":"Media category","description":"What the media entries are.","default":"IMAGE","examples":["IMAGE"],
 			"oneOf":[{"const":"IMAGE","title":"Image"},{"const":"VIDEO","title":"Video"},{"const":"ARTICLE","title":"Article link"}]}`},
-		{name: "media", required: true, schema: `{"title":"Media",
-			"description":"A JSON array, or a string holding one, of entries {\"media\": asset URN, \"title\", \"description\"}; for ARTICLE {\"originalUrl\", \"title\", \"description\"}.",
+		{name: "media", required: true, schema: `{"type":"array","title":"Media",
+			"description":"Up to 20 entries: for IMAGE or VIDEO each names its asset URN (from Register Media Upload), for ARTICLE its URL. API callers may also send a string holding the JSON array, and LinkedIn's {\"text\": ...} for a title or description.",
+			"minItems":1,"maxItems":20,
 			"examples":[[{"media":"urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg","title":"Our new office","description":"Opening day"}]],
-			"anyOf":[{"type":"array","minItems":1,"maxItems":20,"items":{"type":"object"}},{"type":"string","minLength":2}],
-			"errorMessage":"must be a JSON array of media entries, or a string holding one"}`,
-			ui: `{"ui:widget":"textarea","ui:options":{"rows":8,"format":"json"}}`},
+			"items":{"type":"object","title":"Media entry","additionalProperties":false,"properties":{
+				"media":{"type":"string","title":"Media (asset URN)","description":"For IMAGE or VIDEO: the asset of Register Media Upload.","examples":["urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg"],
+					"pattern":"^urn:li:(digitalmediaAsset|image|video|document):[A-Za-z0-9_-]+$","errorMessage":"must be an asset URN such as urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg"},
+				"originalUrl":{"type":"string","title":"Article URL","description":"For ARTICLE: the page the post links to.","examples":["https://blog.example.com/launch"],
+					"pattern":"^https?://[^\\s/?#]+[^\\s]*$","errorMessage":"must be an http(s) URL"},
+				"title":{"type":"string","title":"Title","examples":["Our new office"]},
+				"description":{"type":"string","title":"Description","examples":["Opening day"]},
+				"status":{"type":"string","title":"Status","description":"READY, the only status LinkedIn takes here.","default":"READY","oneOf":[{"const":"READY","title":"Ready"}]}}}}`,
+			ui: `{"items":{"ui:order":["media","originalUrl","title","description","status"],"description":{"ui:widget":"textarea","ui:options":{"rows":2}},"status":{"ui:widget":"hidden"}}}`},
 	},
 		answered("An image post", `{"author":"person:123456789","lifecycleState":"PUBLISHED","text":"Our new office","visibility":"PUBLIC","mediaCategory":"IMAGE","media":[{"media":"urn:li:digitalmediaAsset:C5422AQEbc381YmIuvg","title":"Our new office","description":"Opening day"}]}`,
 			201, map[string]string{"x-restli-id": "urn:li:share:6844785523593134081"}, `{"id":"urn:li:share:6844785523593134081"}`),
 		example("An article given as a JSON string", `{"author":"organization:2414183","lifecycleState":"PUBLISHED","text":"Read our launch notes","visibility":"PUBLIC","mediaCategory":"ARTICLE","media":"[{\"originalUrl\":\"https://blog.example.com/launch\",\"title\":\"Launch notes\"}]"}`)),
+	Normalize: normalize(map[string]func(json.RawMessage) (json.RawMessage, error){"media": normalizeMedia}),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[struct {
 			postParams
@@ -76,6 +84,43 @@ var (
 	assetURN   = regexp.MustCompile(`^urn:li:(digitalmediaAsset|image|video|document):[A-Za-z0-9_-]+$`)
 	articleURL = regexp.MustCompile(`^https?://[^\s/?#]+[^\s]*$`)
 )
+
+// normalizeMedia turns the media param into the array of entries the form
+// declares: a string holding the JSON array (as the Appsmith reference
+// writes it) becomes the array, and LinkedIn's {"text": ...} for a title or
+// description becomes its text.
+func normalizeMedia(raw json.RawMessage) (json.RawMessage, error) {
+	changed := false
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, plugin.InvalidField("media", "is not a string")
+		}
+		var entries []json.RawMessage
+		if err := json.Unmarshal([]byte(s), &entries); err != nil {
+			return nil, plugin.InvalidField("media", "is a string that holds no JSON array of media entries: %v", err)
+		}
+		raw, changed = json.RawMessage(s), true
+	}
+	var entries []map[string]json.RawMessage
+	if json.Unmarshal(raw, &entries) != nil {
+		return raw, nil // not an array of objects: the form says what is wrong
+	}
+	for _, e := range entries {
+		for _, name := range []string{"title", "description"} {
+			var text map[string]json.RawMessage
+			if v, ok := e[name]; ok && json.Unmarshal(v, &text) == nil && len(text) == 1 {
+				if t := text["text"]; len(t) > 0 && t[0] == '"' {
+					e[name], changed = t, true
+				}
+			}
+		}
+	}
+	if !changed {
+		return raw, nil
+	}
+	return marshalJSON(entries)
+}
 
 // parseMedia reads the media param (an array or a string holding one) and
 // checks each entry against the category.

@@ -22,15 +22,17 @@ var customAction = &plugin.Command{
 		{name: "path", required: true, schema: `{"type":"string","title":"Path","description":"A path on the LinkedIn API host, under /v2/ or /rest/. URNs inside it are percent-encoded.",
 			"examples":["/v2/userinfo","/rest/posts/urn%3Ali%3Ashare%3A6844785523593134080"],"maxLength":2048,
 			"pattern":"^(/(v2|rest)/|https?://)","errorMessage":"must start with /v2/ or /rest/"}`},
-		{name: "queryParams", schema: `{"type":"object","title":"Query parameters","examples":[{"q":"author","author":"urn:li:person:8675309"}],"additionalProperties":{"type":"string"}}`,
+		{name: "queryParams", schema: `{"type":"object","title":"Query parameters","description":"Added to the path's query string, each a name and a value.","examples":[{"q":"author","author":"urn:li:person:8675309"}],"additionalProperties":{"type":"string"}}`,
 			ui: `{"ui:options":{"expandable":true}}`},
 		{name: "headers", schema: `{"type":"object","title":"Headers","description":"Extra request headers. Authorization, Host, Cookie and hop-by-hop headers are refused.","examples":[{"LinkedIn-Version":"202610"}],"additionalProperties":{"type":"string"}}`,
 			ui: `{"ui:options":{"expandable":true}}`},
-		{name: "body", schema: `{"title":"Body","description":"JSON sent as application/json, or a string sent as it is."}`,
-			ui: `{"ui:widget":"textarea","ui:options":{"rows":8,"format":"json"}}`},
+		{name: "body", schema: `{"type":"string","title":"Body","description":"The request's body: JSON, sent as application/json unless headers name another Content-Type, or any text, sent as it is. API callers may also give the JSON itself (an object or array).",
+			"examples":["{\"lifecycleState\":\"PUBLISHED\"}"]}`,
+			ui: `{"ui:widget":"textarea","ui:options":{"rows":8,"json":true}}`},
 	},
 		answered("Read the member", `{"method":"GET","path":"/v2/userinfo"}`, 200, nil, `{"sub":"782bbtaQ","name":"John Doe","email":"doe@email.com"}`),
 		example("List a member's posts", `{"method":"GET","path":"/rest/posts","queryParams":{"q":"author","author":"urn:li:person:8675309"}}`)),
+	Normalize: normalize(map[string]func(json.RawMessage) (json.RawMessage, error){"body": normalizeBody}),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[struct {
 			Method      string            `json:"method"`
@@ -71,6 +73,19 @@ var customAction = &plugin.Command{
 		}
 		return c, nil
 	},
+}
+
+// normalizeBody makes the body the string the form declares: JSON given as
+// itself becomes a string holding the same bytes, which Build sends as they
+// came; null is no body.
+func normalizeBody(raw json.RawMessage) (json.RawMessage, error) {
+	switch {
+	case bytes.Equal(raw, []byte("null")):
+		return nil, nil
+	case len(raw) > 0 && raw[0] == '"':
+		return raw, nil
+	}
+	return marshalJSON(string(raw))
 }
 
 // cleanPath checks a caller's path so the resolved URL stays under /v2/ or

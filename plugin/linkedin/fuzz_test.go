@@ -82,7 +82,17 @@ func FuzzParams(f *testing.F) {
 	settings := plugin.Settings{APIURL: fuzzAPI, Version: "202610", UploadHosts: []string{"api.linkedin.com", "www.linkedin.com"}}
 	f.Fuzz(func(t *testing.T, which uint8, params string) {
 		c := p.Commands[int(which)%len(p.Commands)]
-		if problems := validators[c.ID].Validate([]byte(params)); problems != nil {
+		raw := json.RawMessage(params)
+		if c.Normalize != nil {
+			var err error
+			if raw, err = c.Normalize(raw); err != nil {
+				if e := plugin.AsError(err); e.Code != plugin.InvalidInput || len(e.Fields) == 0 {
+					t.Fatalf("%s normalized %s without naming a field: %v", c.ID, params, err)
+				}
+				return
+			}
+		}
+		if problems := validators[c.ID].Validate(raw); problems != nil {
 			for _, pr := range problems {
 				if pr.Message == "" {
 					t.Fatalf("a problem without a message: %+v", problems)
@@ -90,7 +100,7 @@ func FuzzParams(f *testing.F) {
 			}
 			return
 		}
-		call, err := c.Build(context.Background(), json.RawMessage(params), settings)
+		call, err := c.Build(context.Background(), raw, settings)
 		if err != nil {
 			if e := plugin.AsError(err); e.Code != plugin.InvalidInput || len(e.Fields) == 0 {
 				t.Fatalf("%s refused %s without naming a field: %v", c.ID, params, err)

@@ -97,10 +97,14 @@ func TestGoldenRequests(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				_, v, _ := cat.Command("linkedin", cmd.ID)
-				if problems := v.Validate(ex.Params); problems != nil {
+				params, err := normalized(cmd, ex.Params)
+				if err != nil {
+					t.Fatalf("example %q: %v", ex.Title, err)
+				}
+				if problems := v.Validate(params); problems != nil {
 					t.Fatalf("example %q fails its own form: %v", ex.Title, problems)
 				}
-				call, err := firstCall(cmd, ex.Params)
+				call, err := firstCall(cmd, params)
 				if err != nil {
 					t.Fatalf("build: %v", err)
 				}

@@ -185,7 +185,8 @@ type field struct {
 
 func form(fields []field, examples ...plugin.Example) plugin.Form {
 	var props, ui bytes.Buffer
-	var required, order []string
+	var required []string
+	order := []string{}
 	var options map[string]*plugin.Options
 	props.WriteByte('{')
 	ui.WriteString(`{"ui:order":`)
@@ -222,6 +223,51 @@ func form(fields []field, examples ...plugin.Example) plugin.Form {
 	r, _ := json.Marshal(required)
 	schema := fmt.Sprintf(`{"$schema":"http://json-schema.org/draft-07/schema#","type":"object","additionalProperties":false,"required":%s,"properties":%s}`, r, props.Bytes())
 	return plugin.Form{Schema: json.RawMessage(schema), UISchema: json.RawMessage(ui.Bytes()), Examples: examples, Options: options}
+}
+
+// normalize is a Command.Normalize that rewrites the named params with
+// their fix; a fix returning nil drops the param. Params that are not an
+// object are left for the form to refuse.
+func normalize(fixes map[string]func(json.RawMessage) (json.RawMessage, error)) func(json.RawMessage) (json.RawMessage, error) {
+	return func(params json.RawMessage) (json.RawMessage, error) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(params, &m) != nil {
+			return params, nil
+		}
+		changed := false
+		for name, fix := range fixes {
+			v, ok := m[name]
+			if !ok {
+				continue
+			}
+			fixed, err := fix(v)
+			switch {
+			case err != nil:
+				return nil, err
+			case fixed == nil:
+				delete(m, name)
+				changed = true
+			case !bytes.Equal(fixed, v):
+				m[name] = fixed
+				changed = true
+			}
+		}
+		if !changed {
+			return params, nil
+		}
+		return marshalJSON(m)
+	}
+}
+
+// marshalJSON is compact JSON that keeps & and < as they are.
+func marshalJSON(v any) (json.RawMessage, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode params: %w", err)
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 func example(title, params string) plugin.Example {

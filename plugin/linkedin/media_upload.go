@@ -21,12 +21,15 @@ import (
 // media's URN; the bytes are PUT there; with waitUntilAvailable, the
 // media's status is read until LinkedIn has processed it.
 type mediaUpload struct {
-	kind     string // image or document: the API's path and URN kind
+	kind string // image or document: the API's path and URN kind
+	// maxBytes is the largest file LinkedIn documents taking, 0 for none
+	// documented (LinkedIn refuses what it will not take).
 	maxBytes int64
 	// types are the media types LinkedIn takes, with what a builder calls
-	// them.
-	types []string
-	named string
+	// them, and a small file of the first for the form's example.
+	types   []string
+	named   string
+	example string
 }
 
 func (u mediaUpload) command(id, title, description string, examples ...plugin.Example) *plugin.Command {
@@ -38,7 +41,7 @@ func (u mediaUpload) command(id, title, description string, examples ...plugin.E
 		Form: form([]field{
 			{name: "owner", required: true, schema: urnSchema("Owner", "Who will post it: person:ID for the member, organization:ID for a page they administer.", "person:782bbtaQ", authorKinds...),
 				ui: `{"ui:placeholder":"person:782bbtaQ"}`, options: authorOptions},
-			{name: "data", schema: fmt.Sprintf(`{"type":"string","title":"File","description":"The %s (%s, up to %d MB), as base64 or a data: URL. Leave empty to send the file as the request's body instead (raw, or multipart), which streams it.","examples":["data:%s;base64,JVBERi0xLjQK"]}`, u.kind, u.named, u.maxBytes/1_000_000, u.types[0]),
+			{name: "data", schema: fmt.Sprintf(`{"type":"string","title":"File","description":"The %s (%s), as base64 or a data: URL. Leave empty to send the file as the request's body instead (raw, or multipart), which streams it.","examples":[%q]}`, u.kind, u.named, u.example),
 				ui: `{"ui:widget":"file"}`},
 			{name: "contentType", schema: fmt.Sprintf(`{"type":"string","title":"Content type","description":"The file's media type; taken from a data: URL or the body's Content-Type when empty.","examples":[%q],"enum":%s}`, u.types[0], jsonList(u.types))},
 			{name: "waitUntilAvailable", schema: `{"type":"boolean","title":"Wait until available","description":"Answer once LinkedIn has processed the file (status AVAILABLE), within the call's time.","default":false,"examples":[true]}`},
@@ -99,7 +102,7 @@ func (u mediaUpload) file(p mediaUploadParams, f *plugin.File) (*plugin.File, st
 		}
 		return nil, "", plugin.InvalidField(field, "is %q; LinkedIn takes a %s as %s", contentType, u.kind, strings.Join(u.types, ", "))
 	}
-	if out.Length > u.maxBytes {
+	if u.maxBytes > 0 && out.Length > u.maxBytes {
 		return nil, "", plugin.InvalidField(field, "is %d bytes; LinkedIn takes a %s of at most %d bytes (%d MB)", out.Length, u.kind, u.maxBytes, u.maxBytes/1_000_000)
 	}
 	return &out, contentType, nil

@@ -47,7 +47,7 @@ var sharePost = &plugin.Command{
 			"examples":[{"question":"Tabs or spaces?","options":["Tabs","Spaces"],"duration":"THREE_DAYS"}],"properties":{
 			"question":{"type":"string","title":"Question","minLength":1,"maxLength":140},
 			"options":{"type":"array","title":"Options","minItems":2,"maxItems":4,"items":{"type":"string","title":"Option","minLength":1,"maxLength":30}},
-			"duration":{"type":"string","title":"Open for","default":"THREE_DAYS","oneOf":[{"const":"ONE_DAY","title":"One day"},{"const":"THREE_DAYS","title":"Three days"},{"const":"SEVEN_DAYS","title":"A week"},{"const":"FOURTEEN_DAYS","title":"Two weeks"}]}}}`},
+			"duration":{"type":"string","title":"Open for","description":"Three days when empty.","oneOf":[{"const":"ONE_DAY","title":"One day"},{"const":"THREE_DAYS","title":"Three days"},{"const":"SEVEN_DAYS","title":"A week"},{"const":"FOURTEEN_DAYS","title":"Two weeks"}]}}}`},
 		{name: "reshareOf", schema: urnSchema("Reshare of", "A post to reshare, with the commentary as what the author adds.", "urn:li:share:6844785523593134080", postKinds...)},
 	},
 		answered("A text post with a hashtag", `{"author":"person:782bbtaQ","commentary":"Hello World! (our first post) #launch"}`,

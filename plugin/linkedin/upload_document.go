@@ -1,6 +1,7 @@
 package linkedin
 
-var uploadDocument = mediaUpload{kind: "document", maxBytes: 100_000_000, named: "PDF, PPT, PPTX, DOC or DOCX",
+var uploadDocument = mediaUpload{kind: "document", maxBytes: 100_000_000, named: "PDF, PPT, PPTX, DOC or DOCX; up to 100 MB and 300 pages",
+	example: "data:application/pdf;base64,JVBERi0xLjQK",
 	types: []string{"application/pdf", "application/vnd.ms-powerpoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 		"application/msword", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}}.command(
 	"uploadDocument", "Upload Document",

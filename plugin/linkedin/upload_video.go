@@ -5,10 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"pluginserver/plugin"
 )
@@ -21,11 +21,12 @@ var uploadVideo = &plugin.Command{
 	ScopesFor:   asPage("author"),
 	Upload:      true,
 	Form: form([]field{authorField,
-		{name: "fileSizeBytes", schema: `{"type":"string","title":"File size in bytes","description":"The video's size. Taken from Content-Length when the file is the raw body; needed with a multipart form.","examples":["52428800"],"pattern":"^[1-9][0-9]{0,11}$","errorMessage":"must be a whole number of bytes"}`},
+		{name: "fileSizeBytes", schema: `{"type":"integer","title":"File size in bytes","description":"The video's size. Taken from Content-Length when the file is the raw body; needed with a multipart form.","examples":[52428800],"minimum":1,"maximum":999999999999}`},
 		{name: "data", schema: `{"type":"string","title":"File","description":"The video as base64 or a data: URL, for a small one. Leave empty to send the file as the request's body, which streams it.","examples":["data:video/mp4;base64,AAAAGGZ0eXBtcDQy"]}`,
 			ui: `{"ui:widget":"file"}`},
 		{name: "waitUntilAvailable", schema: `{"type":"boolean","title":"Wait until available","description":"Answer once LinkedIn has processed the video (status AVAILABLE), within the call's time.","default":false,"examples":[true]}`},
 	}, example("Upload a video (the file is the body)", `{"author":"person:123456789"}`)),
+	Normalize: normalize(map[string]func(json.RawMessage) (json.RawMessage, error){"fileSizeBytes": numberInString}),
 	Build: func(_ context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[videoParams](raw)
 		if err != nil {
@@ -47,7 +48,7 @@ var uploadVideo = &plugin.Command{
 
 type videoParams struct {
 	Author             string `json:"author"`
-	FileSizeBytes      string `json:"fileSizeBytes"`
+	FileSizeBytes      int64  `json:"fileSizeBytes"`
 	Data               string `json:"data"`
 	WaitUntilAvailable bool   `json:"waitUntilAvailable"`
 }
@@ -76,8 +77,8 @@ func (p videoParams) initialize(s plugin.Settings, size int64) (*plugin.Call, in
 	if err != nil {
 		return nil, 0, err
 	}
-	if p.FileSizeBytes != "" {
-		fmt.Sscan(p.FileSizeBytes, &size)
+	if p.FileSizeBytes != 0 {
+		size = p.FileSizeBytes
 	}
 	if size <= 0 {
 		return nil, 0, plugin.InvalidField("fileSizeBytes", "is needed when the body's length is not known")
@@ -85,6 +86,19 @@ func (p videoParams) initialize(s plugin.Settings, size int64) (*plugin.Call, in
 	c, err := apiCall(s, http.MethodPost, "/rest/videos", url.Values{"action": {"initializeUpload"}}, map[string]any{
 		"initializeUploadRequest": map[string]any{"owner": owner, "fileSizeBytes": size, "uploadCaptions": false, "uploadThumbnail": false}})
 	return c, size, err
+}
+
+// numberInString reads a whole number given as a string ("52428800"), as
+// it was declared before the form took a number, as the number.
+func numberInString(raw json.RawMessage) (json.RawMessage, error) {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return raw, nil
+	}
+	if _, err := strconv.ParseInt(s, 10, 64); err != nil || s == "" || s[0] == '+' || s[0] == '-' || len(s) > 1 && s[0] == '0' {
+		return nil, plugin.InvalidField("fileSizeBytes", "must be a whole number of bytes")
+	}
+	return json.RawMessage(s), nil
 }
 
 // runVideoUpload follows the Videos API: initializeUpload answers with an

@@ -307,6 +307,27 @@ func (s *Store) ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Dat
 		ORDER BY token_expires_at`, millis(before))
 }
 
+func (s *Store) CountAuthStatuses(ctx context.Context, now time.Time) (map[string]int64, error) {
+	rows, err := s.pool.Query(ctx, store.AuthStatusQuery, millis(now), ps.ExpiringWindow.Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("count datasources: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	for rows.Next() {
+		var status string
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("count datasources: %w", err)
+		}
+		counts[status] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count datasources: %w", err)
+	}
+	return counts, nil
+}
+
 func (s *Store) MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error {
 	_, err := s.write(ctx, id, `UPDATE datasources SET expiring_notified = token_version
 		WHERE workspace = $1 AND id = $2 AND token_version = $3`, workspace, id, version)

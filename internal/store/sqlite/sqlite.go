@@ -265,6 +265,24 @@ func (s *Store) ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Dat
 		ORDER BY token_expires_at`, millis(before))
 }
 
+func (s *Store) CountAuthStatuses(ctx context.Context, now time.Time) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, strings.ReplaceAll(store.AuthStatusQuery, "$", "?"), millis(now), ps.ExpiringWindow.Milliseconds())
+	if err != nil {
+		return nil, fmt.Errorf("count datasources: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int64{}
+	for rows.Next() {
+		var status string
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("count datasources: %w", err)
+		}
+		counts[status] += n
+	}
+	return counts, rows.Err()
+}
+
 func (s *Store) MarkExpiringAnnounced(ctx context.Context, workspace, id string, version int64) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE datasources SET expiring_notified = token_version
 		WHERE workspace = ? AND id = ? AND token_version = ?`, workspace, id, version)

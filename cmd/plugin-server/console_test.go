@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// consoleShots is where TestConsoleInBrowser writes its screenshots, to be
+// looked at after a run (git-ignored); PLUGIN_SERVER_CONSOLE_SHOTS names
+// another folder.
+const consoleShots = "testdata/console-shots"
+
+// TestConsoleInBrowser drives the web console at / in Debian's Chromium
+// with playwright-core (web/tests/console.mjs) against a server process in
+// sandbox mode: a wrong key, creating a datasource, authorizing it through
+// the sandbox's consent page in a new tab, getUserInfo and createPost from
+// their forms, the server's field error for empty text, the media flow
+// with its progress bar, and every command's form and the datasource form
+// rendered by RJSF with no console error and no unsupported field.
+// .ci/run installs chromium and web/node_modules; elsewhere the test is
+// skipped without them.
+func TestConsoleInBrowser(t *testing.T) {
+	web, err := filepath.Abs("../../web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium, _ = exec.LookPath("chromium")
+	}
+	node, _ := exec.LookPath("node")
+	missing := ""
+	switch {
+	case chromium == "":
+		missing = "chromium (apt-get install chromium)"
+	case node == "":
+		missing = "node"
+	default:
+		if _, err := os.Stat(filepath.Join(web, "node_modules", "playwright-core")); err != nil {
+			missing = "web/node_modules (cd web && npm ci)"
+		}
+	}
+	if missing != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the console's browser test needs %s; .ci/run installs it", missing)
+		}
+		t.Skipf("the console's browser test needs %s; .ci/run installs it", missing)
+	}
+
+	out := os.Getenv("PLUGIN_SERVER_CONSOLE_SHOTS")
+	if out == "" {
+		out = consoleShots
+	}
+	if out, err = filepath.Abs(out); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(out)
+	t.Logf("screenshots in %s", out)
+
+	// The server takes its own origin as a returnUrl, so LinkedIn sends
+	// the tab back to the console: the whole walk-through.
+	t.Run("return to the console", func(t *testing.T) {
+		shots, forms := runConsole(t, web, node, chromium, filepath.Join(out, "return-to-console"), "console")
+		if shots < 15 || forms < 20 {
+			t.Errorf("%d screenshots of steps and %d of forms", shots, forms)
+		}
+	})
+	// A console loaded from another origin than the server's public URL
+	// may not be returned to: the server's own page ends the dance and the
+	// console sees the change by polling.
+	t.Run("return to the server's page", func(t *testing.T) {
+		if shots, _ := runConsole(t, web, node, chromium, filepath.Join(out, "return-to-server"), "server"); shots < 6 {
+			t.Errorf("%d screenshots of steps", shots)
+		}
+	})
+}
+
+// runConsole starts a server in sandbox mode and runs web/tests/console.mjs
+// against it; returnTo is "console" when the console is loaded from the
+// server's public URL, whose origin the server accepts as a returnUrl, and
+// "server" when it is loaded from another (127.0.0.1 against localhost). It returns how many screenshots of steps and of
+// forms were written to out.
+func runConsole(t *testing.T, web, node, chromium, out, returnTo string) (shots, forms int) {
+	// A port chosen before the server starts, to name its origin.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	env := []string{
+		"PLUGIN_SERVER_SANDBOX=1",
+		"PLUGIN_SERVER_API_KEYS=" + adminKey + ":admin:acme," + builderKey + ":builder:acme," + otherKey + ":admin:other",
+		"PLUGIN_SERVER_RETURN_ORIGINS=",
+		"LOG_LEVEL=error",
+	}
+	if returnTo == "server" {
+		_, port, _ := net.SplitHostPort(addr)
+		env = append(env, "PLUGIN_SERVER_PUBLIC_URL=http://localhost:"+port)
+	}
+	s, _ := startProcessAt(t, env, filepath.Join(t.TempDir(), "plugin-server.db"), addr)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "tests/console.mjs")
+	cmd.Dir = web
+	cmd.Env = append(os.Environ(), "CONSOLE_URL="+s.url, "ADMIN_KEY="+adminKey, "BUILDER_KEY="+builderKey,
+		"OUT_DIR="+out, "CHROMIUM="+chromium, "RETURN_TO="+returnTo)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := lines.Text()
+		t.Log(line)
+		if f, ok := strings.CutPrefix(line, "failed: "); ok {
+			failed = append(failed, f)
+		}
+	}
+	err = cmd.Wait()
+	for _, f := range failed {
+		t.Errorf("in the browser: %s", f)
+	}
+	if err != nil && len(failed) == 0 {
+		t.Fatalf("node tests/console.mjs: %v", err)
+	}
+	steps, _ := filepath.Glob(filepath.Join(out, "*.png"))
+	formShots, _ := filepath.Glob(filepath.Join(out, "forms", "*.png"))
+	return len(steps), len(formShots)
+}

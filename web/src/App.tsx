@@ -1,0 +1,134 @@
+import { useCallback, useEffect, useState } from "react";
+import { apiKey, raw, setUnauthenticatedHandler, type Envelope } from "./api";
+import { KeyGate } from "./KeyGate";
+import { Workspace, CHANNEL } from "./Workspace";
+import { ErrorLine } from "./Result";
+
+export type Role = "admin" | "builder";
+type Session =
+  | { state: "checking" }
+  | { state: "key"; message?: string }
+  | { state: "failed"; error: unknown }
+  | { state: "ready"; anonymous: boolean; role: Role };
+
+/** What LinkedIn's return to the console said, from the returnUrl's query. */
+export type AuthReturn = { datasourceId: string; status: string; error?: string; message?: string };
+
+function readAuthReturn(): AuthReturn | null {
+  const q = new URLSearchParams(location.search);
+  const datasourceId = q.get("datasourceId");
+  const status = q.get("status");
+  if (!datasourceId || !status) return null;
+  // The query has done its job: a reload must not report it again.
+  history.replaceState(null, "", location.pathname);
+  return { datasourceId, status, error: q.get("error") ?? undefined, message: q.get("message") ?? undefined };
+}
+
+const unauthenticatedMessage =
+  "The server did not accept this API key (unauthenticated). Check the key and enter it again.";
+
+/**
+ * whoAmI checks the key (null: none) and finds its role. There is no route
+ * that says the role, so it asks for an admin-only change to a datasource
+ * that cannot exist: an admin is told it is not found, a builder that it is
+ * forbidden, and nothing changes either way.
+ */
+async function whoAmI(key: string | null): Promise<Session> {
+  const list = await raw<Envelope>("GET", "/v1/datasources", undefined, key);
+  if (list.httpStatus === 401) return { state: "key", message: key ? unauthenticatedMessage : undefined };
+  if (list.httpStatus !== 200) {
+    const env = list.body;
+    return {
+      state: "failed",
+      error: { code: env?.error?.code ?? `HTTP ${list.httpStatus}`, message: env?.error?.message ?? "", requestId: env?.meta?.requestId ?? list.requestId },
+    };
+  }
+  const probe = await raw<Envelope>("PATCH", "/v1/datasources/ds_0000000000000000000000", {}, key);
+  return { state: "ready", anonymous: key === null, role: probe.httpStatus === 403 ? "builder" : "admin" };
+}
+
+export function App() {
+  const [session, setSession] = useState<Session>({ state: "checking" });
+  const [authReturn] = useState<AuthReturn | null>(readAuthReturn);
+
+  const check = useCallback((key: string | null) => {
+    setSession({ state: "checking" });
+    whoAmI(key)
+      .then((s) => {
+        if (s.state === "key") apiKey.clear();
+        else if (s.state === "ready" && key) apiKey.set(key);
+        setSession(s);
+      })
+      .catch((e) => setSession({ state: "failed", error: e }));
+  }, []);
+
+  useEffect(() => {
+    setUnauthenticatedHandler(() => {
+      apiKey.clear();
+      setSession({ state: "key", message: unauthenticatedMessage });
+    });
+    check(apiKey.get());
+  }, [check]);
+
+  // Tell the console that started the authorization (another tab) that it is done.
+  useEffect(() => {
+    if (!authReturn || typeof BroadcastChannel === "undefined") return;
+    const ch = new BroadcastChannel(CHANNEL);
+    ch.postMessage(authReturn);
+    ch.close();
+  }, [authReturn]);
+
+  const signOut = () => {
+    apiKey.clear();
+    setSession({ state: "key" });
+  };
+
+  return (
+    <>
+      <header className="top">
+        <h1>plugin-server console</h1>
+        {session.state === "ready" ? (
+          <p className="who" data-testid="who">
+            {session.anonymous ? "No API keys on this server: admin of workspace default (loopback only)" : `Signed in with ${session.role === "admin" ? "an admin" : "a builder"} key`}
+            {!session.anonymous ? (
+              <button type="button" className="link" onClick={signOut}>
+                Sign out
+              </button>
+            ) : null}
+          </p>
+        ) : null}
+      </header>
+      {authReturn ? <AuthReturnBanner r={authReturn} /> : null}
+      <main>
+        {session.state === "checking" ? <p className="hint">Connecting…</p> : null}
+        {session.state === "key" ? <KeyGate message={session.message} onKey={(k) => check(k)} /> : null}
+        {session.state === "failed" ? (
+          <section className="panel">
+            <h2>The server could not be reached</h2>
+            <ErrorLine error={session.error} />
+            <button type="button" onClick={() => check(apiKey.get())}>
+              Try again
+            </button>
+          </section>
+        ) : null}
+        {session.state === "ready" ? <Workspace role={session.role} initial={authReturn?.datasourceId} /> : null}
+      </main>
+    </>
+  );
+}
+
+function AuthReturnBanner({ r }: { r: AuthReturn }) {
+  if (r.status === "authorized") {
+    return (
+      <p className="banner ok" role="status" data-testid="auth-return">
+        LinkedIn connected for datasource <code>{r.datasourceId}</code>. You can close this tab: the console that asked has been told.
+      </p>
+    );
+  }
+  return (
+    <p className="banner failed" role="alert" data-testid="auth-return">
+      Authorization of <code>{r.datasourceId}</code> failed: <strong>{r.error ?? r.status}</strong>
+      {r.message ? `: ${r.message}` : ""}
+    </p>
+  );
+}

@@ -1,0 +1,340 @@
+// Drives the console in Debian's Chromium with playwright-core, as a person
+// would, against a plugin-server started in sandbox mode; run by
+// cmd/plugin-server/console_test.go (go test -run TestConsole), which
+// passes:
+//   CONSOLE_URL   the server's base URL (the console is at /)
+//   ADMIN_KEY     an admin API key of the server
+//   BUILDER_KEY   a builder API key of the same workspace
+//   OUT_DIR       where the screenshots go
+//   CHROMIUM      the browser (default /usr/bin/chromium)
+//   RETURN_TO     "console" (default): the server accepts the console's own
+//                 origin as a returnUrl, so LinkedIn sends the tab back to
+//                 the console; "server": it does not (the console was
+//                 loaded from another origin than the server's public URL),
+//                 so the server's own page ends the dance,
+//                 the console polls, and the run stops after getUserInfo
+// It prints one line per step and, last, "N passed, N failed"; it exits
+// non-zero when a check failed.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.CONSOLE_URL;
+const adminKey = process.env.ADMIN_KEY;
+const builderKey = process.env.BUILDER_KEY;
+const out = process.env.OUT_DIR;
+const returnTo = process.env.RETURN_TO || "console";
+if (!base || !adminKey || !builderKey || !out) {
+  console.error("CONSOLE_URL, ADMIN_KEY, BUILDER_KEY and OUT_DIR are required");
+  process.exit(2);
+}
+mkdirSync(join(out, "forms"), { recursive: true });
+
+let passed = 0;
+const failures = [];
+let shotNo = 0;
+const consoleErrors = [];
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  // The machine's network is closed: no background connections.
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+context.setDefaultTimeout(15000);
+
+function watch(page, name) {
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(`${name}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => consoleErrors.push(`${name}: uncaught ${e.message}`));
+}
+
+const page = await context.newPage();
+watch(page, "console");
+
+async function shot(p, name) {
+  shotNo++;
+  const file = join(out, `${String(shotNo).padStart(2, "0")}-${name}.png`);
+  await p.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** step runs one check; a failure is recorded and the run goes on when it can. */
+// httpErrors: the step expects 4xx answers (a wrong key, a field error),
+// which Chromium reports on the console as resources that failed to load.
+async function step(name, f, { fatal = false, httpErrors = false } = {}) {
+  const errorsBefore = consoleErrors.length;
+  try {
+    await f();
+    const newErrors = consoleErrors
+      .slice(errorsBefore)
+      .filter((e) => !(httpErrors && /Failed to load resource: the server responded with a status of 4\d\d/.test(e)));
+    if (newErrors.length) throw new Error("console errors: " + newErrors.join(" | "));
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failures.push(`${name}: ${e.message.split("\n")[0]}`);
+    console.log(`FAIL ${name}: ${e.message.split("\n").slice(0, 3).join(" / ")}`);
+    await shot(page, "failed-" + name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)).catch(() => {});
+    if (fatal) await finish();
+  }
+}
+
+function expect(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function finish() {
+  await browser.close().catch(() => {});
+  for (const f of failures) console.log("failed: " + f);
+  console.log(`${passed} passed, ${failures.length} failed`);
+  process.exit(failures.length ? 1 : 0);
+}
+
+const row = () => page.locator("table.datasources tbody tr").filter({ hasText: "Marketing" });
+const commandSection = (id) => page.locator(`.command[data-command="${id}"]`);
+
+async function chooseCommand(id) {
+  await page.selectOption("#command", id);
+  await commandSection(id).waitFor();
+}
+
+async function run(id) {
+  const section = commandSection(id);
+  const before = await section.locator("[data-testid=result]").count();
+  await section.locator("[data-testid=run]").click();
+  await section.locator("[data-testid=run]").filter({ hasNotText: "Running" }).waitFor();
+  await section.locator("[data-testid=result]").waitFor();
+  expect((await section.locator("[data-testid=result]").count()) >= before, "no result");
+  const status = await section.locator("[data-testid=http-status]").textContent();
+  const envelope = JSON.parse(await section.locator("[data-testid=envelope]").textContent());
+  return { status: Number(status.replace("HTTP ", "")), envelope };
+}
+
+function noUnsupported(text, what) {
+  expect(!text.includes("Unsupported field schema"), `${what}: "Unsupported field schema" is shown`);
+  expect(!text.includes("could not be rendered"), `${what}: ${text.match(/The form of .* could not be rendered[^\n]*/)?.[0]}`);
+}
+
+await step("the page loads under its CSP and asks for an API key", async () => {
+  const resp = await page.goto(base + "/");
+  expect(resp.status() === 200, `GET / is ${resp.status()}: the console is not routed (internal/httpapi/routes.go)`);
+  const csp = resp.headers()["content-security-policy"] ?? "";
+  expect(csp.includes("script-src 'self'") && !csp.includes("unsafe-inline"), `CSP ${csp}`);
+  await page.locator("#api-key").waitFor();
+  await shot(page, "api-key");
+}, { fatal: true, httpErrors: true });
+
+await step("a wrong key shows a clear message and nothing else", async () => {
+  await page.fill("#api-key", "wrong-key-0123456789");
+  await page.click("button[type=submit]");
+  const msg = page.locator("[data-testid=key-error]");
+  await msg.waitFor();
+  expect(/did not accept this API key/.test(await msg.textContent()), "message: " + (await msg.textContent()));
+  expect((await page.locator("section[aria-label=Datasources]").count()) === 0, "datasources shown with a wrong key");
+  expect((await page.evaluate(() => sessionStorage.length)) === 0, "a wrong key was kept");
+  await shot(page, "wrong-key");
+}, { httpErrors: true });
+
+await step("the admin key signs in; it is kept in sessionStorage only", async () => {
+  await page.fill("#api-key", adminKey);
+  await page.click("button[type=submit]");
+  await page.locator("section[aria-label=Datasources]").waitFor();
+  expect((await page.locator("[data-testid=who]").textContent()).includes("admin"), "role not shown as admin");
+  const where = await page.evaluate(() => ({ local: localStorage.length, session: Object.values(sessionStorage) }));
+  expect(where.local === 0 && where.session.includes(adminKey), "the key is not in sessionStorage alone");
+  expect(!(await page.evaluate(() => document.cookie)), "a cookie was set");
+  await shot(page, "signed-in");
+}, { fatal: true, httpErrors: true });
+
+await step("the datasource form renders and creates a datasource", async () => {
+  await page.click("[data-testid=new-datasource]");
+  const form = page.locator("[data-testid=datasource-form]");
+  await form.locator("form").waitFor();
+  noUnsupported(await form.textContent(), "datasource form");
+  await page.fill("#root_name", "Marketing");
+  // The default scopes are checked: openid, profile, email, w_member_social.
+  expect(await form.getByLabel(/w_member_social/).isChecked(), "w_member_social is not checked by default");
+  await shot(page, "datasource-form");
+  await form.locator("button[type=submit]").click();
+  await row().waitFor();
+  expect((await row().locator("[data-testid=auth-status]").getAttribute("data-status")) === "unauthorized", "new datasource not unauthorized");
+  await shot(page, "datasource-created");
+}, { fatal: true });
+
+await step("Authorize opens the consent page in a new tab; Allow updates the list", async () => {
+  const [consent] = await Promise.all([context.waitForEvent("page"), row().getByRole("button", { name: "Authorize" }).click()]);
+  watch(consent, "consent tab");
+  await consent.waitForURL(/\/sandbox\/oauth\/v2\/authorization/);
+  await consent.locator("#approve").waitFor();
+  await shot(consent, "consent-page");
+  await consent.click("#approve");
+  if (returnTo === "console") {
+    // The callback sends the tab back to the console with status=authorized.
+    await consent.locator("[data-testid=auth-return]").waitFor();
+    expect((await consent.locator("[data-testid=auth-return]").textContent()).includes("LinkedIn connected"), "return tab says " + (await consent.locator("[data-testid=auth-return]").textContent()));
+    expect(!consent.url().includes("status="), "the return query stays in the address bar");
+  } else {
+    // No returnUrl: the server's own page says it, and the console polls.
+    await consent.waitForURL(/\/oauth\/callback/);
+    await consent.getByText("LinkedIn connected").waitFor();
+  }
+  await shot(consent, "returned-tab");
+  await consent.close();
+  await row().locator("[data-testid=auth-status][data-status=authorized]").waitFor();
+  const status = await row().locator("[data-testid=auth-status]").textContent();
+  expect(status.includes("John Doe"), "status says " + status);
+  await shot(page, "authorized");
+}, { fatal: true, httpErrors: true });
+
+await step("Test says the connection works", async () => {
+  await row().getByRole("button", { name: "Test" }).click();
+  await page.locator("[data-testid=notice]").filter({ hasText: "Marketing:" }).waitFor();
+});
+
+let sub = "";
+await step("getUserInfo runs from its form", async () => {
+  await row().getByRole("button", { name: "Commands" }).click();
+  await page.locator("[data-testid=commands]").waitFor();
+  await chooseCommand("getUserInfo");
+  const r = await run("getUserInfo");
+  expect(r.status === 200 && r.envelope.output?.sub, "answer " + JSON.stringify(r).slice(0, 300));
+  sub = r.envelope.output.sub;
+  await shot(page, "getUserInfo");
+});
+if (returnTo !== "console") await finish();
+
+await step("a dry run shows the request with the token redacted", async () => {
+  const s = commandSection("getUserInfo");
+  await s.locator("[data-testid=dry-run]").check();
+  const r = await run("getUserInfo");
+  expect(r.status === 200 && r.envelope.meta?.dryRun === true, "not a dry run: " + JSON.stringify(r.envelope).slice(0, 200));
+  expect(r.envelope.output.headers.Authorization === "Bearer [REDACTED]", "authorization " + r.envelope.output.headers.Authorization);
+  await shot(page, "dry-run");
+});
+
+await step("createPost runs from its form", async () => {
+  await chooseCommand("createPost");
+  const s = commandSection("createPost");
+  expect((await s.locator("#cmd-createPost_author").inputValue()) === `person:${sub}`, "author not prefilled");
+  await s.locator("#cmd-createPost_text").fill("Hello World from the console!");
+  const r = await run("createPost");
+  expect(r.status === 200 && r.envelope.status === 201 && r.envelope.output?.id, "answer " + JSON.stringify(r.envelope).slice(0, 300));
+  await shot(page, "createPost");
+});
+
+await step("empty text shows the server's error on the text field, with code and request id", async () => {
+  const s = commandSection("createPost");
+  await s.locator("#cmd-createPost_text").fill("");
+  const r = await run("createPost");
+  expect(r.status === 400 && r.envelope.error?.code === "invalid_input", "answer " + JSON.stringify(r.envelope).slice(0, 300));
+  const fieldError = s.locator(".has-error, .field-error").filter({ has: page.locator("#cmd-createPost_text") });
+  await fieldError.waitFor();
+  const text = await fieldError.textContent();
+  expect(r.envelope.error.fields.some((f) => f.field === "text" && text.includes(f.message)), "field shows " + text);
+  const line = await s.locator("[data-testid=error]").textContent();
+  expect(line.includes("invalid_input") && line.includes(r.envelope.meta.requestId), "error line " + line);
+  await shot(page, "createPost-empty-text");
+}, { httpErrors: true });
+
+await step("the media flow: pick, upload with progress, AVAILABLE, post", async () => {
+  const flow = page.locator("[data-testid=media-flow]");
+  // A PNG-looking file of 3 MiB, so that the upload takes a few progress events.
+  const png = Buffer.alloc(3 << 20, 7);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png);
+  await flow.locator("#media-file").setInputFiles({ name: "office.png", mimeType: "image/png", buffer: png });
+  await shot(page, "media-picked");
+  const seen = [];
+  await page.exposeFunction("__progress", (v) => seen.push(v)).catch(() => {});
+  await page.evaluate(() => {
+    const bar = document.querySelector("[data-testid=upload-progress]");
+    new MutationObserver(() => window.__progress(Number(bar.getAttribute("value")))).observe(bar, { attributes: true });
+  });
+  // Uploads at 1 MiB/s, as over a slow link, so the bar has steps to show.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1 << 20 });
+  await flow.locator("[data-testid=upload]").click();
+  await flow.locator("[data-testid=media-status]").filter({ hasText: "AVAILABLE" }).waitFor({ timeout: 60000 });
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  expect((await flow.locator("[data-testid=upload-percent]").textContent()) === "100%", "progress not at 100%");
+  expect(seen.at(-1) === 100 && seen.some((v) => v > 0 && v < 100), "progress went " + JSON.stringify(seen));
+  const urn = await flow.locator("[data-testid=media-urn]").textContent();
+  expect(/^urn:li:image:/.test(urn), "media " + urn);
+  await shot(page, "media-available");
+  await flow.locator("#media-text").fill("Our new office");
+  await flow.locator("#media-title").fill("The office");
+  await flow.locator("[data-testid=post]").click();
+  await flow.locator("[data-testid=posted]").waitFor({ timeout: 30000 });
+  expect(/urn:li:(share|ugcPost):/.test(await flow.locator("[data-testid=posted]").textContent()), "post id");
+  console.log(`     progress values seen: ${JSON.stringify(seen.slice(0, 12))}${seen.length > 12 ? "…" : ""}`);
+  await shot(page, "media-posted");
+});
+
+// Every command's form, as the server declares it, with no error.
+const commands = await page.locator("#command option").evaluateAll((os) => os.map((o) => o.value));
+for (const id of commands) {
+  await step(`the form of ${id} renders`, async () => {
+    await chooseCommand(id);
+    const s = commandSection(id);
+    await s.locator("form, [role=alert]").first().waitFor();
+    // Let dynamic dropdowns load.
+    await page.waitForLoadState("networkidle").catch(() => {});
+    noUnsupported(await s.textContent(), id);
+    expect((await s.locator("form").count()) === 1, "no form");
+    // Open every list and key-value editor once: their items render too.
+    const adds = await s.locator("button.btn-add").count();
+    for (let i = 0; i < adds; i++) await s.locator("button.btn-add").nth(i).click();
+    noUnsupported(await s.textContent(), id + " with an item in each list");
+    await s.screenshot({ path: join(out, "forms", `${id}.png`) });
+  });
+}
+
+await step("the edit form renders; the client secret is never shown", async () => {
+  await row().getByRole("button", { name: "Edit" }).click();
+  const form = page.locator("[data-testid=datasource-form]");
+  await form.locator("form").waitFor();
+  noUnsupported(await form.textContent(), "edit form");
+  expect((await page.inputValue("#root_config_clientSecret").catch(() => "")) === "", "a secret is shown");
+  await shot(page, "datasource-edit");
+  await page.fill("#root_name", "Marketing team");
+  await form.locator("button[type=submit]").click();
+  await page.locator("[data-testid=notice]").filter({ hasText: "saved" }).waitFor();
+});
+
+await step("a builder key sees no admin buttons", async () => {
+  const builder = await context.newPage();
+  watch(builder, "builder tab");
+  await builder.goto(base + "/");
+  // A new tab has its own sessionStorage: it asks again.
+  await builder.fill("#api-key", builderKey);
+  await builder.click("button[type=submit]");
+  await builder.locator("section[aria-label=Datasources]").waitFor();
+  await builder.locator("table.datasources tbody tr").first().waitFor();
+  expect((await builder.locator("[data-testid=who]").textContent()).includes("builder"), "role not builder");
+  for (const name of ["New datasource", "Authorize", "Delete", "Edit", "Disconnect"]) {
+    expect((await builder.getByRole("button", { name }).count()) === 0, `a builder sees ${name}`);
+  }
+  await shot(builder, "builder");
+  await builder.close();
+}, { httpErrors: true });
+
+await step("Disconnect, then Delete", async () => {
+  await row().getByRole("button", { name: "Disconnect" }).click();
+  await row().locator("[data-testid=auth-status][data-status=unauthorized]").waitFor();
+  await row().getByRole("button", { name: "Delete" }).click();
+  await row().getByRole("button", { name: "Yes, delete" }).click();
+  await page.locator("[data-testid=notice]").filter({ hasText: "deleted" }).waitFor();
+  expect((await row().count()) === 0, "still listed");
+  await shot(page, "deleted");
+});
+
+await step("no token or secret on any page", async () => {
+  const html = await page.content();
+  expect(!/sandbox-secret|access_token|"refresh_token"/.test(html), "a secret is on the page");
+});
+
+await finish();
