@@ -510,3 +510,16 @@ func TestRequestLogNamesTheExecute(t *testing.T) {
 		}
 	}
 }
+
+// TestMeSaysWhoTheKeyIs: the console asks which buttons to show.
+func TestMeSaysWhoTheKeyIs(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct{ key, workspace, role string }{{admin, "acme", "admin"}, {builder, "acme", "builder"}, {other, "other", "admin"}} {
+		if status, me := h.do("GET", "/v1/me", tt.key, ""); status != 200 || me["workspace"] != tt.workspace || me["role"] != tt.role {
+			t.Errorf("%s: %d %v", tt.role, status, me)
+		}
+	}
+	if status, _ := h.do("GET", "/v1/me", "wrong-key-0123456789", ""); status != 401 {
+		t.Errorf("a wrong key: %d", status)
+	}
+}

@@ -63,6 +63,13 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
+// me says who the caller's key is: its workspace and role, so a console
+// shows an admin's buttons only to admins.
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	c := callerOf(r.Context())
+	writeJSON(w, http.StatusOK, map[string]string{"workspace": c.Workspace, "role": string(c.Role)})
+}
+
 func callerOf(ctx context.Context) ps.Caller {
 	c, _ := ctx.Value(callerKey).(ps.Caller)
 	return c

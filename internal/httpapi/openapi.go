@@ -225,6 +225,8 @@ func openAPI(c *catalog.Catalog) []byte {
 				map[string]any{"name": "code", "in": "query", "schema": oaString(""), "description": "LinkedIn's authorization code."},
 				map[string]any{"name": "error", "in": "query", "schema": oaString(""), "description": "LinkedIn's error, when the member did not approve."},
 				map[string]any{"name": "error_description", "in": "query", "schema": oaString("")})},
+			"/v1/me": map[string]any{"get": op("Who the caller's key is: its workspace and role", read,
+				oaOK(oaObject([]string{"workspace", "role"}, map[string]any{"workspace": oaString(""), "role": oaString("admin or builder")})))},
 			"/v1/plugins": map[string]any{"get": op("Plugins and their commands", read,
 				oaOK(oaObject([]string{"plugins"}, map[string]any{"plugins": oaArray(oaRef("PluginSummary"), "")})))},
 			"/v1/plugins/{plugin}": map[string]any{"get": withParams(op("A plugin with its datasource form and every command's form", read,

@@ -33,6 +33,7 @@ func (s *Server) Handler() http.Handler {
 
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(s.authenticate)
+		r.Get("/me", s.me)
 		r.Get("/plugins", s.listPlugins)
 		r.Get("/plugins/{plugin}", s.getPlugin)
 		r.Get("/plugins/{plugin}/commands/{command}", s.getCommand)

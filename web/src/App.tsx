@@ -27,24 +27,18 @@ function readAuthReturn(): AuthReturn | null {
 const unauthenticatedMessage =
   "The server did not accept this API key (unauthenticated). Check the key and enter it again.";
 
-/**
- * whoAmI checks the key (null: none) and finds its role. There is no route
- * that says the role, so it asks for an admin-only change to a datasource
- * that cannot exist: an admin is told it is not found, a builder that it is
- * forbidden, and nothing changes either way.
- */
+/** whoAmI checks the key (null: none) and asks the server for its role. */
 async function whoAmI(key: string | null): Promise<Session> {
-  const list = await raw<Envelope>("GET", "/v1/datasources", undefined, key);
-  if (list.httpStatus === 401) return { state: "key", message: key ? unauthenticatedMessage : undefined };
-  if (list.httpStatus !== 200) {
-    const env = list.body;
+  const me = await raw<{ role?: string } & Envelope>("GET", "/v1/me", undefined, key);
+  if (me.httpStatus === 401) return { state: "key", message: key ? unauthenticatedMessage : undefined };
+  if (me.httpStatus !== 200) {
+    const env = me.body;
     return {
       state: "failed",
-      error: { code: env?.error?.code ?? `HTTP ${list.httpStatus}`, message: env?.error?.message ?? "", requestId: env?.meta?.requestId ?? list.requestId },
+      error: { code: env?.error?.code ?? `HTTP ${me.httpStatus}`, message: env?.error?.message ?? "", requestId: env?.meta?.requestId ?? me.requestId },
     };
   }
-  const probe = await raw<Envelope>("PATCH", "/v1/datasources/ds_0000000000000000000000", {}, key);
-  return { state: "ready", anonymous: key === null, role: probe.httpStatus === 403 ? "builder" : "admin" };
+  return { state: "ready", anonymous: key === null, role: me.body?.role === "builder" ? "builder" : "admin" };
 }
 
 export function App() {
