@@ -25,7 +25,6 @@ import (
 
 	ps "pluginserver"
 	"pluginserver/plugin"
-	"pluginserver/plugin/linkedin"
 )
 
 // Store is what the broker needs from the store.
@@ -90,6 +89,9 @@ type Broker struct {
 	Endpoints Endpoints
 	// App is the server-wide LinkedIn app, used when a datasource has none.
 	App App
+	// Auth is what a datasource's plugin reads in its config: its own app
+	// and the scopes to ask for. Nil asks for none, with the server's app.
+	Auth func(ds *ps.Datasource) plugin.AuthConfig
 	// RedirectURL is {public}/oauth/callback.
 	RedirectURL string
 	// ReturnOrigins are the origins a returnUrl may point to.
@@ -175,7 +177,10 @@ func hashState(state string) string {
 
 // oauthConfig is the datasource's own app when it has one, else the server's.
 func (b *Broker) oauthConfig(ds *ps.Datasource) (*oauth2.Config, error) {
-	cfg := linkedin.ParseConfig(ds.Config)
+	var cfg plugin.AuthConfig
+	if b.Auth != nil {
+		cfg = b.Auth(ds)
+	}
 	app := b.App
 	if cfg.ClientID != "" {
 		app = App{ClientID: cfg.ClientID}

@@ -21,6 +21,7 @@ import (
 	"pluginserver/internal/store/storetest"
 	"pluginserver/oauthbroker"
 	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin"
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
@@ -53,7 +54,7 @@ func newFixture(t *testing.T) *fixture {
 			RevokeURL: fake.URL + "/oauth/v2/revoke", APIURL: fake.URL},
 		App:         oauthbroker.App{ClientID: sandbox.ClientID, ClientSecret: sandbox.ClientSecret},
 		RedirectURL: "http://127.0.0.1:8080/oauth/callback", ReturnOrigins: []string{"https://app.example"},
-		HTTPClient: fake.Client(), Now: clk.Now, Log: zerolog.Nop(),
+		HTTPClient: fake.Client(), Now: clk.Now, Log: zerolog.Nop(), Auth: linkedInAuth,
 	}
 	ds := storetest.NewDatasource("acme", "ds1")
 	ds.Config = json.RawMessage(`{"scopes":["openid","profile","email","w_member_social"]}`)
@@ -338,3 +339,7 @@ func TestStatesLandOnTheirOwnDatasource(t *testing.T) {
 		t.Fatalf("replayed state: %+v", o)
 	}
 }
+
+// linkedInAuth reads a datasource's config as the server does, through the
+// LinkedIn plugin's declaration.
+func linkedInAuth(ds *ps.Datasource) plugin.AuthConfig { return linkedin.Plugin().Auth(ds.Config) }

@@ -118,7 +118,7 @@ func TestTwoProcessesRefreshOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	second := &oauthbroker.Broker{Store: other, Sealer: f.broker.Sealer, Endpoints: f.broker.Endpoints, App: f.broker.App,
+	second := &oauthbroker.Broker{Store: other, Sealer: f.broker.Sealer, Endpoints: f.broker.Endpoints, App: f.broker.App, Auth: f.broker.Auth,
 		RedirectURL: f.broker.RedirectURL, HTTPClient: f.broker.HTTPClient, Now: f.clock.Now, Log: f.broker.Log}
 	d := f.datasource(t)
 	f.clock.Advance(60*24*time.Hour - time.Minute)

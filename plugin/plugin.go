@@ -28,6 +28,16 @@ type Plugin struct {
 	// Versions, when set, says how the service versions its API, so the
 	// executor can step back when it retires the version a call carries.
 	Versions *Versions
+	// Auth reads what a datasource's config says of its OAuth app.
+	Auth func(config json.RawMessage) AuthConfig
+}
+
+// AuthConfig is what a datasource's config says of its OAuth app.
+type AuthConfig struct {
+	// ClientID is the datasource's own app, "" for the server's.
+	ClientID string
+	// Scopes are what the member is asked to grant.
+	Scopes []string
 }
 
 // Versions describes a service whose API versions are named in a header

@@ -107,7 +107,13 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	// deadline of their own, so its client carries one.
 	oauthClient := *opts.HTTPClient
 	oauthClient.Timeout = cfg.CallTimeout
-	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App,
+	authOf := func(d *ps.Datasource) plugin.AuthConfig {
+		if p, err := cat.Plugin(d.Plugin); err == nil && p.Auth != nil {
+			return p.Auth(d.Config)
+		}
+		return plugin.AuthConfig{}
+	}
+	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App, Auth: authOf,
 		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: &oauthClient, Now: opts.Now, Log: log,
 		RefreshMargin: cfg.RefreshMargin}
 	a := &App{Broker: broker, store: st, metrics: newMetrics(cfg, cat)}
@@ -121,7 +127,7 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		Settings: func(*ps.Datasource) plugin.Settings { return base },
 		Breaker:  circuit.New(cfg.CircuitThreshold, cfg.CircuitCooldown, circuit.DefaultOutage, opts.Now),
 		AppOf: func(d *ps.Datasource) string {
-			return cmp.Or(linkedin.ParseConfig(d.Config).ClientID, cfg.App.ClientID)
+			return cmp.Or(authOf(d).ClientID, cfg.App.ClientID)
 		},
 		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout,
 		OnProgress: func(d *ps.Datasource, command string, p plugin.UploadProgress) {

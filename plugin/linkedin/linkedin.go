@@ -33,6 +33,10 @@ func Plugin() *plugin.Plugin {
 		HealthCheck: getUserInfo.ID,
 		Versions: &plugin.Versions{Header: "LinkedIn-Version", Current: VersionFor, Older: olderVersion,
 			Pinned: pinnedVersion, Retired: retiredVersion, MaxSteps: 12},
+		Auth: func(raw json.RawMessage) plugin.AuthConfig {
+			c := ParseConfig(raw)
+			return plugin.AuthConfig{ClientID: c.ClientID, Scopes: c.Scopes}
+		},
 	}
 }
 
