@@ -163,7 +163,7 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	}
 	api := &httpapi.Server{Store: st, Catalog: cat, Broker: broker, Executor: exec, APIKeys: cfg.APIKeys,
 		Anonymous: len(cfg.APIKeys) == 0 && config.IsLoopback(cfg.Addr), CORSOrigins: cfg.CORSOrigins, Log: log, Now: opts.Now,
-		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload,
+		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload, MaxStream: cfg.MaxStream,
 		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout},
 		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout, Workers: workers.New(cfg.MaxExecutes),
 		// Whose share is whose: every workspace, and every datasource in

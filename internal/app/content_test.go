@@ -246,9 +246,9 @@ func olderMonths(v string, n int) string {
 // takes, or than the server takes, is refused before anything is sent,
 // without its bytes being waited for.
 func TestOversizedFilesSendNothing(t *testing.T) {
-	h := startHarness(t, map[string]string{"PLUGIN_SERVER_MAX_UPLOAD": "200000000"}, app.Options{}, "--sandbox")
+	h := newHarness(t)
 	id := h.pageDatasource(pageScopes)
-	small := newHarness(t)
+	small := startHarness(t, map[string]string{"PLUGIN_SERVER_MAX_STREAM": "50000000"}, app.Options{}, "--sandbox")
 	smallID := small.pageDatasource(pageScopes)
 	for _, tt := range []struct {
 		name   string
@@ -258,7 +258,7 @@ func TestOversizedFilesSendNothing(t *testing.T) {
 		code   string
 	}{
 		{"over LinkedIn's 100 MB", h, id, 400, `"field":"file"`},
-		{"over PLUGIN_SERVER_MAX_UPLOAD", small, smallID, 413, "PLUGIN_SERVER_MAX_UPLOAD"},
+		{"over PLUGIN_SERVER_MAX_STREAM", small, smallID, 413, "PLUGIN_SERVER_MAX_STREAM"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.h.app.Sandbox.Reset()

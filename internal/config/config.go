@@ -63,9 +63,10 @@ type Config struct {
 	CircuitCooldown  time.Duration
 	// RefreshMargin is how long before expiry a refreshable token is renewed.
 	RefreshMargin time.Duration
-	// MaxBody and MaxUpload cap request bodies: JSON, and commands that
-	// carry a file.
-	MaxBody, MaxUpload int64
+	// MaxBody and MaxUpload cap request bodies: JSON, and JSON of commands
+	// that carry a file in their params (both held in memory); MaxStream
+	// caps a file streamed as the body, which is never held.
+	MaxBody, MaxUpload, MaxStream int64
 	// RateLimit smooths each datasource's calls to this many per second,
 	// calls over it waiting their turn (0: none, the default, since
 	// LinkedIn's limits are daily); RateBurst may go at once.
@@ -176,7 +177,8 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	}
 	threshold := fs.Int("circuit-threshold", int(number("PLUGIN_SERVER_CIRCUIT_THRESHOLD", 5)), "failures or 429s in a row that pause calls (PLUGIN_SERVER_CIRCUIT_THRESHOLD)")
 	maxBody := fs.Int64("max-body", int64(number("PLUGIN_SERVER_MAX_BODY", 1<<20)), "largest JSON request body in bytes (PLUGIN_SERVER_MAX_BODY)")
-	maxUpload := fs.Int64("max-upload", int64(number("PLUGIN_SERVER_MAX_UPLOAD", 25<<20)), "largest uploadMedia request body in bytes (PLUGIN_SERVER_MAX_UPLOAD)")
+	maxUpload := fs.Int64("max-upload", int64(number("PLUGIN_SERVER_MAX_UPLOAD", 25<<20)), "largest JSON body of a command that carries a file in its params, in bytes (PLUGIN_SERVER_MAX_UPLOAD)")
+	maxStream := fs.Int64("max-stream", int64(number("PLUGIN_SERVER_MAX_STREAM", 5<<30)), "largest file streamed as the request's body, in bytes (PLUGIN_SERVER_MAX_STREAM)")
 	rate := fs.Float64("rate-limit", number("PLUGIN_SERVER_RATE_LIMIT", 0), "smooth each datasource's LinkedIn calls to this many per second, the ones over it waiting their turn; 0 for none (PLUGIN_SERVER_RATE_LIMIT)")
 	burst := fs.Int("rate-burst", int(number("PLUGIN_SERVER_RATE_BURST", 20)), "LinkedIn calls a datasource may make at once before the rate applies (PLUGIN_SERVER_RATE_BURST)")
 	maxExecutes := fs.Int("max-executes", int(number("PLUGIN_SERVER_MAX_EXECUTES", 128)), "JSON executes that run at once; more wait their turn (PLUGIN_SERVER_MAX_EXECUTES)")
@@ -293,7 +295,10 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 			bad("%s %d: must be between 1024 bytes and 4 GiB", name, v)
 		}
 	}
-	c.MaxBody, c.MaxUpload = *maxBody, *maxUpload
+	c.MaxBody, c.MaxUpload, c.MaxStream = *maxBody, *maxUpload, *maxStream
+	if c.MaxStream < 1 {
+		bad("PLUGIN_SERVER_MAX_STREAM %d: must be at least 1", c.MaxStream)
+	}
 	// Written so that NaN fails too.
 	if !(*rate >= 0 && *rate <= 1000000) {
 		bad("PLUGIN_SERVER_RATE_LIMIT %v: must be calls per second between 0 (no smoothing) and 1000000", *rate)

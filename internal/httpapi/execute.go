@@ -205,13 +205,13 @@ func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request, pluginID, m
 		}
 		params[k] = q.Get(k)
 	}
-	maxUpload := orDefault(s.MaxUpload, DefaultMaxUpload)
-	if r.ContentLength > maxUpload {
+	maxStream := orDefault(s.MaxStream, DefaultMaxStream)
+	if r.ContentLength > maxStream {
 		// Refused before anything reaches LinkedIn, rather than cut off
 		// half way through.
-		return req, plugin.Errorf(plugin.PayloadTooLarge, "the file is %d bytes; this server takes files of up to %d bytes (PLUGIN_SERVER_MAX_UPLOAD)", r.ContentLength, maxUpload)
+		return req, plugin.Errorf(plugin.PayloadTooLarge, "the file is %d bytes; this server takes files of up to %d bytes (PLUGIN_SERVER_MAX_STREAM)", r.ContentLength, maxStream)
 	}
-	body := http.MaxBytesReader(w, r.Body, maxUpload)
+	body := http.MaxBytesReader(w, r.Body, maxStream)
 	contentType := r.Header.Get("Content-Type")
 	if !isFileType(mediaType) || mediaType == "multipart/form-data" {
 		contentType = ""

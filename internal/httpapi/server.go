@@ -81,9 +81,10 @@ type Server struct {
 	Idempotency                *idempotency.Guard
 	CallTimeout, UploadTimeout time.Duration
 	// MaxBody caps JSON request bodies; MaxUpload those of commands that
-	// carry a file.
+	// carry a file in their params; MaxStream a file streamed as the body.
 	MaxBody   int64
 	MaxUpload int64
+	MaxStream int64
 	// Workers run JSON executes, a bounded number at once; nil runs each
 	// on its connection's goroutine.
 	Workers *workers.Pool
@@ -106,6 +107,9 @@ type Server struct {
 const (
 	DefaultMaxBody   = 1 << 20
 	DefaultMaxUpload = 25 << 20
+	// DefaultMaxStream is LinkedIn's largest video, 5 GB: a streamed file
+	// is never held, only bounded in time by the upload timeout.
+	DefaultMaxStream = 5 << 30
 )
 
 func orDefault(v, def int64) int64 {
