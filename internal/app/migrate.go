@@ -5,12 +5,10 @@ import (
 	"fmt"
 
 	"pluginserver/internal/config"
+	"pluginserver/internal/store"
 	"pluginserver/internal/store/postgres"
 	"pluginserver/internal/store/sqlite"
 )
-
-// tables in the order a copy must follow: a state names its datasource.
-var tables = []string{"datasources", "auth_states", "meta", "idempotency"}
 
 // MigrateDB copies a SQLite install into an empty PostgreSQL database, in
 // one transaction, row for row: sealed secrets and tokens go as they are
@@ -32,7 +30,7 @@ func MigrateDB(ctx context.Context, from, to string) (map[string]int, error) {
 	defer dst.Close()
 	counts := map[string]int{}
 	err = dst.Import(ctx, func(put func(table string, columns []string, values []any) error) error {
-		for _, table := range tables {
+		for _, table := range store.Tables() {
 			counts[table] = 0
 			if err := src.Export(ctx, table, func(columns []string, values []any) error {
 				counts[table]++

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	ps "pluginserver"
+	"pluginserver/internal/store"
 )
 
 // channel is where the datasources trigger (migrations/001_init.sql) sends
@@ -146,7 +146,7 @@ func (c *cache) get(workspace, id string) (*ps.Datasource, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d, ok := c.entries[id]; ok && d.Workspace == workspace {
-		return cloneDatasource(d), c.gen
+		return store.CloneDatasource(d), c.gen
 	}
 	return nil, c.gen
 }
@@ -162,7 +162,7 @@ func (c *cache) put(d *ps.Datasource, gen uint64) {
 	if len(c.entries) >= maxCached {
 		clear(c.entries)
 	}
-	c.entries[d.ID] = cloneDatasource(d)
+	c.entries[d.ID] = store.CloneDatasource(d)
 }
 
 func (c *cache) evict(id string) {
@@ -186,20 +186,4 @@ func (c *cache) reset(listening bool) {
 	clear(c.entries)
 	c.gen++
 	c.listening = listening
-}
-
-// cloneDatasource copies what a caller might change; byte slices are never
-// changed in place.
-func cloneDatasource(d *ps.Datasource) *ps.Datasource {
-	cp := *d
-	if d.Token != nil {
-		t := *d.Token
-		t.Scopes = slices.Clone(t.Scopes)
-		if t.Member != nil {
-			m := *t.Member
-			t.Member = &m
-		}
-		cp.Token = &t
-	}
-	return &cp
 }

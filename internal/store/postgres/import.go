@@ -8,10 +8,9 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// imported are the tables Import writes, each checked empty first.
-var imported = []string{"datasources", "auth_states", "meta", "idempotency"}
+	"pluginserver/internal/store"
+)
 
 // ErrNotEmpty is Import's refusal to write over a database in use.
 var ErrNotEmpty = errors.New("the PostgreSQL database already holds data; migrate-db copies only into an empty one")
@@ -25,7 +24,8 @@ func (s *Store) Import(ctx context.Context, load func(put func(table string, col
 		return err
 	}
 	defer tx.Rollback(ctx)
-	for _, table := range imported {
+	// Every table Import writes is checked empty first.
+	for _, table := range store.Tables() {
 		// The lock keeps a replica started meanwhile from writing
 		// beside the copy.
 		if _, err := tx.Exec(ctx, `LOCK TABLE `+table+` IN EXCLUSIVE MODE`); err != nil {
@@ -55,7 +55,7 @@ func (s *Store) Import(ctx context.Context, load func(put func(table string, col
 		binary[n] = true
 	}
 	err = load(func(table string, columns []string, values []any) error {
-		if !slices.Contains(imported, table) {
+		if !slices.Contains(store.Tables(), table) {
 			return fmt.Errorf("no table %q to import", table)
 		}
 		for i, v := range values {

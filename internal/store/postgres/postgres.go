@@ -7,7 +7,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -164,24 +163,19 @@ func notFound(id string) error { return plugin.Errorf(plugin.NotFound, "datasour
 func (s *Store) CreateDatasource(ctx context.Context, d *ps.Datasource) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO datasources (id, workspace, plugin, name, config, client_secret, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		d.ID, d.Workspace, d.Plugin, d.Name, string(d.Config), d.ClientSecret, millis(d.CreatedAt), millis(d.UpdatedAt))
+		d.ID, d.Workspace, d.Plugin, d.Name, string(d.Config), d.ClientSecret, store.Millis(d.CreatedAt), store.Millis(d.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("create datasource: %w", err)
 	}
 	return nil
 }
 
-// datasourceColumns are what a datasource read returns and the cache keeps.
-const datasourceColumns = `id, workspace, plugin, name, config, client_secret, access_token, refresh_token,
-	token_expires_at, refresh_expires_at, scopes, member, token_version,
-	problem_status, problem_reason, problem_failures, problem_retry_at, created_at, updated_at`
-
 func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error) {
 	d, gen := s.cache.get(workspace, id)
 	if d != nil {
 		return d, nil
 	}
-	d, err := scanDatasource(s.pool.QueryRow(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = $1 AND id = $2`, workspace, id))
+	d, err := store.ScanDatasource(s.pool.QueryRow(ctx, `SELECT `+store.DatasourceColumns+` FROM datasources WHERE workspace = $1 AND id = $2`, workspace, id).Scan)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound(id)
 	}
@@ -198,14 +192,14 @@ func (s *Store) Datasources(ctx context.Context, workspace string) ([]*ps.Dataso
 
 // queryDatasources reads the datasources a WHERE clause selects.
 func (s *Store) queryDatasources(ctx context.Context, where string, args ...any) ([]*ps.Datasource, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+datasourceColumns+` FROM datasources `+where, args...)
+	rows, err := s.pool.Query(ctx, `SELECT `+store.DatasourceColumns+` FROM datasources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list datasources: %w", err)
 	}
 	defer rows.Close()
 	list := []*ps.Datasource{}
 	for rows.Next() {
-		d, err := scanDatasource(rows)
+		d, err := store.ScanDatasource(rows.Scan)
 		if err != nil {
 			return nil, err
 		}
@@ -241,7 +235,7 @@ func (s *Store) writeFound(ctx context.Context, id, sql string, args ...any) err
 
 func (s *Store) UpdateDatasource(ctx context.Context, d *ps.Datasource) error {
 	return s.writeFound(ctx, d.ID, `UPDATE datasources SET name = $1, config = $2, client_secret = $3, updated_at = $4
-		WHERE workspace = $5 AND id = $6`, d.Name, string(d.Config), d.ClientSecret, millis(d.UpdatedAt), d.Workspace, d.ID)
+		WHERE workspace = $5 AND id = $6`, d.Name, string(d.Config), d.ClientSecret, store.Millis(d.UpdatedAt), d.Workspace, d.ID)
 }
 
 func (s *Store) DeleteDatasource(ctx context.Context, workspace, id string) error {
@@ -252,26 +246,9 @@ func (s *Store) DeleteDatasource(ctx context.Context, workspace, id string) erro
 // tokenValues gives.
 const tokenColumns = `access_token = $1, refresh_token = $2, token_expires_at = $3, refresh_expires_at = $4, scopes = $5, member = $6`
 
-func tokenValues(t *ps.Token) []any {
-	if t == nil {
-		return []any{nil, nil, nil, nil, nil, nil}
-	}
-	var member any
-	if t.Member != nil {
-		b, _ := json.Marshal(t.Member)
-		member = string(b)
-	}
-	return []any{t.Access, t.Refresh, nullMillis(t.ExpiresAt), nullMillis(t.RefreshExpiresAt), strings.Join(t.Scopes, " "), member}
-}
-
-// clearedState forgets any claim, problem and announcement: the token
-// they were about is gone.
-const clearedState = `token_version = token_version + 1, refresh_claim_owner = '', refresh_claim_until = NULL,
-	problem_status = '', problem_reason = '', problem_failures = 0, problem_retry_at = NULL, expiring_notified = -1`
-
 func (s *Store) SetToken(ctx context.Context, workspace, id string, t *ps.Token) error {
-	args := append(tokenValues(t), millis(time.Now()), workspace, id)
-	return s.writeFound(ctx, id, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = $7
+	args := append(store.TokenValues(t), store.Millis(time.Now()), workspace, id)
+	return s.writeFound(ctx, id, `UPDATE datasources SET `+tokenColumns+`, `+store.ClearedState+`, updated_at = $7
 		WHERE workspace = $8 AND id = $9`, args...)
 }
 
@@ -282,13 +259,13 @@ func (s *Store) ClaimRefresh(ctx context.Context, workspace, id string, version 
 	n, err := s.write(ctx, id, `UPDATE datasources SET refresh_claim_owner = $1, refresh_claim_until = $2
 		WHERE workspace = $3 AND id = $4 AND token_version = $5 AND access_token IS NOT NULL
 		AND (refresh_claim_owner = '' OR refresh_claim_owner = $1 OR refresh_claim_until < $6)`,
-		owner, millis(until), workspace, id, version, millis(now))
+		owner, store.Millis(until), workspace, id, version, store.Millis(now))
 	return n == 1, err
 }
 
 func (s *Store) SaveRefreshed(ctx context.Context, workspace, id string, version int64, owner string, t *ps.Token) (bool, error) {
-	args := append(tokenValues(t), millis(time.Now()), workspace, id, version, owner)
-	n, err := s.write(ctx, id, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = $7
+	args := append(store.TokenValues(t), store.Millis(time.Now()), workspace, id, version, owner)
+	n, err := s.write(ctx, id, `UPDATE datasources SET `+tokenColumns+`, `+store.ClearedState+`, updated_at = $7
 		WHERE workspace = $8 AND id = $9 AND token_version = $10 AND refresh_claim_owner = $11`, args...)
 	return n == 1, err
 }
@@ -297,18 +274,18 @@ func (s *Store) SetProblem(ctx context.Context, workspace, id string, version in
 	_, err := s.write(ctx, id, `UPDATE datasources SET problem_status = $1, problem_reason = $2, problem_failures = $3,
 		problem_retry_at = $4, refresh_claim_owner = '', refresh_claim_until = NULL
 		WHERE workspace = $5 AND id = $6 AND token_version = $7`,
-		p.Status, p.Reason, p.Failures, nullMillis(p.RetryAt), workspace, id, version)
+		p.Status, p.Reason, p.Failures, store.NullMillis(p.RetryAt), workspace, id, version)
 	return err
 }
 
 func (s *Store) ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Datasource, error) {
 	return s.queryDatasources(ctx, `WHERE access_token IS NOT NULL AND token_expires_at < $1 AND expiring_notified != token_version
 		AND (refresh_token IS NULL OR refresh_expires_at < token_expires_at)
-		ORDER BY token_expires_at`, millis(before))
+		ORDER BY token_expires_at`, store.Millis(before))
 }
 
 func (s *Store) CountAuthStatuses(ctx context.Context, now time.Time) (map[string]int64, error) {
-	rows, err := s.pool.Query(ctx, store.AuthStatusQuery, millis(now), ps.ExpiringWindow.Milliseconds())
+	rows, err := s.pool.Query(ctx, store.AuthStatusQuery, store.Millis(now), ps.ExpiringWindow.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("count datasources: %w", err)
 	}
@@ -338,11 +315,11 @@ func (s *Store) SaveAuthState(ctx context.Context, a *ps.AuthState) error {
 	// A state nobody came back with would stay forever: each save forgets
 	// those long expired (store.AuthStateKept), in the same transaction.
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM auth_states WHERE expires_at < $1`, millis(a.CreatedAt.Add(-store.AuthStateKept))); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM auth_states WHERE expires_at < $1`, store.Millis(a.CreatedAt.Add(-store.AuthStateKept))); err != nil {
 			return fmt.Errorf("forget old auth states: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO auth_states (state_hash, workspace, datasource_id, return_url, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, a.StateHash, a.Workspace, a.DatasourceID, a.ReturnURL, millis(a.CreatedAt), millis(a.ExpiresAt)); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6)`, a.StateHash, a.Workspace, a.DatasourceID, a.ReturnURL, store.Millis(a.CreatedAt), store.Millis(a.ExpiresAt)); err != nil {
 			return fmt.Errorf("save auth state: %w", err)
 		}
 		return nil
@@ -363,59 +340,9 @@ func (s *Store) TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthSt
 	if err != nil {
 		return nil, fmt.Errorf("take auth state: %w", err)
 	}
-	a.CreatedAt, a.ExpiresAt = fromMillis(created), fromMillis(expires)
+	a.CreatedAt, a.ExpiresAt = store.FromMillis(created), store.FromMillis(expires)
 	return &a, nil
 }
-
-func scanDatasource(row pgx.Row) (*ps.Datasource, error) {
-	var d ps.Datasource
-	var config string
-	var access, refresh []byte
-	var expires, refreshExpires, retryAt *int64
-	var scopes, member *string
-	var version, created, updated int64
-	err := row.Scan(&d.ID, &d.Workspace, &d.Plugin, &d.Name, &config, &d.ClientSecret, &access, &refresh,
-		&expires, &refreshExpires, &scopes, &member, &version,
-		&d.Problem.Status, &d.Problem.Reason, &d.Problem.Failures, &retryAt, &created, &updated)
-	if err != nil {
-		return nil, err
-	}
-	d.Config = json.RawMessage(config)
-	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
-	d.Problem.RetryAt = fromNull(retryAt)
-	if len(access) > 0 {
-		t := &ps.Token{Access: access, Refresh: refresh, ExpiresAt: fromNull(expires), RefreshExpiresAt: fromNull(refreshExpires), Version: version}
-		if scopes != nil && *scopes != "" {
-			t.Scopes = strings.Fields(*scopes)
-		}
-		if member != nil {
-			t.Member = &ps.Member{}
-			if err := json.Unmarshal([]byte(*member), t.Member); err != nil {
-				return nil, fmt.Errorf("datasource %s member: %w", d.ID, err)
-			}
-		}
-		d.Token = t
-	}
-	return &d, nil
-}
-
-func millis(t time.Time) int64 { return t.UnixMilli() }
-
-func nullMillis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func fromNull(ms *int64) time.Time {
-	if ms == nil {
-		return time.Time{}
-	}
-	return fromMillis(*ms)
-}
-
-func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 func (s *Store) KeyCheck(ctx context.Context) ([]byte, error) {
 	var v []byte
@@ -438,17 +365,17 @@ func (s *Store) SetKeyCheck(ctx context.Context, sealed []byte) error {
 const factsKept = time.Hour
 
 func (s *Store) ShareFact(ctx context.Context, f ps.Fact) error {
-	if _, err := s.pool.Exec(ctx, `DELETE FROM facts WHERE until_at < $1`, millis(f.Until.Add(-factsKept))); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM facts WHERE until_at < $1`, store.Millis(f.Until.Add(-factsKept))); err != nil {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO facts (origin, kind, key, value, until_at) VALUES ($1, $2, $3, $4, $5)`,
-		f.Origin, f.Kind, f.Key, f.Value, millis(f.Until))
+		f.Origin, f.Kind, f.Key, f.Value, store.Millis(f.Until))
 	return err
 }
 
 func (s *Store) FactsSince(ctx context.Context, after int64, now time.Time) ([]ps.Fact, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, origin, kind, key, value, until_at FROM facts
-		WHERE id > $1 AND until_at > $2 ORDER BY id`, after, millis(now))
+		WHERE id > $1 AND until_at > $2 ORDER BY id`, after, store.Millis(now))
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +383,7 @@ func (s *Store) FactsSince(ctx context.Context, after int64, now time.Time) ([]p
 		var f ps.Fact
 		var until int64
 		err := row.Scan(&f.ID, &f.Origin, &f.Kind, &f.Key, &f.Value, &until)
-		f.Until = fromMillis(until)
+		f.Until = store.FromMillis(until)
 		return f, err
 	})
 }
@@ -555,12 +482,12 @@ func (s *Store) BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, ex
 func (s *Store) beginIdempotent(ctx context.Context, r *ps.IdempotentRequest, expiredBefore time.Time) (got *ps.IdempotentRequest, created bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM idempotency WHERE workspace = $1 AND key = $2 AND created_at < $3`,
-			r.Workspace, r.Key, millis(expiredBefore)); err != nil {
+			r.Workspace, r.Key, store.Millis(expiredBefore)); err != nil {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO idempotency (workspace, key, request_hash, state, created_at, deadline)
 			VALUES ($1, $2, $3, 'running', $4, $5) ON CONFLICT (workspace, key) DO NOTHING`,
-			r.Workspace, r.Key, r.RequestHash, millis(r.CreatedAt), millis(r.Deadline))
+			r.Workspace, r.Key, r.RequestHash, store.Millis(r.CreatedAt), store.Millis(r.Deadline))
 		if err != nil {
 			return err
 		}
@@ -573,7 +500,7 @@ func (s *Store) beginIdempotent(ctx context.Context, r *ps.IdempotentRequest, ex
 		err = tx.QueryRow(ctx, `SELECT workspace, key, request_hash, state, http_status, envelope, created_at, deadline
 			FROM idempotency WHERE workspace = $1 AND key = $2`, r.Workspace, r.Key).
 			Scan(&held.Workspace, &held.Key, &held.RequestHash, &held.State, &held.Status, &held.Envelope, &at, &deadline)
-		held.CreatedAt, held.Deadline = fromMillis(at), fromMillis(deadline)
+		held.CreatedAt, held.Deadline = store.FromMillis(at), store.FromMillis(deadline)
 		got = &held
 		return err
 	})
@@ -595,6 +522,6 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, workspace, key string) er
 }
 
 func (s *Store) PurgeIdempotent(ctx context.Context, before time.Time) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, millis(before))
+	_, err := s.pool.Exec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, store.Millis(before))
 	return err
 }

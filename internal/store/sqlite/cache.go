@@ -3,12 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	ps "pluginserver"
+	"pluginserver/internal/store"
 )
 
 // freshness bounds how old a cached datasource may be next to a write made
@@ -67,7 +67,7 @@ func (c *cache) get(ctx context.Context, key string) (*ps.Datasource, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if d, ok := c.entries[key]; ok {
-		return cloneDatasource(d), c.epoch
+		return store.CloneDatasource(d), c.epoch
 	}
 	return nil, c.epoch
 }
@@ -82,7 +82,7 @@ func (c *cache) put(key string, d *ps.Datasource, epoch uint64) {
 	if len(c.entries) >= maxCached {
 		clear(c.entries)
 	}
-	c.entries[key] = cloneDatasource(d)
+	c.entries[key] = store.CloneDatasource(d)
 }
 
 // invalidate starts over; every write to a datasource calls it once
@@ -109,20 +109,4 @@ func (c *cache) poll(ctx context.Context) {
 	if ctx.Err() == nil {
 		c.polledAt.Store(time.Now().UnixNano())
 	}
-}
-
-// cloneDatasource copies what a caller might change; byte slices are never
-// changed in place.
-func cloneDatasource(d *ps.Datasource) *ps.Datasource {
-	cp := *d
-	if d.Token != nil {
-		t := *d.Token
-		t.Scopes = slices.Clone(t.Scopes)
-		if t.Member != nil {
-			m := *t.Member
-			t.Member = &m
-		}
-		cp.Token = &t
-	}
-	return &cp
 }

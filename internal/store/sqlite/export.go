@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+
+	"pluginserver/internal/store"
 )
 
 // OpenExisting opens a database file that must already exist, for a copy
@@ -19,13 +21,10 @@ func OpenExisting(ctx context.Context, path string) (*Store, error) {
 	return Open(ctx, path)
 }
 
-// exported are the tables Export reads: every one the server keeps.
-var exported = []string{"datasources", "auth_states", "meta", "idempotency"}
-
 // Export hands each row of a table to each, with its column names, values
 // as the file holds them (sealed values stay sealed).
 func (s *Store) Export(ctx context.Context, table string, each func(columns []string, values []any) error) error {
-	if !slices.Contains(exported, table) {
+	if !slices.Contains(store.Tables(), table) {
 		return fmt.Errorf("no table %q to export", table)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT * FROM `+table)

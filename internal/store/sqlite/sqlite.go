@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -58,7 +57,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	if s.getDatasource, err = db.PrepareContext(ctx, `SELECT `+datasourceColumns+` FROM datasources WHERE workspace = ? AND id = ?`); err != nil {
+	if s.getDatasource, err = db.PrepareContext(ctx, `SELECT `+store.DatasourceColumns+` FROM datasources WHERE workspace = ? AND id = ?`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
@@ -138,18 +137,12 @@ func notFound(id string) error { return plugin.Errorf(plugin.NotFound, "datasour
 func (s *Store) CreateDatasource(ctx context.Context, d *ps.Datasource) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO datasources (id, workspace, plugin, name, config, client_secret, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.Workspace, d.Plugin, d.Name, string(d.Config), d.ClientSecret, millis(d.CreatedAt), millis(d.UpdatedAt))
+		d.ID, d.Workspace, d.Plugin, d.Name, string(d.Config), d.ClientSecret, store.Millis(d.CreatedAt), store.Millis(d.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("create datasource: %w", err)
 	}
 	return nil
 }
-
-// datasourceColumns are what a datasource read returns and the cache keeps:
-// a write to any of them invalidates the cache.
-const datasourceColumns = `id, workspace, plugin, name, config, client_secret, access_token, refresh_token,
-	token_expires_at, refresh_expires_at, scopes, member, token_version,
-	problem_status, problem_reason, problem_failures, problem_retry_at, created_at, updated_at`
 
 func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datasource, error) {
 	key := workspace + "\x00" + id
@@ -157,7 +150,7 @@ func (s *Store) Datasource(ctx context.Context, workspace, id string) (*ps.Datas
 	if d != nil {
 		return d, nil
 	}
-	d, err := scanDatasource(s.getDatasource.QueryRowContext(ctx, workspace, id))
+	d, err := store.ScanDatasource(s.getDatasource.QueryRowContext(ctx, workspace, id).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(id)
 	}
@@ -174,14 +167,14 @@ func (s *Store) Datasources(ctx context.Context, workspace string) ([]*ps.Dataso
 
 // queryDatasources reads the datasources a WHERE clause selects.
 func (s *Store) queryDatasources(ctx context.Context, where string, args ...any) ([]*ps.Datasource, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+datasourceColumns+` FROM datasources `+where, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+store.DatasourceColumns+` FROM datasources `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list datasources: %w", err)
 	}
 	defer rows.Close()
 	list := []*ps.Datasource{}
 	for rows.Next() {
-		d, err := scanDatasource(rows)
+		d, err := store.ScanDatasource(rows.Scan)
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +185,7 @@ func (s *Store) queryDatasources(ctx context.Context, where string, args ...any)
 
 func (s *Store) UpdateDatasource(ctx context.Context, d *ps.Datasource) error {
 	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET name = ?, config = ?, client_secret = ?, updated_at = ?
-		WHERE workspace = ? AND id = ?`, d.Name, string(d.Config), d.ClientSecret, millis(d.UpdatedAt), d.Workspace, d.ID)
+		WHERE workspace = ? AND id = ?`, d.Name, string(d.Config), d.ClientSecret, store.Millis(d.UpdatedAt), d.Workspace, d.ID)
 	s.cache.invalidate()
 	return affected(res, err, d.ID)
 }
@@ -206,26 +199,9 @@ func (s *Store) DeleteDatasource(ctx context.Context, workspace, id string) erro
 // tokenColumns are what a token writes, in the order tokenValues gives.
 const tokenColumns = `access_token = ?, refresh_token = ?, token_expires_at = ?, refresh_expires_at = ?, scopes = ?, member = ?`
 
-func tokenValues(t *ps.Token) []any {
-	if t == nil {
-		return []any{nil, nil, nil, nil, nil, nil}
-	}
-	var member any
-	if t.Member != nil {
-		b, _ := json.Marshal(t.Member)
-		member = string(b)
-	}
-	return []any{t.Access, t.Refresh, nullMillis(t.ExpiresAt), nullMillis(t.RefreshExpiresAt), strings.Join(t.Scopes, " "), member}
-}
-
-// clearedState forgets any claim, problem and announcement: the token
-// they were about is gone.
-const clearedState = `token_version = token_version + 1, refresh_claim_owner = '', refresh_claim_until = NULL,
-	problem_status = '', problem_reason = '', problem_failures = 0, problem_retry_at = NULL, expiring_notified = -1`
-
 func (s *Store) SetToken(ctx context.Context, workspace, id string, t *ps.Token) error {
-	args := append(tokenValues(t), millis(time.Now()), workspace, id)
-	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = ?
+	args := append(store.TokenValues(t), store.Millis(time.Now()), workspace, id)
+	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+store.ClearedState+`, updated_at = ?
 		WHERE workspace = ? AND id = ?`, args...)
 	s.cache.invalidate()
 	return affected(res, err, id)
@@ -235,13 +211,13 @@ func (s *Store) ClaimRefresh(ctx context.Context, workspace, id string, version 
 	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET refresh_claim_owner = ?, refresh_claim_until = ?
 		WHERE workspace = ? AND id = ? AND token_version = ? AND access_token IS NOT NULL
 		AND (refresh_claim_owner = '' OR refresh_claim_owner = ? OR refresh_claim_until < ?)`,
-		owner, millis(until), workspace, id, version, owner, millis(now))
+		owner, store.Millis(until), workspace, id, version, owner, store.Millis(now))
 	return changed(res, err)
 }
 
 func (s *Store) SaveRefreshed(ctx context.Context, workspace, id string, version int64, owner string, t *ps.Token) (bool, error) {
-	args := append(tokenValues(t), millis(time.Now()), workspace, id, version, owner)
-	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+clearedState+`, updated_at = ?
+	args := append(store.TokenValues(t), store.Millis(time.Now()), workspace, id, version, owner)
+	res, err := s.db.ExecContext(ctx, `UPDATE datasources SET `+tokenColumns+`, `+store.ClearedState+`, updated_at = ?
 		WHERE workspace = ? AND id = ? AND token_version = ? AND refresh_claim_owner = ?`, args...)
 	s.cache.invalidate()
 	return changed(res, err)
@@ -251,7 +227,7 @@ func (s *Store) SetProblem(ctx context.Context, workspace, id string, version in
 	_, err := s.db.ExecContext(ctx, `UPDATE datasources SET problem_status = ?, problem_reason = ?, problem_failures = ?,
 		problem_retry_at = ?, refresh_claim_owner = '', refresh_claim_until = NULL
 		WHERE workspace = ? AND id = ? AND token_version = ?`,
-		p.Status, p.Reason, p.Failures, nullMillis(p.RetryAt), workspace, id, version)
+		p.Status, p.Reason, p.Failures, store.NullMillis(p.RetryAt), workspace, id, version)
 	s.cache.invalidate()
 	if err != nil {
 		return fmt.Errorf("datasource %s: %w", id, err)
@@ -262,11 +238,11 @@ func (s *Store) SetProblem(ctx context.Context, workspace, id string, version in
 func (s *Store) ExpiringTokens(ctx context.Context, before time.Time) ([]*ps.Datasource, error) {
 	return s.queryDatasources(ctx, `WHERE access_token IS NOT NULL AND token_expires_at < ? AND expiring_notified != token_version
 		AND (refresh_token IS NULL OR refresh_expires_at < token_expires_at)
-		ORDER BY token_expires_at`, millis(before))
+		ORDER BY token_expires_at`, store.Millis(before))
 }
 
 func (s *Store) CountAuthStatuses(ctx context.Context, now time.Time) (map[string]int64, error) {
-	rows, err := s.db.QueryContext(ctx, strings.ReplaceAll(store.AuthStatusQuery, "$", "?"), millis(now), ps.ExpiringWindow.Milliseconds())
+	rows, err := s.db.QueryContext(ctx, strings.ReplaceAll(store.AuthStatusQuery, "$", "?"), store.Millis(now), ps.ExpiringWindow.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("count datasources: %w", err)
 	}
@@ -300,11 +276,11 @@ func (s *Store) SaveAuthState(ctx context.Context, a *ps.AuthState) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM auth_states WHERE expires_at < ?`, millis(a.CreatedAt.Add(-store.AuthStateKept))); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM auth_states WHERE expires_at < ?`, store.Millis(a.CreatedAt.Add(-store.AuthStateKept))); err != nil {
 		return fmt.Errorf("forget old auth states: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO auth_states (state_hash, workspace, datasource_id, return_url, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, a.StateHash, a.Workspace, a.DatasourceID, a.ReturnURL, millis(a.CreatedAt), millis(a.ExpiresAt)); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?)`, a.StateHash, a.Workspace, a.DatasourceID, a.ReturnURL, store.Millis(a.CreatedAt), store.Millis(a.ExpiresAt)); err != nil {
 		return fmt.Errorf("save auth state: %w", err)
 	}
 	return tx.Commit()
@@ -322,43 +298,8 @@ func (s *Store) TakeAuthState(ctx context.Context, stateHash string) (*ps.AuthSt
 	if err != nil {
 		return nil, fmt.Errorf("take auth state: %w", err)
 	}
-	a.CreatedAt, a.ExpiresAt = fromMillis(created), fromMillis(expires)
+	a.CreatedAt, a.ExpiresAt = store.FromMillis(created), store.FromMillis(expires)
 	return &a, nil
-}
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanDatasource(row scanner) (*ps.Datasource, error) {
-	var d ps.Datasource
-	var config string
-	var access, refresh []byte
-	var expires, refreshExpires sql.NullInt64
-	var scopes, member sql.NullString
-	var version, created, updated int64
-	var retryAt sql.NullInt64
-	err := row.Scan(&d.ID, &d.Workspace, &d.Plugin, &d.Name, &config, &d.ClientSecret, &access, &refresh,
-		&expires, &refreshExpires, &scopes, &member, &version,
-		&d.Problem.Status, &d.Problem.Reason, &d.Problem.Failures, &retryAt, &created, &updated)
-	if err != nil {
-		return nil, err
-	}
-	d.Config = json.RawMessage(config)
-	d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
-	d.Problem.RetryAt = fromNull(retryAt)
-	if len(access) > 0 {
-		t := &ps.Token{Access: access, Refresh: refresh, ExpiresAt: fromNull(expires), RefreshExpiresAt: fromNull(refreshExpires), Version: version}
-		if scopes.String != "" {
-			t.Scopes = strings.Fields(scopes.String)
-		}
-		if member.Valid {
-			t.Member = &ps.Member{}
-			if err := json.Unmarshal([]byte(member.String), t.Member); err != nil {
-				return nil, fmt.Errorf("datasource %s member: %w", d.ID, err)
-			}
-		}
-		d.Token = t
-	}
-	return &d, nil
 }
 
 func affected(res sql.Result, err error, id string) error {
@@ -381,24 +322,6 @@ func changed(res sql.Result, err error) (bool, error) {
 	return n == 1, err
 }
 
-func millis(t time.Time) int64 { return t.UnixMilli() }
-
-func nullMillis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-func fromNull(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return fromMillis(n.Int64)
-}
-
-func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
 func (s *Store) KeyCheck(ctx context.Context) ([]byte, error) {
 	var v []byte
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'key_check'`).Scan(&v)
@@ -418,17 +341,17 @@ func (s *Store) SetKeyCheck(ctx context.Context, sealed []byte) error {
 const factsKept = time.Hour
 
 func (s *Store) ShareFact(ctx context.Context, f ps.Fact) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM facts WHERE until_at < ?`, millis(f.Until.Add(-factsKept))); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM facts WHERE until_at < ?`, store.Millis(f.Until.Add(-factsKept))); err != nil {
 		return err
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO facts (origin, kind, key, value, until_at) VALUES (?, ?, ?, ?, ?)`,
-		f.Origin, f.Kind, f.Key, f.Value, millis(f.Until))
+		f.Origin, f.Kind, f.Key, f.Value, store.Millis(f.Until))
 	return err
 }
 
 func (s *Store) FactsSince(ctx context.Context, after int64, now time.Time) ([]ps.Fact, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, origin, kind, key, value, until_at FROM facts
-		WHERE id > ? AND until_at > ? ORDER BY id`, after, millis(now))
+		WHERE id > ? AND until_at > ? ORDER BY id`, after, store.Millis(now))
 	if err != nil {
 		return nil, err
 	}
@@ -440,7 +363,7 @@ func (s *Store) FactsSince(ctx context.Context, after int64, now time.Time) ([]p
 		if err := rows.Scan(&f.ID, &f.Origin, &f.Kind, &f.Key, &f.Value, &until); err != nil {
 			return nil, err
 		}
-		f.Until = fromMillis(until)
+		f.Until = store.FromMillis(until)
 		facts = append(facts, f)
 	}
 	return facts, rows.Err()
@@ -532,11 +455,11 @@ func (s *Store) BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, ex
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM idempotency WHERE workspace = ? AND key = ? AND created_at < ?`,
-		r.Workspace, r.Key, millis(expiredBefore)); err != nil {
+		r.Workspace, r.Key, store.Millis(expiredBefore)); err != nil {
 		return nil, false, err
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency (workspace, key, request_hash, state, created_at, deadline)
-		VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (workspace, key) DO NOTHING`, r.Workspace, r.Key, r.RequestHash, millis(r.CreatedAt), millis(r.Deadline))
+		VALUES (?, ?, ?, 'running', ?, ?) ON CONFLICT (workspace, key) DO NOTHING`, r.Workspace, r.Key, r.RequestHash, store.Millis(r.CreatedAt), store.Millis(r.Deadline))
 	created, err := changed(res, err)
 	if err != nil {
 		return nil, false, err
@@ -552,7 +475,7 @@ func (s *Store) BeginIdempotent(ctx context.Context, r *ps.IdempotentRequest, ex
 	if err != nil {
 		return nil, false, err
 	}
-	got.CreatedAt, got.Deadline = fromMillis(at), fromMillis(deadline)
+	got.CreatedAt, got.Deadline = store.FromMillis(at), store.FromMillis(deadline)
 	return &got, false, tx.Commit()
 }
 
@@ -568,6 +491,6 @@ func (s *Store) ReleaseIdempotent(ctx context.Context, workspace, key string) er
 }
 
 func (s *Store) PurgeIdempotent(ctx context.Context, before time.Time) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, millis(before))
+	_, err := s.db.ExecContext(ctx, `DELETE FROM idempotency WHERE created_at < ?`, store.Millis(before))
 	return err
 }
