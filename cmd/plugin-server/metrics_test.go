@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -44,12 +43,8 @@ func (s *server) scrape() (string, []metricstest.Sample) {
 // (then the workspace, still no id). Started again on the same database,
 // the server counts the datasources by auth status.
 func TestMetricsOfAServerProcess(t *testing.T) {
-	fake := httptest.NewUnstartedServer(nil)
-	fake.Config.Handler = sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
-	fake.Start()
-	defer fake.Close()
-	key := make([]byte, 32)
-	rand.Read(key)
+	_, fakeURL := fakeLinkedIn(t, nil)
+	key := secretKey()
 
 	for _, workspaces := range []bool{false, true} {
 		name := "by default"
@@ -59,7 +54,7 @@ func TestMetricsOfAServerProcess(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "metrics.db")
-			env := replicaEnv(fake.URL, key, more...)
+			env := replicaEnv(fakeURL, key, more...)
 			s, cmd := startProcess(t, env, db)
 			id := s.authorizedDatasource()
 			_, bare := s.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Bare"})

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -63,17 +62,12 @@ func testPostgres(t *testing.T) string {
 // sent to two at once, and a change on one seen by the others.
 func TestPostgresReplicas(t *testing.T) {
 	dsn := testPostgres(t)
-	fake := httptest.NewUnstartedServer(nil)
-	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
-	fake.Config.Handler = linkedIn
-	fake.Start()
-	defer fake.Close()
-	key := make([]byte, 32)
-	rand.Read(key)
+	linkedIn, fakeURL := fakeLinkedIn(t, nil)
+	key := secretKey()
 	// One public URL, the balancer's, as replicas have; the test delivers
 	// each browser step to the replica it chooses.
 	const public = "http://plugins.test"
-	env := replicaEnv(fake.URL, key, "PLUGIN_SERVER_PUBLIC_URL", public)
+	env := replicaEnv(fakeURL, key, "PLUGIN_SERVER_PUBLIC_URL", public)
 	var replicas []*server
 	for range 3 {
 		r, _ := startProcessAt(t, env, dsn, freeAddr(t))
@@ -81,21 +75,12 @@ func TestPostgresReplicas(t *testing.T) {
 	}
 	a, b, c := replicas[0], replicas[1], replicas[2]
 
-	_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Partner",
-		"config": map[string]any{"clientId": sandbox.PartnerClientID, "clientSecret": sandbox.PartnerClientSecret}})
+	_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Partner", "config": partnerApp()})
 	id := ds["id"].(string)
-	_, auth := a.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
-	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := a.allowed(adminKey, id)
 	onB, _ := url.Parse(b.url)
 	back.Scheme, back.Host = onB.Scheme, onB.Host
-	resp, err := http.Get(back.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	b.follow(back)
 	for _, r := range replicas {
 		if _, ds = r.call("GET", "/v1/datasources/"+id, builderKey, nil); ds["authStatus"] != "authorized" {
 			t.Fatalf("after the callback on b, a replica sees %v", ds)
@@ -217,27 +202,13 @@ func TestPostgresReplicas(t *testing.T) {
 // copy into the now non-empty database is refused.
 func TestMigrateDB(t *testing.T) {
 	dsn := testPostgres(t)
-	fake := httptest.NewUnstartedServer(nil)
-	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
-	fake.Config.Handler = linkedIn
-	fake.Start()
-	defer fake.Close()
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := replicaEnv(fake.URL, key)
+	_, fakeURL := fakeLinkedIn(t, nil)
+	key := secretKey()
+	env := replicaEnv(fakeURL, key)
 	file := filepath.Join(t.TempDir(), "single.db")
 
 	single, cmd := startProcess(t, env, file)
-	_, ds := single.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Marketing"})
-	id := ds["id"].(string)
-	_, auth := single.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
-	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp, err := http.Get(back.String()); err == nil {
-		resp.Body.Close()
-	}
+	id := single.authorizedAs(adminKey, nil)
 	_, before := single.call("GET", "/v1/datasources/"+id, adminKey, nil)
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()
@@ -269,17 +240,15 @@ func TestMigrateDB(t *testing.T) {
 
 	// The key rotates on PostgreSQL as on a file; a replica still holding
 	// the old key then refuses to start.
-	newKey := make([]byte, 32)
-	rand.Read(newKey)
 	keys := map[string]string{"PLUGIN_SERVER_SECRET_KEY": base64.StdEncoding.EncodeToString(key),
-		"PLUGIN_SERVER_NEW_SECRET_KEY": base64.StdEncoding.EncodeToString(newKey)}
+		"PLUGIN_SERVER_NEW_SECRET_KEY": base64.StdEncoding.EncodeToString(secretKey())}
 	out.Reset()
 	if err := run(context.Background(), []string{"rotate-key", "--db", withPassword}, func(k string) string { return keys[k] }, &out, &errs); err != nil || strings.Contains(out.String(), "s3cret-pw") {
 		t.Fatalf("rotate-key: %v %q", err, out.String())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = run(ctx, []string{"--addr", "127.0.0.1:0", "--db", withPassword}, func(k string) string { return keys[k] }, &out, &errs)
+	err := run(ctx, []string{"--addr", "127.0.0.1:0", "--db", withPassword}, func(k string) string { return keys[k] }, &out, &errs)
 	if err == nil || !strings.Contains(err.Error(), "is not the key") || strings.Contains(err.Error(), "s3cret-pw") {
 		t.Fatalf("a replica with the old key: %v", err)
 	}
@@ -364,11 +333,8 @@ func TestDatabaseOutage(t *testing.T) {
 	proxyAddr := freeAddr(t)
 	u.Host = proxyAddr
 	fwd := forward(t, proxyAddr, target)
-	fake := httptest.NewServer(sandbox.New(sandbox.Options{}))
-	defer fake.Close()
-	key := make([]byte, 32)
-	rand.Read(key)
-	s := startReplica(t, replicaEnv(fake.URL, key), u.String())
+	_, fakeURL := fakeLinkedIn(t, nil)
+	s := startReplica(t, replicaEnv(fakeURL, secretKey()), u.String())
 	if status, _ := s.call("GET", "/readyz", "", nil); status != 200 {
 		t.Fatalf("readyz before: %d", status)
 	}
@@ -409,42 +375,25 @@ func TestDatabaseOutage(t *testing.T) {
 // on the other replica too: it refuses before sending.
 func TestReplicasShareWhatLinkedInSaid(t *testing.T) {
 	dsn := testPostgres(t)
-	fake := httptest.NewUnstartedServer(nil)
-	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
-	var answer sync.Map // path -> fixed answer, while set
-	fake.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if a, ok := answer.Load(r.URL.Path); ok {
-			a := a.([2]string)
-			w.Header().Set("Content-Type", "application/json")
-			status := 429
-			if a[0] == "500" {
-				status = 500
-			}
-			w.WriteHeader(status)
-			io.WriteString(w, a[1])
-			return
-		}
-		linkedIn.ServeHTTP(w, r)
-	})
-	fake.Start()
-	defer fake.Close()
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := replicaEnv(fake.URL, key)
-	a, b := startReplica(t, env, dsn), startReplica(t, env, dsn)
-	authorized := func(name string, config map[string]any) string {
-		_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": name, "config": config})
-		id := ds["id"].(string)
-		_, auth := a.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
-		back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if resp, err := http.Get(back.String()); err == nil {
-			resp.Body.Close()
-		}
-		return id
+	// LinkedIn answers a path as set here, while set.
+	type fixed struct {
+		status int
+		body   string
 	}
+	var answer sync.Map
+	linkedIn, fakeURL := fakeLinkedIn(t, func(linkedIn *sandbox.Sandbox) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if a, ok := answer.Load(r.URL.Path); ok {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(a.(fixed).status)
+				io.WriteString(w, a.(fixed).body)
+				return
+			}
+			linkedIn.ServeHTTP(w, r)
+		})
+	})
+	env := replicaEnv(fakeURL, secretKey())
+	a, b := startReplica(t, env, dsn), startReplica(t, env, dsn)
 	// refusedUnsentOnB waits until replica b refuses the datasource's call
 	// with code, LinkedIn receiving nothing.
 	refusedUnsentOnB := func(id, code string) {
@@ -465,8 +414,8 @@ func TestReplicasShareWhatLinkedInSaid(t *testing.T) {
 	}
 
 	t.Run("a daily limit", func(t *testing.T) {
-		id := authorized("Limited", map[string]any{})
-		answer.Store("/v2/userinfo", [2]string{"429", `{"status":429,"serviceErrorCode":101,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION_AND_MEMBER DAY limit for calls to this resource is reached."}`})
+		id := a.authorizedAs(adminKey, nil)
+		answer.Store("/v2/userinfo", fixed{429, `{"status":429,"serviceErrorCode":101,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION_AND_MEMBER DAY limit for calls to this resource is reached."}`})
 		if status, _ := a.execute(builderKey, id, "getUserInfo", nil); status != 429 {
 			t.Fatalf("replica a: %d", status)
 		}
@@ -475,8 +424,8 @@ func TestReplicasShareWhatLinkedInSaid(t *testing.T) {
 	})
 	t.Run("a circuit", func(t *testing.T) {
 		// Another app, so the member's daily limit above does not hold.
-		id := authorized("Failing", map[string]any{"clientId": sandbox.PartnerClientID, "clientSecret": sandbox.PartnerClientSecret})
-		answer.Store("/v2/userinfo", [2]string{"500", `{"status":500,"message":"Internal Server Error"}`})
+		id := a.authorizedAs(adminKey, partnerApp())
+		answer.Store("/v2/userinfo", fixed{500, `{"status":500,"message":"Internal Server Error"}`})
 		for range 6 {
 			a.execute(builderKey, id, "getUserInfo", nil)
 		}

@@ -53,6 +53,33 @@ func replicaEnv(fakeURL string, key []byte, more ...string) []string {
 	return list
 }
 
+// fakeLinkedIn serves a LinkedIn emulator on a port of its own until the
+// test ends; front, when set, stands before it (to fail or watch calls).
+func fakeLinkedIn(t *testing.T, front func(linkedIn *sandbox.Sandbox) http.Handler) (*sandbox.Sandbox, string) {
+	fake := httptest.NewUnstartedServer(nil)
+	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
+	fake.Config.Handler = linkedIn
+	if front != nil {
+		fake.Config.Handler = front(linkedIn)
+	}
+	fake.Start()
+	t.Cleanup(fake.Close)
+	return linkedIn, fake.URL
+}
+
+// partnerApp is the config of a datasource on the sandbox's partner app,
+// whose tokens refresh.
+func partnerApp() map[string]any {
+	return map[string]any{"clientId": sandbox.PartnerClientID, "clientSecret": sandbox.PartnerClientSecret}
+}
+
+// secretKey is a random PLUGIN_SERVER_SECRET_KEY, as bytes.
+func secretKey() []byte {
+	key := make([]byte, 32)
+	rand.Read(key)
+	return key
+}
+
 // startReplica starts a plugin-server process.
 func startReplica(t *testing.T, env []string, db string) *server {
 	s, _ := startProcess(t, env, db)
@@ -103,32 +130,13 @@ func startProcessAt(t *testing.T, env []string, db, addr string) (*server, *exec
 // TestReplicasRefreshOnce: two server processes share one SQLite file; 200
 // concurrent executes on a token about to expire make one refresh request.
 func TestReplicasRefreshOnce(t *testing.T) {
-	fake := httptest.NewUnstartedServer(nil)
-	linkedIn := sandbox.New(sandbox.Options{BaseURL: "http://" + fake.Listener.Addr().String()})
-	fake.Config.Handler = linkedIn
-	fake.Start()
-	defer fake.Close()
-
-	key := make([]byte, 32)
-	rand.Read(key)
+	linkedIn, fakeURL := fakeLinkedIn(t, nil)
 	db := filepath.Join(t.TempDir(), "shared.db")
-	env := replicaEnv(fake.URL, key)
+	env := replicaEnv(fakeURL, secretKey())
 	a, b := startReplica(t, env, db), startReplica(t, env, db)
 
-	_, ds := a.call("POST", "/v1/datasources", adminKey, map[string]any{"plugin": "linkedin", "name": "Partner",
-		"config": map[string]any{"clientId": sandbox.PartnerClientID, "clientSecret": sandbox.PartnerClientSecret}})
-	id := ds["id"].(string)
-	_, auth := a.call("POST", "/v1/datasources/"+id+"/authorize", adminKey, nil)
-	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(back.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if _, ds = b.call("GET", "/v1/datasources/"+id, builderKey, nil); ds["authStatus"] != "authorized" || ds["refreshable"] != true {
+	id := a.authorizedAs(adminKey, partnerApp())
+	if _, ds := b.call("GET", "/v1/datasources/"+id, builderKey, nil); ds["authStatus"] != "authorized" || ds["refreshable"] != true {
 		t.Fatalf("replica b sees %v", ds)
 	}
 
@@ -178,7 +186,7 @@ func TestReplicasRefreshOnce(t *testing.T) {
 	if refreshes != 1 {
 		t.Fatalf("%d refresh requests from two replicas, want 1", refreshes)
 	}
-	_, ds = a.call("GET", "/v1/datasources/"+id, builderKey, nil)
+	_, ds := a.call("GET", "/v1/datasources/"+id, builderKey, nil)
 	if expires, _ := time.Parse(time.RFC3339, ds["tokenExpiresAt"].(string)); time.Until(expires) < 59*24*time.Hour {
 		t.Fatalf("token not renewed: %v", ds)
 	}

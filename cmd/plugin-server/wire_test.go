@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,17 +92,30 @@ func (s *server) authorizedAs(key string, config map[string]any) string {
 	}
 	_, ds := s.call("POST", "/v1/datasources", key, create)
 	id := ds["id"].(string)
+	s.follow(s.allowed(key, id))
+	return id
+}
+
+// allowed clicks Authorize and Allow on LinkedIn's page, and returns where
+// LinkedIn sends the member's browser back.
+func (s *server) allowed(key, id string) *url.URL {
+	s.t.Helper()
 	_, auth := s.call("POST", "/v1/datasources/"+id+"/authorize", key, nil)
 	back, err := sandbox.Consent(http.DefaultTransport, auth["authorizationUrl"].(string), true)
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	return back
+}
+
+// follow is the member's browser arriving back.
+func (s *server) follow(back *url.URL) {
+	s.t.Helper()
 	resp, err := http.Get(back.String())
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	resp.Body.Close()
-	return id
 }
 
 // raw sends a body as it is, under a content type, and decodes the answer.
