@@ -60,6 +60,23 @@ func run(t *testing.T, command, params string) (*plugin.Call, []plugin.FieldProb
 	return call, nil
 }
 
+// refused checks that params are refused, nothing built, with a problem
+// naming field (and saying message, when one is given).
+func refused(t *testing.T, command, params, field, message string) {
+	t.Helper()
+	call, problems := run(t, command, params)
+	if call != nil {
+		t.Fatalf("built %s %s, want a refusal", call.Method, call.URL)
+	}
+	i := slices.IndexFunc(problems, func(p plugin.FieldProblem) bool { return p.Field == field })
+	if i < 0 {
+		t.Fatalf("problems %v name no field %q", problems, field)
+	}
+	if message != "" && problems[i].Message != message {
+		t.Errorf("message %q, want %q", problems[i].Message, message)
+	}
+}
+
 const post = `"lifecycleState":"PUBLISHED","text":"Hi","visibility":"PUBLIC"`
 
 func TestBadInputNamesTheField(t *testing.T) {
@@ -104,19 +121,7 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"params not an object", "getUserInfo", `[]`, "", "must be an object"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			call, problems := run(t, tt.command, tt.params)
-			if call != nil {
-				t.Fatalf("built %s %s, want a refusal", call.Method, call.URL)
-			}
-			i := slices.IndexFunc(problems, func(p plugin.FieldProblem) bool { return p.Field == tt.field })
-			if i < 0 {
-				t.Fatalf("problems %v name no field %q", problems, tt.field)
-			}
-			if tt.message != "" && problems[i].Message != tt.message {
-				t.Errorf("message %q, want %q", problems[i].Message, tt.message)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { refused(t, tt.command, tt.params, tt.field, tt.message) })
 	}
 }
 

@@ -41,19 +41,7 @@ func TestContentAPIBadInput(t *testing.T) {
 		{"owner of another kind", "uploadDocument", `{"owner":"image:1","data":"data:application/pdf;base64,JVBERi0xLjQK"}`, "owner", ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			call, problems := run(t, tt.command, tt.params)
-			if call != nil {
-				t.Fatalf("built %s %s, want a refusal", call.Method, call.URL)
-			}
-			i := slices.IndexFunc(problems, func(p plugin.FieldProblem) bool { return p.Field == tt.field })
-			if i < 0 {
-				t.Fatalf("problems %v name no field %q", problems, tt.field)
-			}
-			if tt.message != "" && problems[i].Message != tt.message {
-				t.Errorf("message %q, want %q", problems[i].Message, tt.message)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { refused(t, tt.command, tt.params, tt.field, tt.message) })
 	}
 }
 
