@@ -25,19 +25,19 @@ var addComment = &plugin.Command{
 		map[string]string{"x-restli-id": "6844785523593134090"},
 		`{"id":"6844785523593134090","actor":"urn:li:person:782bbtaQ","object":"urn:li:share:6844785523593134080","message":{"text":"Congratulations \\(well deserved\\)!"},"commentUrn":"urn:li:comment:(urn:li:share:6844785523593134080,6844785523593134090)"}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		post, err := postParam(raw)
-		if err != nil {
-			return nil, err
-		}
 		p, err := decode[struct {
 			textParams
-			Actor string `json:"actor"`
-			Text  string `json:"text"`
+			onPost
+			Text string `json:"text"`
 		}](raw)
 		if err != nil {
 			return nil, err
 		}
-		actor, err := urnParam("actor", p.Actor, authorKinds...)
+		post, err := p.post()
+		if err != nil {
+			return nil, err
+		}
+		actor, err := p.actor()
 		if err != nil {
 			return nil, err
 		}

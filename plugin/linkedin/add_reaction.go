@@ -23,13 +23,14 @@ var addReaction = &plugin.Command{
 		map[string]string{"x-restli-id": "urn:li:reaction:(urn:li:person:782bbtaQ,urn:li:share:6844785523593134080)"},
 		`{"id":"urn:li:reaction:(urn:li:person:782bbtaQ,urn:li:share:6844785523593134080)"}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		post, actor, err := reactionParams(raw)
+		p, err := decode[struct {
+			onPost
+			ReactionType string `json:"reactionType"`
+		}](raw)
 		if err != nil {
 			return nil, err
 		}
-		p, err := decode[struct {
-			ReactionType string `json:"reactionType"`
-		}](raw)
+		post, actor, err := p.reaction()
 		if err != nil {
 			return nil, err
 		}
@@ -38,17 +39,11 @@ var addReaction = &plugin.Command{
 	Map: createdID,
 }
 
-// reactionParams are the post reacted to and who reacts.
-func reactionParams(raw json.RawMessage) (post, actor string, err error) {
-	if post, err = postParam(raw); err != nil {
+// reaction is the post reacted to and who reacts.
+func (p onPost) reaction() (post, actor string, err error) {
+	if post, err = p.post(); err != nil {
 		return "", "", err
 	}
-	p, err := decode[struct {
-		Actor string `json:"actor"`
-	}](raw)
-	if err != nil {
-		return "", "", err
-	}
-	actor, err = urnParam("actor", p.Actor, authorKinds...)
+	actor, err = p.actor()
 	return post, actor, err
 }

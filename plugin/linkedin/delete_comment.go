@@ -25,14 +25,14 @@ var deleteComment = &plugin.Command{
 	}, answered("Delete a comment", `{"post":"share:6844785523593134080","comment":"6844785523593134090","actor":"person:782bbtaQ"}`, 204, nil,
 		`{"id":"6844785523593134090","deleted":true}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		post, err := postParam(raw)
+		p, err := decode[struct {
+			onPost
+			Comment string `json:"comment"`
+		}](raw)
 		if err != nil {
 			return nil, err
 		}
-		p, err := decode[struct {
-			Comment string `json:"comment"`
-			Actor   string `json:"actor"`
-		}](raw)
+		post, err := p.post()
 		if err != nil {
 			return nil, err
 		}
@@ -40,7 +40,7 @@ var deleteComment = &plugin.Command{
 		if m == nil {
 			return nil, plugin.InvalidField("comment", "must be a comment id or a urn:li:comment URN")
 		}
-		actor, err := urnParam("actor", p.Actor, authorKinds...)
+		actor, err := p.actor()
 		if err != nil {
 			return nil, err
 		}

@@ -25,13 +25,22 @@ var getPost = &plugin.Command{
 	},
 }
 
-// postParam reads the post a command is about.
+// onPost are the params naming the post a command is about and, for a
+// command that acts on it, who acts; commands with more params embed it,
+// so their params are decoded once.
+type onPost struct {
+	Post  string `json:"post"`
+	Actor string `json:"actor"`
+}
+
+func (p onPost) post() (string, error)  { return urnParam("post", p.Post, postKinds...) }
+func (p onPost) actor() (string, error) { return urnParam("actor", p.Actor, authorKinds...) }
+
+// postParam reads the post of a command that has no other params.
 func postParam(raw json.RawMessage) (string, error) {
-	p, err := decode[struct {
-		Post string `json:"post"`
-	}](raw)
+	p, err := decode[onPost](raw)
 	if err != nil {
 		return "", err
 	}
-	return urnParam("post", p.Post, postKinds...)
+	return p.post()
 }

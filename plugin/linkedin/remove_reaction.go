@@ -18,7 +18,11 @@ var removeReaction = &plugin.Command{
 		answered("Take back a like", `{"post":"share:6844785523593134080","actor":"person:782bbtaQ"}`, 204, nil,
 			`{"id":"(actor:urn%3Ali%3Aperson%3A782bbtaQ,entity:urn%3Ali%3Ashare%3A6844785523593134080)","deleted":true}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		post, actor, err := reactionParams(raw)
+		p, err := decode[onPost](raw)
+		if err != nil {
+			return nil, err
+		}
+		post, actor, err := p.reaction()
 		if err != nil {
 			return nil, err
 		}

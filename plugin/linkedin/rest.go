@@ -1,6 +1,7 @@
 package linkedin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -132,7 +133,7 @@ func loadAuthors(ctx context.Context, s plugin.Settings, send plugin.Send) ([]pl
 	} else if resp.Status == http.StatusOK {
 		var who struct{ Sub, Name string }
 		if json.Unmarshal(resp.Body, &who) == nil && who.Sub != "" {
-			options = append(options, plugin.Option{Value: "urn:li:person:" + who.Sub, Label: cmpOr(who.Name, who.Sub)})
+			options = append(options, plugin.Option{Value: "urn:li:person:" + who.Sub, Label: cmp.Or(who.Name, who.Sub)})
 		}
 	}
 	// Without the pages, the member is still a choice; the error says
@@ -187,13 +188,6 @@ func administeredPages(ctx context.Context, s plugin.Settings, send plugin.Send)
 		pages = append(pages, page)
 	}
 	return pages, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // asPage names the scope acting as a page needs, when the param field

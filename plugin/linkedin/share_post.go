@@ -1,6 +1,7 @@
 package linkedin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -161,9 +162,9 @@ func (p sharePostParams) post() (*restPost, error) {
 	if err != nil {
 		return nil, err
 	}
-	post := &restPost{Author: author, Commentary: commentary, Visibility: cmpOr(p.Visibility, "PUBLIC"),
-		LifecycleState: cmpOr(p.LifecycleState, "PUBLISHED"), IsReshareDisabledByAuthor: p.IsReshareDisabledByAuthor}
-	post.Distribution.FeedDistribution = cmpOr(p.FeedDistribution, "MAIN_FEED")
+	post := &restPost{Author: author, Commentary: commentary, Visibility: cmp.Or(p.Visibility, "PUBLIC"),
+		LifecycleState: cmp.Or(p.LifecycleState, "PUBLISHED"), IsReshareDisabledByAuthor: p.IsReshareDisabledByAuthor}
+	post.Distribution.FeedDistribution = cmp.Or(p.FeedDistribution, "MAIN_FEED")
 	post.Distribution.TargetEntities, post.Distribution.ThirdPartyDistributionChannels = []string{}, []string{}
 	if err := p.content(post); err != nil {
 		return nil, err
@@ -228,7 +229,7 @@ func (p sharePostParams) content(post *restPost) error {
 		for _, o := range p.Poll.Options {
 			q.Options = append(q.Options, pollOption{Text: o})
 		}
-		q.Settings.Duration = cmpOr(p.Poll.Duration, "THREE_DAYS")
+		q.Settings.Duration = cmp.Or(p.Poll.Duration, "THREE_DAYS")
 		post.Content.Poll = q
 	case "reshareOf":
 		post.Content = nil

@@ -23,16 +23,17 @@ var updatePost = &plugin.Command{
 	}, answered("Change the text", `{"post":"urn:li:share:6844785523593134080","commentary":"Hello again, World!"}`, 204, nil,
 		`{"id":"urn:li:share:6844785523593134080","updated":true}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		post, err := postParam(raw)
-		if err != nil {
-			return nil, err
-		}
 		p, err := decode[struct {
 			textParams
+			onPost
 			Commentary               *string `json:"commentary"`
 			ContentCallToActionLabel string  `json:"contentCallToActionLabel"`
 			LifecycleState           string  `json:"lifecycleState"`
 		}](raw)
+		if err != nil {
+			return nil, err
+		}
+		post, err := p.post()
 		if err != nil {
 			return nil, err
 		}
