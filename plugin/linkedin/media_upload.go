@@ -76,20 +76,12 @@ func jsonList(v []string) string {
 // file is what will be sent, from the data param or the request's body,
 // checked against what LinkedIn takes before anything is sent.
 func (u mediaUpload) file(p mediaUploadParams, f *plugin.File) (*plugin.File, string, error) {
+	out, err := fileOf(p.Data, "file", f)
+	if err != nil {
+		return nil, "", err
+	}
 	field := "data"
-	out := *f
-	switch {
-	case f.Body != nil && p.Data != "":
-		return nil, "", plugin.InvalidField("data", "is given twice: in the params and as the request's body")
-	case f.Body == nil && p.Data == "":
-		return nil, "", plugin.InvalidField("data", "is required, unless the file is the request's body")
-	case f.Body == nil:
-		data, dataType, err := decodeData(p.Data)
-		if err != nil {
-			return nil, "", err
-		}
-		out = plugin.File{Body: bytes.NewReader(data), Length: int64(len(data)), ContentType: dataType}
-	default:
+	if p.Data == "" {
 		field = "file"
 	}
 	contentType := cmp.Or(p.ContentType, out.ContentType)
@@ -105,7 +97,25 @@ func (u mediaUpload) file(p mediaUploadParams, f *plugin.File) (*plugin.File, st
 	if u.maxBytes > 0 && out.Length > u.maxBytes {
 		return nil, "", plugin.InvalidField(field, "is %d bytes; LinkedIn takes a %s of at most %d bytes (%d MB)", out.Length, u.kind, u.maxBytes, u.maxBytes/1_000_000)
 	}
-	return &out, contentType, nil
+	return out, contentType, nil
+}
+
+// fileOf is the file a command carries: the request's body, or its data
+// param (base64 or a data: URL), never both; what names it in messages.
+func fileOf(data, what string, body *plugin.File) (*plugin.File, error) {
+	switch {
+	case body.Body != nil && data != "":
+		return nil, plugin.InvalidField("data", "is given twice: in the params and as the request's body")
+	case body.Body != nil:
+		return body, nil
+	case data == "":
+		return nil, plugin.InvalidField("data", "is required, unless the %s is the request's body", what)
+	}
+	b, dataType, err := decodeData(data)
+	if err != nil {
+		return nil, err
+	}
+	return &plugin.File{Body: bytes.NewReader(b), Length: int64(len(b)), ContentType: dataType}, nil
 }
 
 func (u mediaUpload) initialize(p mediaUploadParams, s plugin.Settings) (*plugin.Call, error) {

@@ -1,7 +1,6 @@
 package linkedin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,9 +31,6 @@ var uploadVideo = &plugin.Command{
 		if err != nil {
 			return nil, err
 		}
-		if p.Data == "" {
-			return nil, plugin.InvalidField("data", "is required, unless the video is the request's body")
-		}
 		f, err := p.file(&plugin.File{})
 		if err != nil {
 			return nil, err
@@ -54,21 +50,7 @@ type videoParams struct {
 }
 
 // file is the video: the request's body, or the data param.
-func (p videoParams) file(f *plugin.File) (*plugin.File, error) {
-	switch {
-	case f.Body != nil && p.Data != "":
-		return nil, plugin.InvalidField("data", "is given twice: in the params and as the request's body")
-	case f.Body != nil:
-		return f, nil
-	case p.Data == "":
-		return nil, plugin.InvalidField("data", "is required, unless the video is the request's body")
-	}
-	data, _, err := decodeData(p.Data)
-	if err != nil {
-		return nil, err
-	}
-	return &plugin.File{Body: bytes.NewReader(data), Length: int64(len(data))}, nil
-}
+func (p videoParams) file(f *plugin.File) (*plugin.File, error) { return fileOf(p.Data, "video", f) }
 
 // initialize is the call that starts the upload of a video of the given
 // length (or fileSizeBytes), and the size it names.
