@@ -135,21 +135,13 @@ func TestContentAPIEndToEnd(t *testing.T) {
 }
 
 // streamed runs an upload command with the file as the request's body and
-// its params in the query.
+// its params in the query, and returns its output.
 func (h *harness) streamed(id, command, query, contentType string, file []byte) map[string]any {
 	h.t.Helper()
-	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/datasources/"+id+"/execute?command="+command+"&"+query, bytes.NewReader(file))
-	req.Header.Set("Authorization", "Bearer "+builder)
-	req.Header.Set("Content-Type", contentType)
-	resp, err := h.srv.Client().Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := h.upload(id, "command="+command+"&"+query, contentType, bytes.NewReader(file), int64(len(file)))
 	var env map[string]any
-	if json.Unmarshal(raw, &env) != nil || resp.StatusCode != 200 || env["error"] != nil {
-		h.t.Fatalf("%s streamed: %d %s", command, resp.StatusCode, raw)
+	if json.Unmarshal([]byte(raw), &env) != nil || status != 200 || env["error"] != nil {
+		h.t.Fatalf("%s streamed: %d %s", command, status, raw)
 	}
 	return env["output"].(map[string]any)
 }
