@@ -92,41 +92,7 @@ func TestPostgresReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := st.Datasource(context.Background(), "acme", id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d.Token.ExpiresAt = time.Now().Add(2 * time.Minute)
-		if err := st.SetToken(context.Background(), "acme", id, d.Token); err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
-		linkedIn.Reset()
-		var wg sync.WaitGroup
-		failures := make(chan string, 200)
-		for i := range 200 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if status, env := replicas[i%3].execute(builderKey, id, "getUserInfo", nil); status != 200 {
-					failures <- fmt.Sprintf("%d %v", status, env["error"])
-				}
-			}()
-		}
-		wg.Wait()
-		close(failures)
-		for f := range failures {
-			t.Error(f)
-		}
-		refreshes := 0
-		for _, r := range linkedIn.Requests() {
-			if r.Path == "/oauth/v2/accessToken" && strings.Contains(r.Body, "grant_type=refresh_token") {
-				refreshes++
-			}
-		}
-		if refreshes != 1 {
-			t.Fatalf("%d refresh requests from three replicas, want 1", refreshes)
-		}
+		refreshOnce(t, st, linkedIn, id, replicas...)
 	})
 
 	t.Run("one post for a key sent to two replicas", func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"pluginserver/internal/store"
 	"pluginserver/internal/store/sqlite"
 	"pluginserver/plugin/linkedin/sandbox"
 )
@@ -140,11 +141,22 @@ func TestReplicasRefreshOnce(t *testing.T) {
 		t.Fatalf("replica b sees %v", ds)
 	}
 
-	// Bring the token within the refresh margin, as two months would.
 	st, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	refreshOnce(t, st, linkedIn, id, a, b)
+	_, ds := a.call("GET", "/v1/datasources/"+id, builderKey, nil)
+	if expires, _ := time.Parse(time.RFC3339, ds["tokenExpiresAt"].(string)); time.Until(expires) < 59*24*time.Hour {
+		t.Fatalf("token not renewed: %v", ds)
+	}
+}
+
+// refreshOnce brings a datasource's token within the refresh margin, as two
+// months would, through st (the replicas' store), and checks that 200
+// executes spread over the replicas make LinkedIn one refresh request.
+func refreshOnce(t *testing.T, st store.Store, linkedIn *sandbox.Sandbox, id string, replicas ...*server) {
+	t.Helper()
 	d, err := st.Datasource(context.Background(), "acme", id)
 	if err != nil {
 		t.Fatal(err)
@@ -162,12 +174,7 @@ func TestReplicasRefreshOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := a
-			if i%2 == 1 {
-				s = b
-			}
-			status, env := s.execute(builderKey, id, "getUserInfo", nil)
-			if status != 200 {
+			if status, env := replicas[i%len(replicas)].execute(builderKey, id, "getUserInfo", nil); status != 200 {
 				failures <- fmt.Sprintf("%d %v", status, env["error"])
 			}
 		}()
@@ -184,10 +191,6 @@ func TestReplicasRefreshOnce(t *testing.T) {
 		}
 	}
 	if refreshes != 1 {
-		t.Fatalf("%d refresh requests from two replicas, want 1", refreshes)
-	}
-	_, ds := a.call("GET", "/v1/datasources/"+id, builderKey, nil)
-	if expires, _ := time.Parse(time.RFC3339, ds["tokenExpiresAt"].(string)); time.Until(expires) < 59*24*time.Hour {
-		t.Fatalf("token not renewed: %v", ds)
+		t.Fatalf("%d refresh requests from %d replicas, want 1", refreshes, len(replicas))
 	}
 }
