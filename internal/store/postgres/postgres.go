@@ -9,10 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -118,35 +115,18 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
 			return err
 		}
-		names, err := fs.Glob(migrations, "migrations/*.sql")
-		if err != nil {
-			return err
-		}
-		sort.Strings(names)
 		rows, _ := tx.Query(ctx, `SELECT version FROM schema_migrations`)
 		applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
 			return err
 		}
-		if err := store.CheckSchema(applied, names); err != nil {
+		return store.Migrate(migrations, applied, func(name, body string) error {
+			if _, err := tx.Exec(ctx, body); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, name)
 			return err
-		}
-		for _, name := range names {
-			if slices.Contains(applied, name) {
-				continue
-			}
-			body, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, name); err != nil {
-				return err
-			}
-		}
-		return nil
+		})
 	})
 }
 

@@ -8,11 +8,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"runtime"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -77,32 +74,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
 	applied, err := appliedVersions(ctx, tx)
 	if err != nil {
 		return err
 	}
-	if err := store.CheckSchema(applied, names); err != nil {
+	err = store.Migrate(migrations, applied, func(name, body string) error {
+		if _, err := tx.ExecContext(ctx, body); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, name)
 		return err
-	}
-	for _, name := range names {
-		if slices.Contains(applied, name) {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, name); err != nil {
-			return err
-		}
+	})
+	if err != nil {
+		return err
 	}
 	return tx.Commit()
 }
