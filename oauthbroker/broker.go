@@ -12,9 +12,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -92,6 +92,12 @@ type Broker struct {
 	// Auth is what a datasource's plugin reads in its config: its own app
 	// and the scopes to ask for. Nil asks for none, with the server's app.
 	Auth func(ds *ps.Datasource) plugin.AuthConfig
+	// Identify reads who granted a token (with the scopes it holds); nil
+	// leaves authorizedAs empty.
+	Identify func(ctx context.Context, accessToken string, scopes []string) (*ps.Member, error)
+	// AppKinds are the kinds of app of the plugin, to say which grants a
+	// scope LinkedIn refused.
+	AppKinds []plugin.AppKind
 	// RedirectURL is {public}/oauth/callback.
 	RedirectURL string
 	// ReturnOrigins are the origins a returnUrl may point to.
@@ -305,6 +311,9 @@ func (b *Broker) Callback(ctx context.Context, q url.Values) *Outcome {
 		return fail("expired_state", "This authorization took longer than 10 minutes: start again from Authorize.")
 	}
 	if e := q.Get("error"); e != "" {
+		if e == "unauthorized_scope_error" {
+			return fail(e, b.scopeRefused(q.Get("error_description")))
+		}
 		if msg, ok := linkedInRefusals[e]; ok {
 			return fail(e, msg)
 		}
@@ -328,10 +337,12 @@ func (b *Broker) Callback(ctx context.Context, q url.Values) *Outcome {
 		return fail("token_exchange_failed", "LinkedIn did not exchange the authorization code for a token: "+exchangeDetail(err))
 	}
 	t := b.sealToken(ds.ID, tok, cfg.Scopes)
-	if t.Member, err = b.userinfo(ctx, tok.AccessToken); err != nil {
-		// The grant is good without it: a datasource asked without openid
-		// cannot read userinfo, and only authorizedAs is left empty.
-		b.Log.Warn().Str("datasource", ds.ID).Err(err).Msg("userinfo after authorization")
+	if b.Identify != nil {
+		if t.Member, err = b.Identify(ctx, tok.AccessToken, t.Scopes); err != nil {
+			// The grant is good without it: only authorizedAs is left
+			// empty (a datasource that asked for no profile scope).
+			b.Log.Warn().Str("datasource", ds.ID).Err(err).Msg("reading the member after authorization")
+		}
 	}
 	if err := b.Store.SetToken(ctx, ds.Workspace, ds.ID, t); err != nil {
 		b.Log.Error().Err(err).Str("datasource", ds.ID).Msg("save token")
@@ -417,28 +428,28 @@ func number(v any) int64 {
 	return 0
 }
 
-func (b *Broker) userinfo(ctx context.Context, accessToken string) (*ps.Member, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(b.Endpoints.APIURL, "/")+"/v2/userinfo", nil)
-	if err != nil {
-		return nil, err
+var quotedScope = regexp.MustCompile(`"([A-Za-z0-9_.:-]{1,100})"`)
+
+// scopeRefused says which scope LinkedIn's consent page refused (its
+// error_description: Scope "openid" is not authorized for your
+// application) and what to change: the kinds of app that grant it.
+func (b *Broker) scopeRefused(description string) string {
+	m := quotedScope.FindStringSubmatch(description)
+	if m == nil {
+		return linkedInRefusals["unauthorized_scope_error"] + " Check the datasource's scopes against the products of its LinkedIn app."
 	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	resp, err := b.HTTPClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("userinfo: %w", err)
+	scope := m[1]
+	var kinds []string
+	for _, k := range b.AppKinds {
+		if slices.Contains(k.Scopes, scope) {
+			kinds = append(kinds, k.Title)
+		}
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("userinfo: HTTP %d", resp.StatusCode)
+	msg := fmt.Sprintf("LinkedIn refused the scope %s: the datasource's LinkedIn app does not have the product that grants it.", scope)
+	if len(kinds) > 0 {
+		msg += " It is granted by a " + strings.Join(kinds, " or a ") + "."
 	}
-	var m ps.Member
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("userinfo: %w", err)
-	}
-	if m.Sub == "" {
-		return nil, errors.New("userinfo: no sub")
-	}
-	return &m, nil
+	return msg + fmt.Sprintf(" Remove %s from the datasource's scopes, or use an app that grants it, then click Authorize again.", scope)
 }
 
 // Disconnect revokes the datasource's token at LinkedIn and forgets it. The

@@ -54,8 +54,10 @@ func newFixture(t *testing.T) *fixture {
 			RevokeURL: fake.URL + "/oauth/v2/revoke", APIURL: fake.URL},
 		App:         oauthbroker.App{ClientID: sandbox.ClientID, ClientSecret: sandbox.ClientSecret},
 		RedirectURL: "http://127.0.0.1:8080/oauth/callback", ReturnOrigins: []string{"https://app.example"},
-		HTTPClient: fake.Client(), Now: clk.Now, Log: zerolog.Nop(), Auth: linkedInAuth,
+		HTTPClient: fake.Client(), Now: clk.Now, Log: zerolog.Nop(), Auth: linkedInAuth, AppKinds: linkedin.Plugin().AppKinds,
 	}
+	api, _ := url.Parse(fake.URL)
+	b.Identify = oauthbroker.IdentifyWith(linkedin.Plugin(), plugin.Settings{APIURL: api}, fake.Client())
 	ds := storetest.NewDatasource("acme", "ds1")
 	ds.Config = json.RawMessage(`{"scopes":["openid","profile","email","w_member_social"]}`)
 	if err := st.CreateDatasource(context.Background(), ds); err != nil {
@@ -343,3 +345,68 @@ func TestStatesLandOnTheirOwnDatasource(t *testing.T) {
 // linkedInAuth reads a datasource's config as the server does, through the
 // LinkedIn plugin's declaration.
 func linkedInAuth(ds *ps.Datasource) plugin.AuthConfig { return linkedin.Plugin().Auth(ds.Config) }
+
+// Both kinds of LinkedIn app authorize: a Community Management app, which
+// has no OpenID Connect, reads its member from the profile; and a scope the
+// app may not ask for comes back naming it and what to change.
+func TestAppKinds(t *testing.T) {
+	community := `{"scopes":["r_basicprofile","w_member_social","w_organization_social","r_organization_social","rw_organization_admin"]}`
+	for _, tt := range []struct {
+		name, clientID, secret, config string
+		// member is who the token is stored as; else refused is the
+		// message's start.
+		member, refused string
+	}{
+		{name: "self-serve", clientID: sandbox.ClientID, secret: sandbox.ClientSecret, config: `{"scopes":["openid","profile","w_member_social"]}`, member: "782bbtaQ"},
+		{name: "community", clientID: sandbox.CommunityClientID, secret: sandbox.CommunityClientSecret, config: community, member: "782bbtaQ"},
+		{name: "openid on a community app", clientID: sandbox.CommunityClientID, secret: sandbox.CommunityClientSecret,
+			config: `{"scopes":["openid","profile","w_organization_social"]}`,
+			refused: "LinkedIn refused the scope openid: the datasource's LinkedIn app does not have the product that grants it. It is granted by a Self-serve app"},
+		{name: "pages on a self-serve app", clientID: sandbox.ClientID, secret: sandbox.ClientSecret, config: community,
+			refused: "LinkedIn refused the scope r_basicprofile"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.broker.App = oauthbroker.App{ClientID: tt.clientID, ClientSecret: tt.secret}
+			f.ds.Config = json.RawMessage(tt.config)
+			authURL, _, err := f.broker.Authorize(context.Background(), f.ds, "https://app.example/back")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// LinkedIn refuses a scope before its consent page: the
+			// browser goes straight back.
+			client := &http.Client{Transport: f.fake.Client().Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := client.Get(authURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			var q url.Values
+			if resp.StatusCode == http.StatusFound {
+				loc, _ := resp.Location()
+				q = loc.Query()
+			} else {
+				loc, err := sandbox.Consent(f.fake.Client().Transport, authURL, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				q = loc.Query()
+			}
+			o := f.broker.Callback(context.Background(), q)
+			if tt.refused != "" {
+				back, _ := url.Parse(o.RedirectURL())
+				if o.Error != "unauthorized_scope_error" || !strings.HasPrefix(o.Message, tt.refused) || !strings.Contains(o.Message, "Authorize again") ||
+					back.Query().Get("message") != o.Message || f.token(t) != nil {
+					t.Fatalf("outcome %+v, redirect %s", o, o.RedirectURL())
+				}
+				return
+			}
+			if o.Error != "" {
+				t.Fatalf("callback: %s %s", o.Error, o.Message)
+			}
+			if tok := f.token(t); tok == nil || tok.Member == nil || tok.Member.Sub != tt.member || tok.Member.Name != "John Doe" {
+				t.Fatalf("stored token %+v", tok)
+			}
+		})
+	}
+}

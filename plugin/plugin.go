@@ -6,9 +6,12 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -30,6 +33,63 @@ type Plugin struct {
 	Versions *Versions
 	// Auth reads what a datasource's config says of its OAuth app.
 	Auth func(config json.RawMessage) AuthConfig
+	// Service is where the service lives unless the server is told
+	// otherwise.
+	Service Service
+	// Endpoint names the service endpoint a call reaches ("POST
+	// /rest/posts"), "" for one the plugin does not know; the service's
+	// limits are kept per endpoint.
+	Endpoint func(c *Call) string
+	// AppKinds are the kinds of app the service grants scopes through,
+	// each with the scopes it can grant; no app grants scopes of two
+	// kinds at once.
+	AppKinds []AppKind
+}
+
+// AppKind is a kind of OAuth app at the service: the scopes an app of that
+// kind can be granted.
+type AppKind struct {
+	ID, Title, Description string
+	// Scopes are every scope such an app can be granted.
+	Scopes []string
+	// Default are the scopes a datasource of this kind asks for.
+	Default []string
+	// Source is the service's page that says so.
+	Source string
+}
+
+// FitApp finds the kind of app that grants every scope asked for; when
+// none does, problem says which scopes no single app grants together and
+// what to change.
+func (p *Plugin) FitApp(scopes []string) (kind *AppKind, problem string) {
+	if len(p.AppKinds) == 0 {
+		return nil, ""
+	}
+	best, bestMissing := -1, []string(nil)
+	for i := range p.AppKinds {
+		var missing []string
+		for _, s := range scopes {
+			if !slices.Contains(p.AppKinds[i].Scopes, s) {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) == 0 {
+			return &p.AppKinds[i], ""
+		}
+		if best < 0 || len(missing) < len(bestMissing) {
+			best, bestMissing = i, missing
+		}
+	}
+	k := p.AppKinds[best]
+	return nil, fmt.Sprintf("no single LinkedIn app grants these scopes together: a %s grants the others but not %s; remove %s, or use another datasource for them",
+		k.Title, strings.Join(bestMissing, " "), strings.Join(bestMissing, " "))
+}
+
+// Service is where a plugin's service lives by default: its OAuth
+// endpoints, its API root and the hosts its upload URLs may point to.
+type Service struct {
+	AuthURL, TokenURL, RevokeURL, APIURL string
+	UploadHosts                          []string
 }
 
 // AuthConfig is what a datasource's config says of its OAuth app.
@@ -123,11 +183,14 @@ type Command struct {
 	ID          string
 	Title       string
 	Description string
-	// Scopes are the OAuth scopes the member must have granted.
+	// Endpoints are the keys of the service's endpoints the command's calls
+	// reach, as the plugin's table of facts names them.
+	Endpoints []string
+	// Scopes are the permissions that admit the command's calls when the
+	// member acts as themselves (each call is admitted by any one of its
+	// endpoint's), derived from the plugin's facts. The plugin checks each
+	// call against the scopes granted before it is sent.
 	Scopes []string
-	// ScopesFor, when set, names the scopes particular params need beyond
-	// Scopes (posting as a page).
-	ScopesFor func(params json.RawMessage) []string
 	// Steps, for a command that Runs several calls, say what a dry run
 	// would do.
 	Steps []string
@@ -164,6 +227,9 @@ type Settings struct {
 	Version string
 	// UploadHosts are the hosts an upload URL may point to.
 	UploadHosts []string
+	// Scopes are what the member granted; nil when not known (a dry run
+	// before Authorize), which admits every call.
+	Scopes []string
 }
 
 // Call is a request a command wants sent. The proxy adds the token.

@@ -95,7 +95,8 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	if err != nil {
 		return nil, err
 	}
-	cat, err := catalog.New(linkedin.Plugin())
+	li := linkedin.Plugin()
+	cat, err := catalog.New(li)
 	if err != nil {
 		return nil, err
 	}
@@ -115,14 +116,15 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	}
 	broker := &oauthbroker.Broker{Store: st, Sealer: sealer, Endpoints: cfg.Endpoints, App: cfg.App, Auth: authOf,
 		RedirectURL: cfg.RedirectURL(), ReturnOrigins: cfg.ReturnOrigins, HTTPClient: &oauthClient, Now: opts.Now, Log: log,
-		RefreshMargin: cfg.RefreshMargin}
+		RefreshMargin: cfg.RefreshMargin, AppKinds: li.AppKinds}
+	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
+	broker.Identify = oauthbroker.IdentifyWith(li, base, &oauthClient)
 	a := &App{Broker: broker, store: st, metrics: newMetrics(cfg, cat)}
 	broker.OnRefresh = a.metrics.Refresh
 	if cfg.WebhookURL != "" {
 		a.webhook = webhook.New(cfg.WebhookURL, cfg.WebhookSecret, &http.Client{Timeout: 15 * time.Second}, log)
 		broker.Events = a.webhook
 	}
-	base := plugin.Settings{APIURL: apiURL, UploadHosts: cfg.UploadHosts}
 	exec := &executor.Executor{Catalog: cat, Tokens: broker, Sender: &proxy.Proxy{Client: opts.HTTPClient, UploadClient: opts.UploadClient, Sleep: opts.Sleep},
 		Settings: func(*ps.Datasource) plugin.Settings { return base },
 		Breaker:  circuit.New(cfg.CircuitThreshold, cfg.CircuitCooldown, circuit.DefaultOutage, opts.Now),

@@ -168,7 +168,7 @@ func TestRateSettings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := config.Parse([]string{"--db", filepath.Join(t.TempDir(), "x.db")}, func(k string) string { return c.env[k] }, io.Discard)
+			cfg, err := config.Parse(configDefaults(), []string{"--db", filepath.Join(t.TempDir(), "x.db")}, func(k string) string { return c.env[k] }, io.Discard)
 			switch {
 			case c.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {

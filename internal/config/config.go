@@ -21,7 +21,6 @@ import (
 
 	ps "pluginserver"
 	"pluginserver/oauthbroker"
-	"pluginserver/plugin/linkedin/sandbox"
 )
 
 // APIKey is one entry of PLUGIN_SERVER_API_KEYS.
@@ -96,18 +95,33 @@ type Config struct {
 	// /metrics with the workspace; MetricsPublic serves /metrics to
 	// callers other than loopback.
 	MetricsWorkspaces, MetricsPublic bool
+
+	// defaults are what Parse was given, for Resolve.
+	defaults Defaults
+}
+
+// Defaults are what the settings fall back on: where the service lives
+// and the emulator's apps. The composition root fills them from the
+// plugin's declaration (plugin.Plugin.Service) and its sandbox, so this
+// package knows neither.
+type Defaults struct {
+	// Endpoints are the service's OAuth and API URLs, each replaced by
+	// its LINKEDIN_*_URL, or by the emulator's with --sandbox.
+	Endpoints oauthbroker.Endpoints
+	// UploadHosts are the hosts an upload URL may point to when
+	// LINKEDIN_UPLOAD_HOSTS is unset. The host of the API URL in use is
+	// always one of them, in place of Endpoints.APIURL's.
+	UploadHosts []string
+	// SandboxClients are the emulator's apps, client id to secret: with
+	// --sandbox, LINKEDIN_CLIENT_ID must name one of them.
+	SandboxClients map[string]string
+	// SandboxClient is the app used with --sandbox when LINKEDIN_CLIENT_ID
+	// is unset; one of SandboxClients.
+	SandboxClient string
 }
 
 // DefaultMemoryLimit is PLUGIN_SERVER_MEMORY_LIMIT's default.
 const DefaultMemoryLimit = 48 << 20
-
-// LinkedIn's own endpoints.
-const (
-	LinkedInAuthURL   = "https://www.linkedin.com/oauth/v2/authorization"
-	LinkedInTokenURL  = "https://www.linkedin.com/oauth/v2/accessToken"
-	LinkedInRevokeURL = "https://www.linkedin.com/oauth/v2/revoke"
-	LinkedInAPIURL    = "https://api.linkedin.com"
-)
 
 // MinAPIKeyLength is the shortest API key accepted: a key is the only
 // thing between the network and a workspace's admin API.
@@ -115,8 +129,9 @@ const MinAPIKeyLength = 16
 
 var workspacePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// Parse reads flags and environment. Every problem is listed in the error.
-func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config, error) {
+// Parse reads flags and environment, falling back on d. Every problem is
+// listed in the error.
+func Parse(d Defaults, args []string, getenv func(string) string, usage io.Writer) (*Config, error) {
 	fs := flag.NewFlagSet("plugin-server", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	env := func(name, def string) string {
@@ -125,7 +140,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		}
 		return def
 	}
-	c := &Config{}
+	c := &Config{defaults: d}
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	number := func(name string, def float64) float64 {
@@ -276,7 +291,7 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 	// A real app's credentials would go to the emulator, and its members
 	// would "authorize" against a page that approves anything: one of the
 	// two settings is a mistake.
-	if c.Sandbox && c.App.ClientID != "" && c.App.ClientID != sandbox.ClientID && c.App.ClientID != sandbox.PartnerClientID {
+	if _, ok := d.SandboxClients[c.App.ClientID]; c.Sandbox && c.App.ClientID != "" && !ok {
 		bad("PLUGIN_SERVER_SANDBOX (--sandbox) with LINKEDIN_CLIENT_ID %q, a real LinkedIn app: drop --sandbox to use LinkedIn, or drop LINKEDIN_CLIENT_ID and LINKEDIN_CLIENT_SECRET to use the emulator", c.App.ClientID)
 	}
 	c.Endpoints = oauthbroker.Endpoints{AuthURL: getenv("LINKEDIN_AUTH_URL"), TokenURL: getenv("LINKEDIN_TOKEN_URL"),
@@ -286,6 +301,17 @@ func Parse(args []string, getenv func(string) string, usage io.Writer) (*Config,
 		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
 			bad("%s %q: must be an absolute http(s) URL", name, v)
 		}
+	}
+	// Without the emulator, the service's own URLs must come from
+	// somewhere: the environment, or the plugin's declaration.
+	for name, v := range map[string]string{"LINKEDIN_AUTH_URL": c.Endpoints.AuthURL + d.Endpoints.AuthURL,
+		"LINKEDIN_TOKEN_URL": c.Endpoints.TokenURL + d.Endpoints.TokenURL, "LINKEDIN_API_URL": c.Endpoints.APIURL + d.Endpoints.APIURL} {
+		if v == "" && !c.Sandbox {
+			bad("%s: must be set, there is no default", name)
+		}
+	}
+	if _, ok := d.SandboxClients[d.SandboxClient]; c.Sandbox && !ok {
+		bad("PLUGIN_SERVER_SANDBOX (--sandbox): this server has no emulated app to use (%q is not one of its sandbox apps)", d.SandboxClient)
 	}
 	for _, h := range splitList(getenv("LINKEDIN_UPLOAD_HOSTS")) {
 		c.UploadHosts = append(c.UploadHosts, strings.ToLower(h))
@@ -411,17 +437,35 @@ func (c *Config) Resolve(listenAddr string) {
 		fill(&c.Endpoints.RevokeURL, base+"/oauth/v2/revoke")
 		fill(&c.Endpoints.APIURL, base)
 		if c.App.ClientID == "" {
-			c.App = oauthbroker.App{ClientID: sandbox.ClientID, ClientSecret: sandbox.ClientSecret}
+			id := c.defaults.SandboxClient
+			c.App = oauthbroker.App{ClientID: id, ClientSecret: c.defaults.SandboxClients[id]}
 		}
 	}
-	fill(&c.Endpoints.AuthURL, LinkedInAuthURL)
-	fill(&c.Endpoints.TokenURL, LinkedInTokenURL)
-	fill(&c.Endpoints.RevokeURL, LinkedInRevokeURL)
-	fill(&c.Endpoints.APIURL, LinkedInAPIURL)
+	d := c.defaults.Endpoints
+	fill(&c.Endpoints.AuthURL, d.AuthURL)
+	fill(&c.Endpoints.TokenURL, d.TokenURL)
+	fill(&c.Endpoints.RevokeURL, d.RevokeURL)
+	fill(&c.Endpoints.APIURL, d.APIURL)
 	if len(c.UploadHosts) == 0 {
-		api, _ := url.Parse(c.Endpoints.APIURL)
-		c.UploadHosts = []string{strings.ToLower(api.Host), "www.linkedin.com"}
+		// The API's own host is wherever the API really is (the
+		// emulator, LINKEDIN_API_URL), so it stands in for the default's.
+		api, defaultAPI := hostOf(c.Endpoints.APIURL), hostOf(d.APIURL)
+		c.UploadHosts = []string{api}
+		for _, h := range c.defaults.UploadHosts {
+			if h = strings.ToLower(h); h != defaultAPI && !slices.Contains(c.UploadHosts, h) {
+				c.UploadHosts = append(c.UploadHosts, h)
+			}
+		}
 	}
+}
+
+// hostOf is a URL's host (and port), in lower case.
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 // publicHost is the host (and port) others reach the server at: the

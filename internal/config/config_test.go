@@ -1,18 +1,138 @@
 package config_test
 
 import (
+	"go/parser"
+	"go/token"
 	"io"
+	"os/exec"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	ps "pluginserver"
 	"pluginserver/internal/config"
+	"pluginserver/oauthbroker"
 )
+
+// linkedIn are the defaults cmd/plugin-server gives, written out so these
+// tests depend on no plugin either.
+func linkedIn() config.Defaults {
+	return config.Defaults{
+		Endpoints: oauthbroker.Endpoints{AuthURL: "https://www.linkedin.com/oauth/v2/authorization",
+			TokenURL: "https://www.linkedin.com/oauth/v2/accessToken", RevokeURL: "https://www.linkedin.com/oauth/v2/revoke",
+			APIURL: "https://api.linkedin.com"},
+		UploadHosts:    []string{"api.linkedin.com", "www.linkedin.com"},
+		SandboxClients: map[string]string{"sandbox-client": "sandbox-secret", "sandbox-partner": "sandbox-partner-secret"},
+		SandboxClient:  "sandbox-client",
+	}
+}
 
 func parse(t *testing.T, args []string, env map[string]string) (*config.Config, error) {
 	t.Helper()
-	return config.Parse(args, func(k string) string { return env[k] }, io.Discard)
+	return config.Parse(linkedIn(), args, func(k string) string { return env[k] }, io.Discard)
+}
+
+// The composition root tells config where a service lives and what the
+// sandbox's apps are: config imports no plugin, directly or not.
+func TestConfigImportsNoPlugin(t *testing.T) {
+	forbidden := func(path string) bool { return strings.HasPrefix(path, "pluginserver/plugin/") }
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		for _, imp := range f.Imports {
+			if path, _ := strconv.Unquote(imp.Path.Value); forbidden(path) {
+				t.Errorf("%s imports %s: pass what config needs of a plugin in config.Defaults", name, path)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no source files found")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Logf("no go tool to list indirect imports: %v", err)
+		return
+	}
+	out, err := exec.Command(goTool, "list", "-deps", "-f", "{{.ImportPath}}", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, path := range strings.Fields(string(out)) {
+		if forbidden(path) {
+			t.Errorf("internal/config depends on %s", path)
+		}
+	}
+}
+
+func TestDefaultsComeFromTheCaller(t *testing.T) {
+	d := config.Defaults{
+		Endpoints:   oauthbroker.Endpoints{AuthURL: "https://id.example.com/auth", TokenURL: "https://id.example.com/token", APIURL: "https://API.example.com"},
+		UploadHosts: []string{"api.example.com", "files.example.com"},
+		SandboxClients: map[string]string{"sandbox-client": "sandbox-secret", "sandbox-partner": "sandbox-partner-secret",
+			"sandbox-community": "sandbox-community-secret"},
+		SandboxClient: "sandbox-community",
+	}
+	parseWith := func(d config.Defaults, args []string, env map[string]string) (*config.Config, error) {
+		return config.Parse(d, args, func(k string) string { return env[k] }, io.Discard)
+	}
+	c, err := parseWith(d, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Resolve("127.0.0.1:8080")
+	if c.Endpoints != d.Endpoints || !slices.Equal(c.UploadHosts, []string{"api.example.com", "files.example.com"}) {
+		t.Fatalf("%+v %v", c.Endpoints, c.UploadHosts)
+	}
+	// The API's host follows LINKEDIN_API_URL; the others stay.
+	c, err = parseWith(d, nil, map[string]string{"LINKEDIN_API_URL": "http://127.0.0.1:9/api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Resolve("127.0.0.1:8080")
+	if !slices.Equal(c.UploadHosts, []string{"127.0.0.1:9", "files.example.com"}) {
+		t.Fatalf("%v", c.UploadHosts)
+	}
+	// A third sandbox app is one more entry, and the default one is used.
+	c, err = parseWith(d, []string{"--sandbox"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Resolve("127.0.0.1:8080")
+	if c.App != (oauthbroker.App{ClientID: "sandbox-community", ClientSecret: "sandbox-community-secret"}) {
+		t.Fatalf("%+v", c.App)
+	}
+	if _, err := parseWith(d, []string{"--sandbox"}, map[string]string{"LINKEDIN_CLIENT_ID": "sandbox-community", "LINKEDIN_CLIENT_SECRET": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseWith(d, []string{"--sandbox"}, map[string]string{"LINKEDIN_CLIENT_ID": "86abcdefgh1234", "LINKEDIN_CLIENT_SECRET": "x"}); err == nil ||
+		!strings.Contains(err.Error(), `PLUGIN_SERVER_SANDBOX (--sandbox) with LINKEDIN_CLIENT_ID "86abcdefgh1234", a real LinkedIn app`) {
+		t.Fatalf("%v", err)
+	}
+	// No defaults: the URLs must be given, and there is no sandbox app.
+	_, err = parseWith(config.Defaults{}, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "LINKEDIN_AUTH_URL: must be set") || !strings.Contains(err.Error(), "LINKEDIN_API_URL: must be set") {
+		t.Fatalf("%v", err)
+	}
+	if _, err := parseWith(config.Defaults{}, nil, map[string]string{"LINKEDIN_AUTH_URL": "http://a.test/auth", "LINKEDIN_TOKEN_URL": "http://a.test/token",
+		"LINKEDIN_API_URL": "http://a.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = parseWith(config.Defaults{}, []string{"--sandbox"}, nil); err == nil || !strings.Contains(err.Error(), "no emulated app") {
+		t.Fatalf("%v", err)
+	}
 }
 
 func TestDefaults(t *testing.T) {
@@ -22,7 +142,7 @@ func TestDefaults(t *testing.T) {
 	}
 	c.Resolve("127.0.0.1:8080")
 	if c.Addr != "127.0.0.1:8080" || c.DB != "plugin-server.db" || c.Sandbox || c.PublicURL != "http://127.0.0.1:8080" ||
-		c.Endpoints.TokenURL != config.LinkedInTokenURL || c.Endpoints.APIURL != config.LinkedInAPIURL ||
+		c.Endpoints != linkedIn().Endpoints ||
 		!slices.Equal(c.UploadHosts, []string{"api.linkedin.com", "www.linkedin.com"}) || c.RedirectURL() != "http://127.0.0.1:8080/oauth/callback" {
 		t.Fatalf("defaults: %+v", c)
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,9 +194,6 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		env.Output = dryRun(call)
 		return nil
 	}
-	if err := grantedScopes(cmd, ds, params); err != nil {
-		return err
-	}
 	timeout := e.CallTimeout
 	if cmd.Upload {
 		timeout = e.UploadTimeout
@@ -358,25 +354,6 @@ func (e *Executor) retryRefused(ctx context.Context, p *plugin.Plugin, ds *ps.Da
 		return refused, err
 	}
 	return resp, nil
-}
-
-// grantedScopes refuses, before any call, a command whose scopes the
-// member did not grant.
-func grantedScopes(cmd *plugin.Command, ds *ps.Datasource, params json.RawMessage) error {
-	if ds.Token == nil || len(ds.Token.Scopes) == 0 {
-		return nil
-	}
-	needs := cmd.Scopes
-	if cmd.ScopesFor != nil {
-		needs = append(slices.Clip(needs), cmd.ScopesFor(params)...)
-	}
-	for _, need := range needs {
-		if !slices.Contains(ds.Token.Scopes, need) {
-			return plugin.Errorf(plugin.AuthorizationRequired, "%s needs the scope %s, which the member did not grant (granted: %s): add it to the datasource's scopes and click Authorize again",
-				cmd.ID, need, strings.Join(ds.Token.Scopes, " "))
-		}
-	}
-	return nil
 }
 
 // describe puts LinkedIn's answer into the envelope.

@@ -38,11 +38,16 @@ type learntVersion struct {
 
 func versionKey(pluginID string) string { return pluginID + ".version" }
 
-// settings are the datasource's settings with the version its calls carry:
+// settings are the datasource's settings with the scopes its member granted
+// and the version its calls carry:
 // the one its config pins, else the one learnt to work, else the plugin's
 // current one.
 func (e *Executor) settings(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource) plugin.Settings {
 	s := e.Settings(ds)
+	if ds.Token != nil && len(ds.Token.Scopes) > 0 {
+		// The plugin refuses, before sending, a call they do not admit.
+		s.Scopes = ds.Token.Scopes
+	}
 	if v := p.Versions; v != nil {
 		s.Version = v.Pinned(ds.Config)
 		if s.Version == "" {

@@ -34,7 +34,8 @@ type datasourceView struct {
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	// Warning tells what went wrong on the side, such as a revocation
-	// LinkedIn did not confirm.
+	// LinkedIn did not confirm, or what will: scopes no single app
+	// grants together.
 	Warning string `json:"warning,omitempty"`
 	// Limits are LinkedIn's limits known to be reached for the
 	// datasource; null when none is.
@@ -53,6 +54,11 @@ func (s *Server) view(ctx context.Context, d *ps.Datasource) datasourceView {
 		AuthStatus: d.AuthStatus(now), Scopes: []string{}, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if lr, ok := s.Executor.(limitsReporter); ok {
 		v.Limits = lr.Limits(ctx, d)
+	}
+	if p, err := s.Catalog.Plugin(d.Plugin); err == nil && p.Auth != nil {
+		// Asked for scopes no single app grants, the member is refused
+		// at the consent page: say so before Authorize is clicked.
+		_, v.Warning = p.FitApp(p.Auth(d.Config).Scopes)
 	}
 	if t := d.Token; t != nil {
 		v.AuthorizedAs = t.Member

@@ -13,8 +13,7 @@ var addReaction = &plugin.Command{
 	ID:          "addReaction",
 	Title:       "Add Reaction",
 	Description: "React to a post as the member or a page they administer. output.id is the reaction's id.",
-	Scopes:      []string{"w_member_social"},
-	ScopesFor:   asPage("actor"),
+	Endpoints:   []string{"POST /rest/reactions"},
 	Form: form([]field{postField, actorField,
 		{name: "reactionType", required: true, schema: `{"type":"string","title":"Reaction","default":"LIKE","examples":["LIKE"],"oneOf":[
 			{"const":"LIKE","title":"Like"},{"const":"PRAISE","title":"Celebrate"},{"const":"EMPATHY","title":"Love"},

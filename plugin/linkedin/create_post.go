@@ -11,7 +11,7 @@ var createPost = &plugin.Command{
 	ID:          "createPost",
 	Title:       "Create Post",
 	Description: "Share a text post as the member or a page (UGC Posts API). The new post's URN is output.id.",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"POST /v2/ugcPosts"},
 	Form: form([]field{authorField, lifecycleField, textField, visibilityField},
 		answered("A public post", `{"author":"person:123456789","lifecycleState":"PUBLISHED","text":"Hello World!","visibility":"PUBLIC"}`,
 			201, map[string]string{"x-restli-id": "urn:li:share:6844785523593134080"}, `{"id":"urn:li:share:6844785523593134080"}`)),

@@ -14,7 +14,7 @@ var createPostWithMedia = &plugin.Command{
 	ID:          "createPostWithMedia",
 	Title:       "Create Post With Media",
 	Description: "Share a post with images, a video or an article link. Register and upload the media first; each entry names its asset URN (or, for ARTICLE, its URL).",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"POST /v2/ugcPosts"},
 	Form: form([]field{authorField, lifecycleField, textField, visibilityField,
 		{name: "mediaCategory", required: true, schema: `{"type":"string","title":"Media category","description":"What the media entries are.","default":"IMAGE","examples":["IMAGE"],
 			"oneOf":[{"const":"IMAGE","title":"Image"},{"const":"VIDEO","title":"Video"},{"const":"ARTICLE","title":"Article link"}]}`},

@@ -12,7 +12,7 @@ var deletePost = &plugin.Command{
 	ID:          "deletePost",
 	Title:       "Delete Post",
 	Description: "Delete a post with LinkedIn's Posts API. output.id is the post deleted.",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"DELETE /rest/posts/{post}"},
 	Form: form([]field{postField},
 		answered("Delete a post", `{"post":"share:6844785523593134080"}`, 204, nil, `{"id":"urn:li:share:6844785523593134080","deleted":true}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {

@@ -13,7 +13,7 @@ var getMediaUploadStatus = &plugin.Command{
 	ID:          "getMediaUploadStatus",
 	Title:       "Get Media Upload Status",
 	Description: "Whether an uploaded image, video or document is ready: output.status is WAITING_UPLOAD, PROCESSING, AVAILABLE or PROCESSING_FAILED.",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"GET /rest/images/{image}", "GET /rest/videos/{video}", "GET /rest/documents/{document}"},
 	Form: form([]field{
 		{name: "mediaCategory", required: true, schema: `{"type":"string","title":"Media category","default":"image","examples":["image"],
 			"oneOf":[{"const":"image","title":"Image"},{"const":"video","title":"Video"},{"const":"document","title":"Document"}]}`},

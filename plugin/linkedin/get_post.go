@@ -12,7 +12,7 @@ var getPost = &plugin.Command{
 	ID:          "getPost",
 	Title:       "Get Post",
 	Description: "Read a post with LinkedIn's Posts API: its author, text, content and state.",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"GET /rest/posts/{post}"},
 	Form: form([]field{postField},
 		answered("A post", `{"post":"urn:li:share:6844785523593134080"}`, 200, nil,
 			`{"id":"urn:li:share:6844785523593134080","author":"urn:li:person:782bbtaQ","commentary":"Hello World! \\(our first post\\) #launch","visibility":"PUBLIC","distribution":{"feedDistribution":"MAIN_FEED","targetEntities":[],"thirdPartyDistributionChannels":[]},"lifecycleState":"PUBLISHED","isReshareDisabledByAuthor":false,"createdAt":1764400000000,"lastModifiedAt":1764400000000,"publishedAt":1764400000000}`)),

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin/facts"
 )
 
 // Plugin returns the LinkedIn plugin with every command.
@@ -23,12 +24,9 @@ func Plugin() *plugin.Plugin {
 		Title:       "LinkedIn",
 		Description: "Sign in a LinkedIn member, read their profile and post as them, with images and videos.",
 		Datasource:  datasourceForm,
-		Commands: []*plugin.Command{
-			getUserInfo, createPost, createPostWithMedia, registerMediaUpload,
-			uploadMedia, uploadVideo, getMediaUploadStatus, customAction,
-			sharePost, getPost, listPosts, updatePost, deletePost, uploadImage, uploadDocument,
-			addComment, listComments, deleteComment, addReaction, removeReaction, listOrganizations,
-		},
+		Commands:    commands,
+		AppKinds:    facts.AppKinds,
+		Endpoint:    endpointKey,
 		Explain:     explain,
 		HealthCheck: getUserInfo.ID,
 		Versions: &plugin.Versions{Header: "LinkedIn-Version", Current: VersionFor, Older: olderVersion,
@@ -37,11 +35,33 @@ func Plugin() *plugin.Plugin {
 			c := ParseConfig(raw)
 			return plugin.AuthConfig{ClientID: c.ClientID, Scopes: c.Scopes}
 		},
+		Service: plugin.Service{
+			AuthURL:     "https://www.linkedin.com/oauth/v2/authorization",
+			TokenURL:    "https://www.linkedin.com/oauth/v2/accessToken",
+			RevokeURL:   "https://www.linkedin.com/oauth/v2/revoke",
+			APIURL:      "https://api.linkedin.com",
+			UploadHosts: []string{"api.linkedin.com", "www.linkedin.com"},
+		},
 	}
 }
 
-// Scopes a datasource asks for when its config names none.
-var DefaultScopes = []string{"openid", "profile", "email", "w_member_social"}
+// commands are every command, in the order builders see them.
+var commands = []*plugin.Command{
+	getUserInfo, createPost, createPostWithMedia, registerMediaUpload,
+	uploadMedia, uploadVideo, getMediaUploadStatus, customAction,
+	sharePost, getPost, listPosts, updatePost, deletePost, uploadImage, uploadDocument,
+	addComment, listComments, deleteComment, addReaction, removeReaction, listOrganizations,
+}
+
+func init() {
+	for _, c := range commands {
+		c.Scopes = commandScopes(c)
+	}
+}
+
+// DefaultScopes are what a datasource asks for when its config names
+// none: a self-serve app's.
+var DefaultScopes = facts.AppKinds[0].Default
 
 // VersionFor is the LinkedIn-Version used when a datasource names none: the
 // previous month, which LinkedIn has always released and keeps for about a
@@ -75,9 +95,22 @@ func retiredVersion(r *plugin.Response) bool {
 
 const restliVersion = "2.0.0"
 
-// apiCall builds a request to the LinkedIn API host. escapedPath starts with
-// /v2/ or /rest/ and is already percent-encoded.
+// apiCall builds a request to the LinkedIn API host, refused before it is
+// sent when no permission the member granted admits it.
 func apiCall(s plugin.Settings, method, escapedPath string, query url.Values, body any) (*plugin.Call, error) {
+	c, err := request(s, method, escapedPath, query, body)
+	if err != nil {
+		return nil, err
+	}
+	if err := admit(s, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// request builds a request to the LinkedIn API host. escapedPath starts
+// with /v2/ or /rest/ and is already percent-encoded.
+func request(s plugin.Settings, method, escapedPath string, query url.Values, body any) (*plugin.Call, error) {
 	u, err := apiURL(s.APIURL, escapedPath)
 	if err != nil {
 		return nil, err
@@ -309,44 +342,73 @@ var (
 // says what to do where LinkedIn's words alone would not.
 func explain(r *plugin.Response) string {
 	var body struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Code         string `json:"code"`
+		Message      string `json:"message"`
+		ErrorDetails struct {
+			InputErrors []struct {
+				Code        string `json:"code"`
+				Description string `json:"description"`
+			} `json:"inputErrors"`
+		} `json:"errorDetails"`
 	}
 	_ = json.Unmarshal(r.Body, &body)
 	msg := strings.TrimSpace(body.Message)
-	switch body.Code {
+	code := body.Code
+	// A duplicate post is named in errorDetails.inputErrors, not in a
+	// top-level code, with the post it duplicates in its description.
+	for _, e := range body.ErrorDetails.InputErrors {
+		if e.Code == "DUPLICATE_POST" {
+			code = e.Code
+			msg = strings.TrimSpace(msg + " " + e.Description)
+		}
+	}
+	switch code {
 	case "NONEXISTENT_VERSION":
 		return msg + ": LinkedIn retired this LinkedIn-Version; set the datasource's linkedinVersion to a recent YYYYMM or leave it empty"
 	case "DUPLICATE_POST":
-		if i := strings.Index(msg, "urn:li:"); i >= 0 {
-			return "the same post already exists as " + strings.TrimRight(msg[i:], ". ") + "; change the text to post again"
+		if urn := anyURN.FindString(msg); urn != "" {
+			return "the same post already exists as " + urn + "; change the text to post again"
 		}
+		return msg + ": the same post already exists; change the text to post again"
 	case "ACCESS_DENIED":
 		if page := pageActedAs(r.Call); page != "" {
-			return msg + ": to act as the page " + page + " the member needs a role on it (ADMINISTRATOR, or CONTENT_ADMINISTRATOR to post), approved by the page, and the datasource the scope w_organization_social"
+			return msg + ": to act as the page " + page + " the member needs an approved role on it that may post (" + strings.Join(facts.PostingRoles, " or ") + "), and the datasource the scope w_organization_social"
 		}
 		return msg + ": the app or the member lacks a permission for this route"
 	}
 	return msg
 }
 
-var organizationURN = regexp.MustCompile(`urn:li:organization:[A-Za-z0-9_-]+`)
+var (
+	organizationURN = regexp.MustCompile(`urn:li:organization:[A-Za-z0-9_-]+`)
+	anyURN          = regexp.MustCompile(`urn:li:[A-Za-z]+:[A-Za-z0-9_-]+`)
+)
 
-// pageActedAs is the page a call acts as, from its body or its query
-// (a reaction's actor), "" when it acts as the member.
+// pageActedAs is the page a call acts as, from its body, its query (a
+// post finder's author, a reaction's actor) or its Rest.li key (a
+// reaction's), "" when it acts as the member.
 func pageActedAs(c *plugin.Call) string {
 	if c == nil {
 		return ""
 	}
 	var who struct{ Author, Actor, Owner string }
 	var init struct {
-		Req struct{ Owner string } `json:"initializeUploadRequest"`
+		Initialize struct{ Owner string } `json:"initializeUploadRequest"`
+		Register   struct{ Owner string } `json:"registerUploadRequest"`
 	}
 	_ = json.Unmarshal(c.Body, &who)
 	_ = json.Unmarshal(c.Body, &init)
-	for _, v := range []string{who.Author, who.Actor, who.Owner, init.Req.Owner, c.URL.Query().Get("actor")} {
+	q := c.URL.Query()
+	for _, v := range []string{who.Author, who.Actor, who.Owner, init.Initialize.Owner, init.Register.Owner, q.Get("actor"), q.Get("author")} {
 		if organizationURN.MatchString(v) {
 			return v
+		}
+	}
+	if path, err := url.PathUnescape(c.URL.EscapedPath()); err == nil {
+		if _, key, ok := strings.Cut(path, "(actor:"); ok {
+			if page := organizationURN.FindString(key); strings.HasPrefix(key, page) && page != "" {
+				return page
+			}
 		}
 	}
 	return ""

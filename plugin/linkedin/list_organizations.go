@@ -12,11 +12,12 @@ import (
 var listOrganizations = &plugin.Command{
 	ID:          "listOrganizations",
 	Title:       "List Organizations",
-	Description: "List the pages the member administers, with their names: output.elements[].organization and .name, for an author dropdown.",
+	Endpoints:   []string{"GET /rest/organizationAcls?q=roleAssignee", "GET /rest/organizations?ids"},
+	Description: "List the pages the member may post for (an APPROVED administrator or content administrator), with their names and the member's role: output.elements[].organization, .name and .role, for an author dropdown.",
 	Form: form(nil, answered("The member's pages", `{}`, 200, nil,
-		`{"elements":[{"organization":"urn:li:organization:2414183","name":"Sandbox Devices"}]}`)),
+		`{"elements":[{"organization":"urn:li:organization:2414183","name":"Sandbox Devices","role":"ADMINISTRATOR"},{"organization":"urn:li:organization:5000001","name":"Sandbox Labs","role":"CONTENT_ADMINISTRATOR"}]}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		return apiCall(s, http.MethodGet, "/rest/organizationAcls", url.Values{"q": {"roleAssignee"}, "role": {"ADMINISTRATOR"}, "state": {"APPROVED"}}, nil)
+		return apiCall(s, http.MethodGet, "/rest/organizationAcls", url.Values{"q": {"roleAssignee"}, "state": {"APPROVED"}}, nil)
 	},
 	Run: func(ctx context.Context, raw json.RawMessage, s plugin.Settings, _ *plugin.File, send plugin.Send, _ plugin.Progress) (*plugin.Response, error) {
 		// The list of roles answers for the whole; a page whose name
@@ -29,25 +30,19 @@ var listOrganizations = &plugin.Command{
 			}
 			return resp, err
 		}
-		pages, err := administeredPages(ctx, s, first)
+		pages, err := postablePages(ctx, s, first)
 		if roles != nil && roles.Status >= 300 {
 			return roles, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		type page struct {
-			Organization string `json:"organization"`
-			Name         string `json:"name"`
-		}
 		out := struct {
 			Elements []page `json:"elements"`
 		}{Elements: []page{}}
-		for _, p := range pages {
-			out.Elements = append(out.Elements, page{Organization: p.Value, Name: p.Label})
-		}
+		out.Elements = append(out.Elements, pages...)
 		body, _ := json.Marshal(out)
 		return &plugin.Response{Status: http.StatusOK, Header: roles.Header, Body: body, Call: roles.Call}, nil
 	},
-	Steps: []string{"GET the member's page roles", "GET each page's name"},
+	Steps: []string{"GET the member's approved page roles", "GET the pages' names in one batch"},
 }

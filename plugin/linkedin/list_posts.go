@@ -14,7 +14,7 @@ var listPosts = &plugin.Command{
 	ID:          "listPosts",
 	Title:       "List Posts",
 	Description: "List an author's posts, newest first, a page at a time (output.paging).",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"GET /rest/posts?q=author"},
 	Form: form([]field{restAuthorField,
 		{name: "count", schema: `{"type":"integer","title":"Count","description":"Posts per page, up to 100.","default":10,"minimum":1,"maximum":100,"examples":[10]}`},
 		{name: "start", schema: `{"type":"integer","title":"Start","description":"How many posts to skip: output.paging.start + count for the next page.","default":0,"minimum":0,"examples":[0]}`},

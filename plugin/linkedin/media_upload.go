@@ -35,8 +35,7 @@ type mediaUpload struct {
 func (u mediaUpload) command(id, title, description string, examples ...plugin.Example) *plugin.Command {
 	return &plugin.Command{
 		ID: id, Title: title, Description: description,
-		Scopes:    []string{"w_member_social"},
-		ScopesFor: asPage("owner"),
+		Endpoints: []string{"POST /rest/" + u.kind + "s?action=initializeUpload", "PUT {uploadUrl}", "GET /rest/" + u.kind + "s/{" + u.kind + "}"},
 		Upload:    true,
 		Form: form([]field{
 			{name: "owner", required: true, schema: urnSchema("Owner", "Who will post it: person:ID for the member, organization:ID for a page they administer.", "person:782bbtaQ", authorKinds...),

@@ -12,7 +12,7 @@ var registerMediaUpload = &plugin.Command{
 	ID:          "registerMediaUpload",
 	Title:       "Register Media Upload",
 	Description: "Ask LinkedIn for an upload URL (Assets API). output.value.uploadMechanism[...].uploadUrl goes to Upload Media; output.value.asset goes into Create Post With Media.",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"POST /v2/assets?action=registerUpload"},
 	Form: form([]field{authorField,
 		{name: "mediaCategory", required: true, schema: `{"type":"string","title":"Media category","default":"image","examples":["image"],
 			"oneOf":[{"const":"image","title":"Image"},{"const":"video","title":"Video"}]}`},

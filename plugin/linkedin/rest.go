@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin/facts"
 )
 
 // What the current content API (/rest) shares: URN params, little text,
@@ -111,7 +112,7 @@ func (p textParams) little(field, text string, limit int) (string, error) {
 }
 
 // authorOptions lists who a member may act as: themselves and the pages
-// they administer, each with its name.
+// on which they hold a role that may post, each with its name.
 var authorOptions = &plugin.Options{
 	Name: "authors",
 	Load: loadAuthors,
@@ -119,33 +120,51 @@ var authorOptions = &plugin.Options{
 		urn, err := urnParam("author", value, authorKinds...)
 		return urn, err == nil && strings.HasPrefix(urn, "urn:li:organization:")
 	},
-	Unlisted: "the member may act only as a page they administer (ADMINISTRATOR, APPROVED)",
+	Unlisted: "the member may act only as a page on which they hold an APPROVED role that may post (" + strings.Join(facts.PostingRoles, " or ") + ")",
 }
 
 func loadAuthors(ctx context.Context, s plugin.Settings, send plugin.Send) ([]plugin.Option, error) {
 	var options []plugin.Option
-	me, err := apiCall(s, http.MethodGet, "/v2/userinfo", nil, nil)
+	me, err := apiCall(s, http.MethodGet, memberPath(s), nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	if resp, err := send(ctx, me); err != nil {
 		return nil, err
 	} else if resp.Status == http.StatusOK {
+		resp.Call = me
 		var who struct{ Sub, Name string }
-		if json.Unmarshal(resp.Body, &who) == nil && who.Sub != "" {
+		if json.Unmarshal(member(resp), &who) == nil && who.Sub != "" {
 			options = append(options, plugin.Option{Value: "urn:li:person:" + who.Sub, Label: cmp.Or(who.Name, who.Sub)})
 		}
 	}
 	// Without the pages, the member is still a choice; the error says
-	// the listing is incomplete.
-	pages, err := administeredPages(ctx, s, send)
-	return append(options, pages...), err
+	// the listing is incomplete, and why.
+	pages, err := postablePages(ctx, s, send)
+	for _, p := range pages {
+		options = append(options, plugin.Option{Value: p.URN, Label: p.Name + " (" + roleLabel(p.Role) + ")"})
+	}
+	return options, err
 }
 
-// administeredPages lists the pages the member administers, named.
-func administeredPages(ctx context.Context, s plugin.Settings, send plugin.Send) ([]plugin.Option, error) {
-	acls, err := apiCall(s, http.MethodGet, "/rest/organizationAcls", url.Values{"q": {"roleAssignee"}, "role": {"ADMINISTRATOR"}, "state": {"APPROVED"}}, nil)
+// page is a page the member may post for.
+type page struct {
+	URN  string `json:"organization"`
+	Name string `json:"name"`
+	// Role is the member's approved role on it.
+	Role string `json:"role"`
+}
+
+// postablePages lists the pages on which the member holds an approved
+// role that may post, named and labelled with the role: one call for the
+// roles, one batch call for the names. A datasource whose scopes cannot
+// list pages is told so without asking LinkedIn to refuse.
+func postablePages(ctx context.Context, s plugin.Settings, send plugin.Send) ([]page, error) {
+	acls, err := apiCall(s, http.MethodGet, "/rest/organizationAcls", url.Values{"q": {"roleAssignee"}, "state": {"APPROVED"}}, nil)
 	if err != nil {
+		if pe := plugin.AsError(err); pe.Code == plugin.AuthorizationRequired {
+			return nil, plugin.Errorf(plugin.AuthorizationRequired, "pages are not listed: %s", pe.Message)
+		}
 		return nil, err
 	}
 	resp, err := send(ctx, acls)
@@ -153,57 +172,74 @@ func administeredPages(ctx context.Context, s plugin.Settings, send plugin.Send)
 		return nil, err
 	}
 	if resp.Status != http.StatusOK {
-		return nil, plugin.Errorf(plugin.LinkedInRejected, "LinkedIn did not list the pages the member administers (HTTP %d): %s", resp.Status, explain(resp))
+		return nil, plugin.Errorf(plugin.LinkedInRejected, "LinkedIn did not list the member's pages (HTTP %d): %s", resp.Status, explain(resp))
 	}
 	var list struct {
 		Elements []struct {
 			Organization string `json:"organization"`
+			Role         string `json:"role"`
 		} `json:"elements"`
 	}
 	if err := json.Unmarshal(resp.Body, &list); err != nil {
 		return nil, plugin.Errorf(plugin.UpstreamUnavailable, "LinkedIn's list of pages is not the JSON it documents")
 	}
-	var pages []plugin.Option
+	var pages []page
+	var ids []string
 	for _, e := range list.Elements {
 		id, ok := strings.CutPrefix(e.Organization, "urn:li:organization:")
-		if !ok || !urnPattern.MatchString("organization:"+id) {
-			continue
+		if !ok || !numeric.MatchString(id) || !slices.Contains(facts.PostingRoles, e.Role) || slices.Contains(ids, id) {
+			continue // one entry a page, under its first posting role
 		}
-		page := plugin.Option{Value: e.Organization, Label: e.Organization}
-		named, err := apiCall(s, http.MethodGet, "/rest/organizations/"+id, nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		// A page whose name cannot be read is still listed, by its URN.
-		if resp, err := send(ctx, named); err == nil && resp.Status == http.StatusOK {
-			var org struct {
-				LocalizedName string `json:"localizedName"`
-			}
-			if json.Unmarshal(resp.Body, &org) == nil && org.LocalizedName != "" {
-				page.Label = org.LocalizedName
-			}
-		} else if err != nil {
-			return nil, err
-		}
-		pages = append(pages, page)
+		ids = append(ids, id)
+		pages = append(pages, page{URN: e.Organization, Role: e.Role})
+	}
+	if len(ids) == 0 {
+		return pages, nil
+	}
+	names := pageNames(ctx, s, send, ids)
+	for i := range pages {
+		pages[i].Name = cmp.Or(names[ids[i]], pages[i].URN)
 	}
 	return pages, nil
 }
 
-// asPage names the scope acting as a page needs, when the param field
-// names one.
-func asPage(field string) func(json.RawMessage) []string {
-	return func(raw json.RawMessage) []string {
-		var params map[string]json.RawMessage
-		var who string
-		if json.Unmarshal(raw, &params) != nil || json.Unmarshal(params[field], &who) != nil {
-			return nil
-		}
-		if urn, err := urnParam(field, who, authorKinds...); err == nil && strings.HasPrefix(urn, "urn:li:organization:") {
-			return []string{"w_organization_social"}
-		}
+var numeric = regexp.MustCompile(`^[0-9]+$`)
+
+// roleLabel is a page role as a person reads it.
+func roleLabel(role string) string {
+	return strings.ToLower(strings.ReplaceAll(role, "_", " "))
+}
+
+// pageNames are the pages' names by id from one batch call; a page whose
+// name cannot be read is left out, and listed by its URN.
+func pageNames(ctx context.Context, s plugin.Settings, send plugin.Send, ids []string) map[string]string {
+	batch, err := request(s, http.MethodGet, "/rest/organizations", nil, nil)
+	if err != nil {
 		return nil
 	}
+	// Rest.li 2.0 reads List( , ) as syntax: written literally, the
+	// numeric ids need no escaping.
+	batch.URL.RawQuery = "ids=List(" + strings.Join(ids, ",") + ")"
+	if admit(s, batch) != nil {
+		return nil
+	}
+	resp, err := send(ctx, batch)
+	if err != nil || resp.Status != http.StatusOK {
+		return nil
+	}
+	var body struct {
+		Results map[string]struct {
+			LocalizedName string `json:"localizedName"`
+		} `json:"results"`
+	}
+	if json.Unmarshal(resp.Body, &body) != nil {
+		return nil
+	}
+	names := map[string]string{}
+	for id, org := range body.Results {
+		names[id] = org.LocalizedName
+	}
+	return names
 }
 
 // restliKey is a Rest.li 2.0 compound key: (name:value,...) with each value

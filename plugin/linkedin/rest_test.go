@@ -2,7 +2,6 @@ package linkedin_test
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 
@@ -125,29 +124,17 @@ func TestContentAPIBuildRules(t *testing.T) {
 	}
 }
 
-// Acting as a page needs w_organization_social, known from the params
-// before anything is sent; the author fields name their options source.
-func TestPagesNeedTheirScope(t *testing.T) {
+// The author fields name their options source, so a builder's form
+// offers the member and their pages.
+func TestAuthorFieldsNameTheirOptions(t *testing.T) {
 	cat, err := catalog.New(linkedin.Plugin())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tt := range []struct {
-		command, params string
-		want            []string
-	}{
-		{"sharePost", `{"author":"organization:1","commentary":"hi"}`, []string{"w_organization_social"}},
-		{"sharePost", `{"author":"person:1","commentary":"hi"}`, nil},
-		{"addComment", `{"actor":"urn:li:organization:1"}`, []string{"w_organization_social"}},
-		{"uploadImage", `{"owner":"organization:1"}`, []string{"w_organization_social"}},
-	} {
-		cmd, _, _ := cat.Command("linkedin", tt.command)
-		if got := cmd.ScopesFor(json.RawMessage(tt.params)); !slices.Equal(got, tt.want) {
-			t.Errorf("%s %s: scopes %v, want %v", tt.command, tt.params, got, tt.want)
-		}
-		field := map[string]string{"sharePost": "author", "addComment": "actor", "uploadImage": "owner"}[tt.command]
+	for command, field := range map[string]string{"sharePost": "author", "addComment": "actor", "uploadImage": "owner"} {
+		cmd, _, _ := cat.Command("linkedin", command)
 		if cmd.Form.Options[field] == nil || !strings.Contains(string(cmd.Form.Schema), `"x-options":"authors"`) {
-			t.Errorf("%s.%s names no options source", tt.command, field)
+			t.Errorf("%s.%s names no options source", command, field)
 		}
 	}
 }

@@ -12,7 +12,7 @@ var updatePost = &plugin.Command{
 	ID:          "updatePost",
 	Title:       "Update Post",
 	Description: "Change a post's text, call-to-action label or lifecycle state (a partial update: what is not given stays). output.id is the post updated.",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"POST /rest/posts/{post}"},
 	Form: form([]field{postField,
 		{name: "commentary", schema: `{"type":"string","title":"Text","description":"The new text, up to 3,000 characters; read as textFormat says.","examples":["Hello again, World!"],"maxLength":3000}`,
 			ui: `{"ui:widget":"textarea","ui:options":{"rows":5}}`},

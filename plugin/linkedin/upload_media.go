@@ -18,7 +18,7 @@ var uploadMedia = &plugin.Command{
 	ID:          "uploadMedia",
 	Title:       "Upload Media",
 	Description: "Send a file's bytes to the uploadUrl that Register Media Upload returned. The asset becomes AVAILABLE once LinkedIn has processed it.",
-	Scopes:      []string{"w_member_social"},
+	Endpoints:   []string{"PUT {uploadUrl}"},
 	Upload:      true,
 	Form: form([]field{
 		{name: "uploadUrl", required: true, schema: `{"type":"string","title":"Upload URL","description":"output.value.uploadMechanism[\"com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest\"].uploadUrl of Register Media Upload.",

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"pluginserver/plugin/linkedin/facts"
 )
 
 var authorizePage = template.Must(template.New("authorize").Parse(`<!doctype html>
@@ -52,8 +54,45 @@ func (s *Sandbox) authRequest(q url.Values) (map[string]any, string) {
 	return v, ""
 }
 
+// unauthorizedScope is the first scope asked for that the app's kind
+// cannot be granted, "" when it may ask for them all. LinkedIn refuses the
+// whole request for one such scope, before its consent page.
+func (s *Sandbox) unauthorizedScope(clientID string, scopes []string) string {
+	kind := s.opts.Kinds[clientID]
+	for _, k := range facts.AppKinds {
+		if k.ID != kind {
+			continue
+		}
+		for _, scope := range scopes {
+			if !slices.Contains(k.Scopes, scope) {
+				return scope
+			}
+		}
+	}
+	return ""
+}
+
+// refuseScope sends the browser back to the app with LinkedIn's
+// unauthorized_scope_error, as LinkedIn does for a scope the app's
+// products do not grant.
+func refuseScope(w http.ResponseWriter, r *http.Request, q url.Values, scope string) {
+	back, _ := url.Parse(q.Get("redirect_uri"))
+	bq := back.Query()
+	bq.Set("error", "unauthorized_scope_error")
+	bq.Set("error_description", fmt.Sprintf("Scope %q is not authorized for your application", scope))
+	bq.Set("state", q.Get("state"))
+	back.RawQuery = bq.Encode()
+	http.Redirect(w, r, back.String(), http.StatusFound)
+}
+
 func (s *Sandbox) authorizationPage(w http.ResponseWriter, r *http.Request) {
 	v, problem := s.authRequest(r.URL.Query())
+	if problem == "" {
+		if scope := s.unauthorizedScope(r.URL.Query().Get("client_id"), v["Scopes"].([]string)); scope != "" {
+			refuseScope(w, r, r.URL.Query(), scope)
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if problem != "" {
 		w.WriteHeader(http.StatusBadRequest)
@@ -75,6 +114,10 @@ func (s *Sandbox) authorizationDecision(w http.ResponseWriter, r *http.Request) 
 		w.WriteHeader(http.StatusBadRequest)
 		v["Error"] = problem
 		authorizePage.Execute(w, v)
+		return
+	}
+	if scope := s.unauthorizedScope(r.PostForm.Get("client_id"), v["Scopes"].([]string)); scope != "" {
+		refuseScope(w, r, r.PostForm, scope)
 		return
 	}
 	back, _ := url.Parse(r.PostForm.Get("redirect_uri"))

@@ -8,20 +8,29 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+
+	"pluginserver/plugin/linkedin/facts"
 )
 
-// Page is a LinkedIn organization page.
+// Page is a LinkedIn organization page and the Member's role on it.
 type Page struct {
 	ID   string
 	Name string
+	// Role is the Member's APPROVED role on the page.
+	Role string
 }
 
-// Pages are the pages the Member administers: their organizationAcls
-// answer role ADMINISTRATOR, state APPROVED, and the member may post,
-// upload, comment and react as them with w_organization_social.
-var Pages = []Page{{ID: "2414183", Name: "Sandbox Devices"}, {ID: "5000001", Name: "Sandbox Labs"}}
+// Pages are the pages the Member holds an APPROVED role on, as their
+// organizationAcls answer: an ADMINISTRATOR and a CONTENT_ADMINISTRATOR
+// page, on which the member may post, upload, comment and react with
+// w_organization_social, and an ANALYST page, on which they may not.
+var Pages = []Page{
+	{ID: "2414183", Name: "Sandbox Devices", Role: "ADMINISTRATOR"},
+	{ID: "5000001", Name: "Sandbox Labs", Role: "CONTENT_ADMINISTRATOR"},
+	{ID: "5000002", Name: "Sandbox Insights", Role: "ANALYST"},
+}
 
-// OtherPage is a page the Member follows but does not administer: it is in
+// OtherPage is a page the Member follows but holds no role on: it is in
 // /rest/organizations, not in the member's organizationAcls, and acting as
 // it answers 403.
 var OtherPage = Page{ID: "1337", Name: "Not Yours Inc"}
@@ -42,8 +51,10 @@ func page(id string) (Page, bool) {
 	return Page{}, false
 }
 
+// administers says whether the Member holds a role on the page that lets
+// them act as it.
 func administers(id string) bool {
-	return slices.ContainsFunc(Pages, func(p Page) bool { return p.ID == id })
+	return slices.ContainsFunc(Pages, func(p Page) bool { return p.ID == id && slices.Contains(facts.PostingRoles, p.Role) })
 }
 
 // access names a call in LinkedIn's ACCESS_DENIED messages, e.g.
@@ -59,9 +70,8 @@ func access(r *http.Request, resource, method string) string {
 
 // checkAuthor answers 403 when the token's member may not act as author
 // (an author, owner or actor): another member, a page without
-// w_organization_social, or a page the member does not administer (LinkedIn
-// lets only page ADMINISTRATORs act as a page; the sandbox's member has no
-// other page role). A person author needs w_member_social, which routes
+// w_organization_social, or a page on which the member holds no role that
+// may post (facts.PostingRoles). A person author needs w_member_social, which routes
 // that also take w_organization_social leave to this check. what names the
 // call in the message; pointer is where author is in the body, for the 422
 // when it is not a person or organization URN at all.
@@ -82,7 +92,7 @@ func (s *Sandbox) checkAuthor(w http.ResponseWriter, author string, g *grant, po
 	case m[1] == "organization" && !slices.Contains(g.scopes, "w_organization_social"):
 		return denied("acting as " + author + " needs w_organization_social")
 	case m[1] == "organization" && !administers(m[2]):
-		return denied(memberURN() + " is not an APPROVED ADMINISTRATOR of " + author)
+		return denied(memberURN() + " holds no APPROVED role that may post (" + strings.Join(facts.PostingRoles, ", ") + ") on " + author)
 	}
 	return true
 }
@@ -94,9 +104,8 @@ var (
 )
 
 // organizationACLs is GET /rest/organizationAcls?q=roleAssignee: the
-// member's page roles, which are APPROVED ADMINISTRATOR of each of Pages.
-// role and state filter; a valid role or state the member has not (e.g.
-// ANALYST) finds nothing.
+// member's APPROVED page roles (Pages). role and state filter; a valid
+// role or state the member has not (e.g. CURATOR) finds nothing.
 func (s *Sandbox) organizationACLs(w http.ResponseWriter, r *http.Request, g *grant) {
 	q := r.URL.Query()
 	if q.Get("q") != "roleAssignee" {
@@ -117,12 +126,38 @@ func (s *Sandbox) organizationACLs(w http.ResponseWriter, r *http.Request, g *gr
 		return
 	}
 	var acls []any
-	if (role == "" || role == "ADMINISTRATOR") && (state == "" || state == "APPROVED") {
-		for _, p := range Pages {
-			acls = append(acls, map[string]any{"roleAssignee": memberURN(), "role": "ADMINISTRATOR", "organization": p.URN(), "state": "APPROVED"})
+	for _, p := range Pages {
+		if (role == "" || role == p.Role) && (state == "" || state == "APPROVED") {
+			acls = append(acls, map[string]any{"roleAssignee": memberURN(), "role": p.Role, "organization": p.URN(), "state": "APPROVED"})
 		}
 	}
 	writeJSON(w, http.StatusOK, collection(r, acls, start, count))
+}
+
+// batchIDs reads a Rest.li 2.0 batch key, ids=List(1,2), as LinkedIn
+// reads it: the List syntax literal, each id numeric.
+var batchIDs = regexp.MustCompile(`^List\(([0-9]+(?:,[0-9]+)*)\)$`)
+
+// organizations is GET /rest/organizations?ids=List(…): a BATCH_GET of
+// pages by numeric id, each found one under results and each unknown one
+// under errors, keyed by id.
+func (s *Sandbox) organizations(w http.ResponseWriter, r *http.Request, g *grant) {
+	m := batchIDs.FindStringSubmatch(r.URL.Query().Get("ids"))
+	if m == nil {
+		apiError(w, http.StatusBadRequest, "BAD_REQUEST", "ids must be List(id,…) of numeric organization ids")
+		return
+	}
+	results, statuses, errs := map[string]any{}, map[string]int{}, map[string]any{}
+	for _, id := range strings.Split(m[1], ",") {
+		if p, ok := page(id); ok {
+			results[id] = organizationBody(p)
+			statuses[id] = http.StatusOK
+			continue
+		}
+		statuses[id] = http.StatusNotFound
+		errs[id] = map[string]any{"status": http.StatusNotFound, "message": "Not Found: urn:li:organization:" + id}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": results, "statuses": statuses, "errors": errs})
 }
 
 var numericID = regexp.MustCompile(`^[0-9]+$`)
@@ -140,11 +175,16 @@ func (s *Sandbox) organization(w http.ResponseWriter, r *http.Request, g *grant)
 		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "Not Found: urn:li:organization:"+id)
 		return
 	}
+	writeJSON(w, http.StatusOK, organizationBody(p))
+}
+
+// organizationBody is a page as the Organization Lookup API answers it.
+func organizationBody(p Page) map[string]any {
 	var n int64
 	fmt.Sscan(p.ID, &n)
-	writeJSON(w, http.StatusOK, map[string]any{
+	return map[string]any{
 		"id": n, "localizedName": p.Name, "vanityName": strings.ReplaceAll(strings.ToLower(p.Name), " ", "-"),
 		"name":                    map[string]any{"localized": map[string]string{"en_US": p.Name}, "preferredLocale": map[string]string{"country": "US", "language": "en"}},
 		"primaryOrganizationType": "NONE",
-	})
+	}
 }

@@ -17,12 +17,6 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
-// readSocial is what reading posts and comments takes. LinkedIn documents
-// r_member_social (granted to few apps) and r_organization_social; the
-// sandbox also takes the write scopes, so that an ordinary app can read
-// back what it posted.
-const readSocial = "r_member_social|r_organization_social|w_member_social|w_organization_social"
-
 // postsResource is the Posts API's name in LinkedIn's ACCESS_DENIED messages.
 const postsResource = "partnerApiPostsExternal"
 
@@ -537,10 +531,15 @@ func (s *Sandbox) getRestPost(w http.ResponseWriter, r *http.Request, g *grant) 
 
 // canRead answers 403 unless the member may read author's posts: their
 // own, or a page's they administer.
-func canRead(w http.ResponseWriter, r *http.Request, author string) bool {
+func canRead(w http.ResponseWriter, r *http.Request, g *grant, author string) bool {
 	m := authorURN.FindStringSubmatch(author)
 	switch {
 	case m == nil:
+		apiError(w, http.StatusBadRequest, "BAD_REQUEST", fmt.Sprintf("Invalid value for param author: %q is not a urn:li:person or urn:li:organization URN", author))
+	case m[1] == "person" && !slices.Contains(g.scopes, "r_member_social"):
+		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+access(r, postsResource, "FINDER-author")+": reading a member's posts needs r_member_social")
+	case m[1] == "organization" && !slices.Contains(g.scopes, "r_organization_social"):
+		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+access(r, postsResource, "FINDER-author")+": reading a page's posts needs r_organization_social")
 		apiError(w, http.StatusBadRequest, "BAD_REQUEST", fmt.Sprintf("Invalid value for param author: %q is not a urn:li:person or urn:li:organization URN", author))
 	case (m[1] == "person" && m[2] != Member["sub"]) || (m[1] == "organization" && !administers(m[2])):
 		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+access(r, postsResource, "FINDER-author")+": "+memberURN()+" may not read the posts of "+author)
@@ -566,7 +565,7 @@ func (s *Sandbox) findPosts(w http.ResponseWriter, r *http.Request, g *grant) {
 	}
 	author := q.Get("author")
 	start, count, ok := paging(w, r)
-	if !ok || !canRead(w, r, author) {
+	if !ok || !canRead(w, r, g, author) {
 		return
 	}
 	s.mu.Lock()

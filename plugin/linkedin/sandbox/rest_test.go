@@ -206,7 +206,7 @@ type tokens struct{ member, page, pageOnly, profile, reader string }
 func tokensFor(t *testing.T, srv *httptest.Server) tokens {
 	return tokens{
 		member:   tokenFor(t, srv, "openid w_member_social"),
-		page:     tokenFor(t, srv, "w_member_social w_organization_social"),
+		page:     tokenFor(t, srv, "r_basicprofile w_member_social w_organization_social r_member_social r_organization_social rw_organization_admin"),
 		pageOnly: tokenFor(t, srv, "w_organization_social"),
 		profile:  tokenFor(t, srv, "openid profile"),
 		reader:   tokenFor(t, srv, "r_organization_social"),

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"pluginserver/plugin/linkedin/facts"
 )
 
 // Options configure an emulator.
@@ -30,8 +32,14 @@ type Options struct {
 	// sandbox-partner.
 	Clients map[string]string
 	// Partners are the clients that get refresh tokens, as LinkedIn's
-	// approved partner apps do. Default: sandbox-partner.
+	// approved partner apps do. Default: sandbox-partner and
+	// sandbox-community.
 	Partners []string
+	// Kinds maps client ids to the kind of app each is (facts.AppKinds):
+	// the scopes its consent page may ask for. Default: sandbox-client and
+	// sandbox-partner are self-serve, sandbox-community a Community
+	// Management app.
+	Kinds map[string]string
 	// TokenLifetime defaults to LinkedIn's 60 days.
 	TokenLifetime time.Duration
 	Now           func() time.Time
@@ -49,14 +57,34 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// The sandbox's apps: an ordinary one (60-day tokens, no refresh token)
-// and a partner one (refresh tokens valid a year).
+// The sandbox's apps: an ordinary self-serve one (60-day tokens, no
+// refresh token), a self-serve partner one (refresh tokens valid a year),
+// and a Community Management one (alone on its app: no OpenID Connect;
+// refresh tokens).
 const (
-	ClientID            = "sandbox-client"
-	ClientSecret        = "sandbox-secret"
-	PartnerClientID     = "sandbox-partner"
-	PartnerClientSecret = "sandbox-partner-secret"
+	ClientID              = "sandbox-client"
+	ClientSecret          = "sandbox-secret"
+	PartnerClientID       = "sandbox-partner"
+	PartnerClientSecret   = "sandbox-partner-secret"
+	CommunityClientID     = "sandbox-community"
+	CommunityClientSecret = "sandbox-community-secret"
 )
+
+// AppFor is the sandbox's app that may ask for scopes: the ordinary
+// self-serve one, else the Community Management one.
+func AppFor(scopes []string) (clientID, secret string) {
+	for _, k := range facts.AppKinds {
+		if k.ID == "self-serve" && !slices.ContainsFunc(scopes, func(s string) bool { return !slices.Contains(k.Scopes, s) }) {
+			return ClientID, ClientSecret
+		}
+	}
+	return CommunityClientID, CommunityClientSecret
+}
+
+// Apps are the sandbox's apps, client id to secret.
+func Apps() map[string]string {
+	return map[string]string{ClientID: ClientSecret, PartnerClientID: PartnerClientSecret, CommunityClientID: CommunityClientSecret}
+}
 
 // Member is the member who signs in to the sandbox.
 var Member = map[string]any{
@@ -120,10 +148,13 @@ type Request struct {
 // New makes an emulator.
 func New(opts Options) *Sandbox {
 	if opts.Clients == nil {
-		opts.Clients = map[string]string{ClientID: ClientSecret, PartnerClientID: PartnerClientSecret}
+		opts.Clients = Apps()
 	}
 	if opts.Partners == nil {
-		opts.Partners = []string{PartnerClientID}
+		opts.Partners = []string{PartnerClientID, CommunityClientID}
+	}
+	if opts.Kinds == nil {
+		opts.Kinds = map[string]string{ClientID: "self-serve", PartnerClientID: "self-serve", CommunityClientID: "community"}
 	}
 	if opts.TokenLifetime == 0 {
 		opts.TokenLifetime = 60 * 24 * time.Hour
@@ -143,39 +174,40 @@ func New(opts Options) *Sandbox {
 	r.Post("/oauth/v2/authorization", s.authorizationDecision)
 	r.Post("/oauth/v2/accessToken", s.accessToken)
 	r.Post("/oauth/v2/revoke", s.revoke)
-	r.Get("/v2/userinfo", s.api(nil, s.userinfo))
-	r.Post("/v2/ugcPosts", s.api([]string{"w_member_social"}, s.createPost))
-	r.Post("/v2/assets", s.api([]string{"w_member_social"}, s.registerUpload))
-	r.Put("/mediaUpload/{asset}/*", s.api(nil, s.upload))
-	r.Post("/mediaUpload/{asset}/*", s.api(nil, s.upload))
-	// The current content API, /rest. A scope "a|b" is met by either: a
-	// page's token may hold only w_organization_social, and checkAuthor
-	// then asks for the scope the author, owner or actor needs.
-	const social = "w_member_social|w_organization_social"
-	r.Post("/rest/videos", s.api([]string{social}, s.versioned(s.videoAction)))
-	r.Put("/mediaUpload/video/{video}/{part}", s.api(nil, s.videoPart))
+	r.Get("/v2/userinfo", s.api(s.userinfo))
+	r.Get("/v2/me", s.api(s.me))
+	r.Post("/v2/ugcPosts", s.api(s.createPost))
+	r.Post("/v2/assets", s.api(s.registerUpload))
+	r.Put("/mediaUpload/{asset}/*", s.api(s.upload))
+	r.Post("/mediaUpload/{asset}/*", s.api(s.upload))
+	// The current content API, /rest. What admits each route is LinkedIn's
+	// table of facts: a page's token may hold only w_organization_social,
+	// and checkAuthor then asks for the scope the author, owner or actor
+	// needs.
+	r.Post("/rest/videos", s.api(s.versioned(s.videoAction)))
+	r.Put("/mediaUpload/video/{video}/{part}", s.api(s.videoPart))
 	for _, kind := range []string{"image", "video", "document"} {
-		r.Get("/rest/"+kind+"s/{urn}", s.api(nil, s.versioned(s.mediaStatus(kind))))
+		r.Get("/rest/"+kind+"s/{urn}", s.api(s.versioned(s.mediaStatus(kind))))
 	}
-	r.Post("/rest/posts", s.api([]string{social}, s.versioned(s.createRestPost)))
-	r.Get("/rest/posts", s.api([]string{readSocial}, s.versioned(s.findPosts)))
-	r.Get("/rest/posts/{urn}", s.api([]string{readSocial}, s.versioned(s.getRestPost)))
-	r.Post("/rest/posts/{urn}", s.api([]string{social}, s.versioned(s.updateRestPost)))
-	r.Delete("/rest/posts/{urn}", s.api([]string{social}, s.versioned(s.deleteRestPost)))
+	r.Post("/rest/posts", s.api(s.versioned(s.createRestPost)))
+	r.Get("/rest/posts", s.api(s.versioned(s.findPosts)))
+	r.Get("/rest/posts/{urn}", s.api(s.versioned(s.getRestPost)))
+	r.Post("/rest/posts/{urn}", s.api(s.versioned(s.updateRestPost)))
+	r.Delete("/rest/posts/{urn}", s.api(s.versioned(s.deleteRestPost)))
 	for _, kind := range []string{"image", "document"} {
-		r.Post("/rest/"+kind+"s", s.api([]string{social}, s.versioned(s.initializeUpload(kind))))
+		r.Post("/rest/"+kind+"s", s.api(s.versioned(s.initializeUpload(kind))))
 		// Static segments win over /mediaUpload/{asset}/* in chi.
-		r.Put("/mediaUpload/"+kind+"/{id}", s.api(nil, s.uploadMedia(kind)))
+		r.Put("/mediaUpload/"+kind+"/{id}", s.api(s.uploadMedia(kind)))
 	}
-	r.Post("/mediaUpload/image/{id}", s.api(nil, s.uploadMedia("image")))
-	r.Post("/rest/socialActions/{urn}/comments", s.api([]string{social}, s.versioned(s.createComment)))
-	r.Get("/rest/socialActions/{urn}/comments", s.api([]string{readSocial}, s.versioned(s.listComments)))
-	r.Delete("/rest/socialActions/{urn}/comments/{id}", s.api([]string{social}, s.versioned(s.deleteComment)))
-	r.Post("/rest/reactions", s.api([]string{social}, s.versioned(s.createReaction)))
-	r.Delete("/rest/reactions/{key}", s.api([]string{social}, s.versioned(s.deleteReaction)))
-	const pages = "r_organization_social|w_organization_social|rw_organization_admin"
-	r.Get("/rest/organizationAcls", s.api([]string{pages}, s.versioned(s.organizationACLs)))
-	r.Get("/rest/organizations/{id}", s.api([]string{pages}, s.versioned(s.organization)))
+	r.Post("/mediaUpload/image/{id}", s.api(s.uploadMedia("image")))
+	r.Post("/rest/socialActions/{urn}/comments", s.api(s.versioned(s.createComment)))
+	r.Get("/rest/socialActions/{urn}/comments", s.api(s.versioned(s.listComments)))
+	r.Delete("/rest/socialActions/{urn}/comments/{id}", s.api(s.versioned(s.deleteComment)))
+	r.Post("/rest/reactions", s.api(s.versioned(s.createReaction)))
+	r.Delete("/rest/reactions/{key}", s.api(s.versioned(s.deleteReaction)))
+	r.Get("/rest/organizationAcls", s.api(s.versioned(s.organizationACLs)))
+	r.Get("/rest/organizations/{id}", s.api(s.versioned(s.organization)))
+	r.Get("/rest/organizations", s.api(s.versioned(s.organizations)))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "No virtual resource found")
 	})
@@ -225,10 +257,12 @@ func (s *Sandbox) Reset() {
 	s.mu.Unlock()
 }
 
-// api checks the bearer token and the scopes a route needs, the way
-// LinkedIn answers: 401 for a bad token, 403 for a missing permission.
-// Every scope listed is needed; one written "a|b" is met by either.
-func (s *Sandbox) api(scopes []string, next func(http.ResponseWriter, *http.Request, *grant)) http.HandlerFunc {
+// api checks the bearer token and the permissions a route needs, the way
+// LinkedIn answers: 401 for a bad token, 403 ACCESS_DENIED when no scope
+// the token holds admits the route in LinkedIn's table of facts (as the
+// member or as a page; checkAuthor then asks for the one the author
+// needs).
+func (s *Sandbox) api(next func(http.ResponseWriter, *http.Request, *grant)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		s.mu.Lock()
@@ -245,14 +279,17 @@ func (s *Sandbox) api(scopes []string, next func(http.ResponseWriter, *http.Requ
 			apiError(w, http.StatusUnauthorized, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired")
 			return
 		}
-		for _, need := range scopes {
-			if !slices.ContainsFunc(strings.Split(need, "|"), func(scope string) bool { return slices.Contains(g.scopes, scope) }) {
-				apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+r.Method+" "+r.URL.Path)
-				return
-			}
+		if e := facts.Find(r.Method, r.URL.EscapedPath(), r.URL.Query()); e != nil && !g.holdsAny(e.Any()) {
+			apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+r.Method+" "+r.URL.Path)
+			return
 		}
 		next(w, r, g)
 	}
+}
+
+// holdsAny says whether the grant holds one of scopes.
+func (g *grant) holdsAny(scopes []string) bool {
+	return slices.ContainsFunc(scopes, func(scope string) bool { return slices.Contains(g.scopes, scope) })
 }
 
 // versioned checks LinkedIn-Version: LinkedIn keeps each monthly version for
@@ -298,10 +335,6 @@ func (s *Sandbox) logf(format string, args ...any) {
 }
 
 func (s *Sandbox) userinfo(w http.ResponseWriter, r *http.Request, g *grant) {
-	if !slices.Contains(g.scopes, "openid") {
-		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: userinfo.GET.NO_VERSION")
-		return
-	}
 	out := map[string]any{"sub": Member["sub"]}
 	if slices.Contains(g.scopes, "profile") {
 		for _, k := range []string{"name", "given_name", "family_name", "picture", "locale"} {
@@ -312,6 +345,20 @@ func (s *Sandbox) userinfo(w http.ResponseWriter, r *http.Request, g *grant) {
 		out["email"], out["email_verified"] = Member["email"], Member["email_verified"]
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// me is GET /v2/me, the Profile API: the member as r_basicprofile shows
+// them, the only way a Community Management app, which has no OpenID
+// Connect, reads who authorized it.
+func (s *Sandbox) me(w http.ResponseWriter, r *http.Request, g *grant) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": Member["sub"], "localizedFirstName": Member["given_name"], "localizedLastName": Member["family_name"],
+		"firstName":         map[string]any{"localized": map[string]any{"en_US": Member["given_name"]}, "preferredLocale": map[string]string{"country": "US", "language": "en"}},
+		"lastName":          map[string]any{"localized": map[string]any{"en_US": Member["family_name"]}, "preferredLocale": map[string]string{"country": "US", "language": "en"}},
+		"vanityName":        "john-doe",
+		"profilePicture":    map[string]any{"displayImage": "urn:li:digitalmediaAsset:C4D03AQ"},
+		"localizedHeadline": "Sandbox member",
+	})
 }
 
 // apiError writes LinkedIn's error body.

@@ -40,14 +40,15 @@ func start(t *testing.T, opts sandbox.Options) (*httptest.Server, *sandbox.Sandb
 // way a browser would, and returns the access token.
 func tokenFor(t *testing.T, srv *httptest.Server, scopes string) string {
 	t.Helper()
-	auth := srv.URL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {sandbox.ClientID},
+	client, secret := sandbox.AppFor(strings.Fields(scopes))
+	auth := srv.URL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {client},
 		"redirect_uri": {"http://127.0.0.1/cb"}, "state": {"s"}, "scope": {scopes}}.Encode()
 	back, err := sandbox.Consent(srv.Client().Transport, auth, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.PostForm(srv.URL+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
-		"client_id": {sandbox.ClientID}, "client_secret": {sandbox.ClientSecret}, "redirect_uri": {"http://127.0.0.1/cb"}})
+		"client_id": {client}, "client_secret": {secret}, "redirect_uri": {"http://127.0.0.1/cb"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/go-chi/chi/v5"
 )
@@ -18,21 +20,34 @@ type auditStamp struct {
 	Time  int64  `json:"time"`
 }
 
-// comment is a comment on a post, as the Comments API answers it.
+// comment is a comment on a post, as the Comments API answers it. Its
+// message is plain text, kept and answered as sent: text and attributes.
 type comment struct {
 	ID      string `json:"id"`
 	Actor   string `json:"actor"`
 	Object  string `json:"object"`
 	Message struct {
-		Text string `json:"text"`
+		Text       string            `json:"text"`
+		Attributes []json.RawMessage `json:"attributes,omitempty"`
 	} `json:"message"`
-	Created      auditStamp `json:"created"`
-	LastModified auditStamp `json:"lastModified"`
-	CommentURN   string     `json:"commentUrn"`
+	ParentComment string     `json:"parentComment,omitempty"`
+	Created       auditStamp `json:"created"`
+	LastModified  auditStamp `json:"lastModified"`
+	CommentURN    string     `json:"commentUrn"`
 }
 
 // commentsResource is the Comments API's name in ACCESS_DENIED messages.
 const commentsResource = "partnerApiSocialActions"
+
+// commentURN is a comment's URN: urn:li:comment:(post URN,id).
+var commentURN = regexp.MustCompile(`^urn:li:comment:\((urn:li:(?:share|ugcPost):[0-9]+),([0-9]+)\)$`)
+
+// postOrComment is the key of a post's comments or a comment's replies.
+var postOrComment = regexp.MustCompile(postURN.String() + "|" + commentURN.String())
+
+// escapedReserved is a backslash before one of little text's reserved
+// characters: in a comment, which is plain text, LinkedIn shows it as is.
+var escapedReserved = regexp.MustCompile(`\\[|{}@\[\]()<>#\\*_~]`)
 
 // postOf finds a post the sandbox knows; it answers 404 when there is none.
 func (s *Sandbox) postOf(w http.ResponseWriter, urn string) bool {
@@ -45,12 +60,51 @@ func (s *Sandbox) postOf(w http.ResponseWriter, urn string) bool {
 	return post != nil
 }
 
+// commentsOn reads the key of /rest/socialActions/{urn}/comments: a post's
+// URN, or a comment's for its replies. It returns the post and, for a
+// comment, the comment's URN.
+func commentsOn(w http.ResponseWriter, r *http.Request) (post, parent string, ok bool) {
+	urn, ok := keyURN(w, r, "urn", postOrComment, "urn:li:share, urn:li:ugcPost or urn:li:comment")
+	if !ok {
+		return "", "", false
+	}
+	if m := commentURN.FindStringSubmatch(urn); m != nil {
+		return m[1], urn, true
+	}
+	return urn, "", true
+}
+
+// commentOf finds a comment the sandbox knows; it answers 404 when there
+// is none.
+func (s *Sandbox) commentOf(w http.ResponseWriter, post, urn string) bool {
+	s.mu.Lock()
+	i := slices.IndexFunc(s.comments[post], func(c *comment) bool { return c.CommentURN == urn })
+	s.mu.Unlock()
+	if i < 0 {
+		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "Not Found: "+urn)
+	}
+	return i >= 0
+}
+
+// utf16Len counts text as Java strings do, in UTF-16 code units: how the
+// sandbox reads an attribute's start and length, and the text's limit.
+func utf16Len(text string) int {
+	n := 0
+	for _, r := range text {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
 // createComment is POST /rest/socialActions/{post urn}/comments with
-// {actor, object, message: {text}}: 201, the comment's id in x-restli-id
-// and the comment in the body. The text is little text, cut like a post's
-// commentary, and has at most 1250 characters.
+// {actor, object, message: {text, attributes?}}: 201, the comment's id in
+// x-restli-id and the comment in the body. A reply is POST
+// /rest/socialActions/{parent comment urn}/comments with parentComment that
+// URN and object the post. The text is plain text (not little text): kept
+// and shown as sent, at most 1250 characters; each attribute (a mention)
+// must fall inside it.
 func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, g *grant) {
-	urn, ok := keyURN(w, r, "urn", postURN, "urn:li:share or urn:li:ugcPost")
+	urn, parent, ok := commentsOn(w, r)
 	if !ok {
 		return
 	}
@@ -61,6 +115,7 @@ func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, g *grant
 			Text       *string           `json:"text"`
 			Attributes []json.RawMessage `json:"attributes"`
 		} `json:"message"`
+		ParentComment string `json:"parentComment"`
 	}
 	if !decodeStrict(w, r, &body, "Comment") {
 		return
@@ -69,17 +124,46 @@ func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, g *grant
 	case body.Object != urn:
 		invalid(w, "/object", fmt.Sprintf("%q must be the post commented on, %s", body.Object, urn))
 		return
+	case body.ParentComment != parent && parent != "":
+		invalid(w, "/parentComment", fmt.Sprintf("%q must be the comment replied to, %s", body.ParentComment, parent))
+		return
+	case body.ParentComment != parent:
+		invalid(w, "/parentComment", "a reply is created under /rest/socialActions/{encoded parent comment URN}/comments")
+		return
 	case body.Message == nil || body.Message.Text == nil || strings.TrimSpace(*body.Message.Text) == "":
 		invalid(w, "/message/text", "field is required but not found and has no default value")
 		return
 	}
-	text, cut, ok := littleText(w, "/message/text", *body.Message.Text, commentLimit)
-	if !ok || !s.checkAuthor(w, body.Actor, g, "/actor", access(r, commentsResource, "CREATE")) || !s.postOf(w, urn) {
+	text := *body.Message.Text
+	if n := utf16Len(text); n > commentLimit {
+		invalid(w, "/message/text", fmt.Sprintf("length %d exceeds the maximum of %d characters", n, commentLimit))
+		return
+	}
+	for i, raw := range body.Message.Attributes {
+		var a struct {
+			Start, Length *int
+			Value         json.RawMessage
+		}
+		pointer := fmt.Sprintf("/message/attributes/%d", i)
+		switch err := json.Unmarshal(raw, &a); {
+		case err != nil:
+			invalid(w, pointer, "is not a valid Attribute: "+err.Error())
+			return
+		case a.Start == nil || a.Length == nil || len(a.Value) == 0:
+			invalid(w, pointer, "start, length and value are required but not found and have no default value")
+			return
+		case *a.Start < 0 || *a.Length < 1 || *a.Start+*a.Length > utf16Len(text):
+			invalid(w, pointer, fmt.Sprintf("start %d and length %d fall outside the text, of %d characters", *a.Start, *a.Length, utf16Len(text)))
+			return
+		}
+	}
+	if !s.checkAuthor(w, body.Actor, g, "/actor", access(r, commentsResource, "CREATE")) || !s.postOf(w, urn) ||
+		(parent != "" && !s.commentOf(w, urn, parent)) {
 		return
 	}
 	now := s.opts.Now().UnixMilli()
-	c := &comment{Actor: body.Actor, Object: urn, Created: auditStamp{body.Actor, now}, LastModified: auditStamp{body.Actor, now}}
-	c.Message.Text = text
+	c := &comment{Actor: body.Actor, Object: urn, ParentComment: parent, Created: auditStamp{body.Actor, now}, LastModified: auditStamp{body.Actor, now}}
+	c.Message.Text, c.Message.Attributes = text, body.Message.Attributes
 	s.mu.Lock()
 	s.seq++
 	c.ID = strconv.FormatInt(s.seq, 10)
@@ -87,18 +171,19 @@ func (s *Sandbox) createComment(w http.ResponseWriter, r *http.Request, g *grant
 	s.comments[urn] = append(s.comments[urn], c)
 	out := *c
 	s.mu.Unlock()
-	if cut != "" {
-		s.logf("sandbox: comment %s: message %s", c.CommentURN, cut)
+	if esc := escapedReserved.FindString(text); esc != "" {
+		s.logf("sandbox: comment %s: message has %q: a comment is plain text, and LinkedIn shows the backslash (a client escaped it as little text)", c.CommentURN, esc)
 	}
 	w.Header().Set("X-RestLi-Id", c.ID)
 	writeJSON(w, http.StatusCreated, out)
 }
 
 // listComments is GET /rest/socialActions/{post urn}/comments: the post's
-// comments, oldest first, paged with start and count.
+// comments, oldest first, paged with start and count; with a comment's URN,
+// that comment's replies.
 func (s *Sandbox) listComments(w http.ResponseWriter, r *http.Request, g *grant) {
-	urn, ok := keyURN(w, r, "urn", postURN, "urn:li:share or urn:li:ugcPost")
-	if !ok || !s.postOf(w, urn) {
+	urn, parent, ok := commentsOn(w, r)
+	if !ok || !s.postOf(w, urn) || (parent != "" && !s.commentOf(w, urn, parent)) {
 		return
 	}
 	start, count, ok := paging(w, r)
@@ -108,7 +193,9 @@ func (s *Sandbox) listComments(w http.ResponseWriter, r *http.Request, g *grant)
 	s.mu.Lock()
 	var elements []any
 	for _, c := range s.comments[urn] {
-		elements = append(elements, *c)
+		if c.ParentComment == parent {
+			elements = append(elements, *c)
+		}
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, collection(r, elements, start, count))

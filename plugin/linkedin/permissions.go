@@ -1,0 +1,106 @@
+package linkedin
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+
+	"pluginserver/plugin"
+	"pluginserver/plugin/linkedin/facts"
+)
+
+// endpoint finds the endpoint a call reaches, nil for one not in the
+// table. An upload is matched as such, whatever its URL.
+func endpoint(root *url.URL, c *plugin.Call) *facts.Endpoint {
+	if c.Upload {
+		return facts.Upload
+	}
+	path := c.URL.EscapedPath()
+	if root != nil {
+		path = strings.TrimPrefix(path, strings.TrimSuffix(root.EscapedPath(), "/"))
+	} else if i := strings.Index(path, "/rest/"); i > 0 {
+		path = path[i:] // under a root of its own, as the sandbox's
+	} else if i := strings.Index(path, "/v2/"); i > 0 {
+		path = path[i:]
+	}
+	return facts.Find(c.Method, path, c.URL.Query())
+}
+
+// endpointKey names the endpoint a call reaches, "" for one not in the
+// table (a custom action's route). The API root is not known here: the
+// path is read from its /rest/ or /v2/ on.
+func endpointKey(c *plugin.Call) string {
+	if e := endpoint(nil, c); e != nil {
+		return e.Key()
+	}
+	return ""
+}
+
+// admits is what admits a call: the member's permissions, or a page's when
+// the call acts as a page.
+func admits(e *facts.Endpoint, c *plugin.Call) (scopes []string, asPage string) {
+	if e.Page != nil {
+		if page := pageActedAs(c); page != "" {
+			return e.Page, page
+		}
+	}
+	return e.Member, ""
+}
+
+// admit refuses, before it is sent, a call that no permission the member
+// granted admits, naming what would and what grants it. Granted scopes
+// unknown (a dry run before Authorize) admit everything.
+func admit(s plugin.Settings, c *plugin.Call) error {
+	if s.Scopes == nil {
+		return nil
+	}
+	e := endpoint(s.APIURL, c)
+	if e == nil {
+		return nil
+	}
+	needs, page := admits(e, c)
+	if len(needs) == 0 || slices.ContainsFunc(needs, func(scope string) bool { return slices.Contains(s.Scopes, scope) }) {
+		return nil
+	}
+	return &plugin.Error{Code: plugin.AuthorizationRequired, Message: refusal(e, needs, page, s.Scopes)}
+}
+
+// refusal says which permission a call needs, what grants it, and that
+// nothing was sent.
+func refusal(e *facts.Endpoint, needs []string, page string, granted []string) string {
+	var b strings.Builder
+	b.WriteString(e.Method + " " + e.Path)
+	if page != "" {
+		b.WriteString(" as the page " + page)
+	}
+	b.WriteString(" needs the permission ")
+	for i, scope := range needs {
+		if i > 0 {
+			b.WriteString(" or ")
+		}
+		b.WriteString(scope)
+		if p, ok := facts.Lookup(scope); ok {
+			b.WriteString(" (" + p.Product + ", " + string(p.Access) + ")")
+		}
+	}
+	b.WriteString(", which the member did not grant (granted: " + strings.Join(granted, " ") + "). Nothing was sent to LinkedIn. ")
+	b.WriteString("Add it to the datasource's scopes, on an app that has its product, and click Authorize again.")
+	return b.String()
+}
+
+// commandScopes are the permissions a command's calls need when the member
+// acts as themselves, derived from the endpoints it lists: each call is
+// admitted by any one of its endpoint's.
+func commandScopes(c *plugin.Command) []string {
+	var scopes []string
+	for _, key := range c.Endpoints {
+		if e := facts.ByKey(key); e != nil {
+			for _, s := range e.Member {
+				if !slices.Contains(scopes, s) {
+					scopes = append(scopes, s)
+				}
+			}
+		}
+	}
+	return scopes
+}
