@@ -360,7 +360,7 @@ func TestAppKinds(t *testing.T) {
 		{name: "self-serve", clientID: sandbox.ClientID, secret: sandbox.ClientSecret, config: `{"scopes":["openid","profile","w_member_social"]}`, member: "782bbtaQ"},
 		{name: "community", clientID: sandbox.CommunityClientID, secret: sandbox.CommunityClientSecret, config: community, member: "782bbtaQ"},
 		{name: "openid on a community app", clientID: sandbox.CommunityClientID, secret: sandbox.CommunityClientSecret,
-			config: `{"scopes":["openid","profile","w_organization_social"]}`,
+			config:  `{"scopes":["openid","profile","w_organization_social"]}`,
 			refused: "LinkedIn refused the scope openid: the datasource's LinkedIn app does not have the product that grants it. It is granted by a Self-serve app"},
 		{name: "pages on a self-serve app", clientID: sandbox.ClientID, secret: sandbox.ClientSecret, config: community,
 			refused: "LinkedIn refused the scope r_basicprofile"},

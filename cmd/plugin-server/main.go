@@ -20,8 +20,6 @@ import (
 	"pluginserver/internal/app"
 	"pluginserver/internal/config"
 	"pluginserver/oauthbroker"
-	"pluginserver/plugin/linkedin"
-	"pluginserver/plugin/linkedin/sandbox"
 )
 
 func main() {
@@ -47,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "healthcheck" {
 		return healthcheck(ctx, args[1:], getenv, stdout, stderr)
 	}
-	cfg, err := config.Parse(configDefaults(), args, getenv, stderr)
+	cfg, err := config.Parse(app.ConfigDefaults(), args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -105,25 +103,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// configDefaults is what the configuration falls back on: LinkedIn's
-// endpoints as its plugin declares them, and the sandbox's apps.
-func configDefaults() config.Defaults {
-	s := linkedin.Plugin().Service
-	return config.Defaults{
-		Endpoints:   oauthbroker.Endpoints{AuthURL: s.AuthURL, TokenURL: s.TokenURL, RevokeURL: s.RevokeURL, APIURL: s.APIURL},
-		UploadHosts: s.UploadHosts,
-		SandboxClients: map[string]string{
-			sandbox.ClientID:        sandbox.ClientSecret,
-			sandbox.PartnerClientID: sandbox.PartnerClientSecret,
-		},
-		SandboxClient: sandbox.ClientID,
-	}
-}
-
 // rotateKey re-seals every secret and token under a new key. Stop the
 // servers that share the database first: they hold the old key.
 func rotateKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := config.Parse(configDefaults(), args, getenv, stderr)
+	cfg, err := config.Parse(app.ConfigDefaults(), args, getenv, stderr)
 	if err != nil {
 		return err
 	}

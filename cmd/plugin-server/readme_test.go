@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"pluginserver/plugin/linkedin/sandbox"
 )
 
 // readmeBlock is the README's walk-through: the shell block under its
@@ -38,15 +40,31 @@ func TestReadmeWalkThrough(t *testing.T) {
 			t.Fatalf("%s is needed to run the README (.ci/run installs it): %v", tool, err)
 		}
 	}
-	s := startReplica(t, []string{"PLUGIN_SERVER_SANDBOX=1", "LOG_LEVEL=error"}, filepath.Join(t.TempDir(), "plugin-server.db"))
-	sh := exec.Command("bash", "-e", "-o", "pipefail", "-c", readmeBlock(t))
-	sh.Env = append(os.Environ(), "S="+s.url)
-	var stdout, stderr bytes.Buffer
-	sh.Stdout, sh.Stderr = &stdout, &stderr
-	if err := sh.Run(); err != nil {
-		t.Fatalf("the walk-through failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	// Both kinds of LinkedIn app, as the README starts them.
+	for _, kind := range []struct {
+		name       string
+		env, shell []string
+	}{
+		{name: "self-serve"},
+		{name: "community", env: []string{"LINKEDIN_CLIENT_ID=" + sandbox.CommunityClientID, "LINKEDIN_CLIENT_SECRET=" + sandbox.CommunityClientSecret},
+			shell: []string{"SCOPES=r_basicprofile w_member_social w_organization_social r_organization_social rw_organization_admin"}},
+	} {
+		t.Run(kind.name, func(t *testing.T) {
+			s := startReplica(t, append([]string{"PLUGIN_SERVER_SANDBOX=1", "LOG_LEVEL=error"}, kind.env...), filepath.Join(t.TempDir(), "plugin-server.db"))
+			sh := exec.Command("bash", "-e", "-o", "pipefail", "-c", readmeBlock(t))
+			sh.Env = append(append(os.Environ(), "S="+s.url), kind.shell...)
+			var stdout, stderr bytes.Buffer
+			sh.Stdout, sh.Stderr = &stdout, &stderr
+			if err := sh.Run(); err != nil {
+				t.Fatalf("the walk-through failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+			}
+			checkWalkThrough(t, stdout.String())
+		})
 	}
-	out := stdout.String()
+}
+
+func checkWalkThrough(t *testing.T, out string) {
+	t.Helper()
 	for _, want := range []string{
 		`"createPost"`,               // the command list
 		`is authorized as`,           // the callback page

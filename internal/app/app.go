@@ -90,6 +90,19 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 	return a, nil
 }
 
+// ConfigDefaults are what the configuration falls back on: LinkedIn's
+// endpoints as the plugin declares them, and the sandbox's apps for
+// --sandbox (its ordinary self-serve app by default).
+func ConfigDefaults() config.Defaults {
+	s := linkedin.Plugin().Service
+	return config.Defaults{
+		Endpoints:      oauthbroker.Endpoints{AuthURL: s.AuthURL, TokenURL: s.TokenURL, RevokeURL: s.RevokeURL, APIURL: s.APIURL},
+		UploadHosts:    s.UploadHosts,
+		SandboxClients: sandbox.Apps(),
+		SandboxClient:  sandbox.ClientID,
+	}
+}
+
 func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options, st store.Store) (*App, error) {
 	sealer, err := openSealer(ctx, cfg, st)
 	if err != nil {

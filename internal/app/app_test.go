@@ -19,8 +19,6 @@ import (
 	"pluginserver/internal/app"
 	"pluginserver/internal/config"
 	"pluginserver/internal/webhook"
-	"pluginserver/oauthbroker"
-	"pluginserver/plugin/linkedin"
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
@@ -70,21 +68,6 @@ func withEnv(base, more map[string]string) map[string]string {
 	return base
 }
 
-// configDefaults are the configuration's defaults as cmd/plugin-server
-// gives them: LinkedIn's declared endpoints and the sandbox's apps.
-func configDefaults() config.Defaults {
-	s := linkedin.Plugin().Service
-	return config.Defaults{
-		Endpoints:   oauthbroker.Endpoints{AuthURL: s.AuthURL, TokenURL: s.TokenURL, RevokeURL: s.RevokeURL, APIURL: s.APIURL},
-		UploadHosts: s.UploadHosts,
-		SandboxClients: map[string]string{
-			sandbox.ClientID:        sandbox.ClientSecret,
-			sandbox.PartnerClientID: sandbox.PartnerClientSecret,
-		},
-		SandboxClient: sandbox.ClientID,
-	}
-}
-
 // startHarness starts the server with more environment and options.
 func startHarness(t testing.TB, extraEnv map[string]string, opts app.Options, args ...string) *harness {
 	t.Helper()
@@ -93,7 +76,7 @@ func startHarness(t testing.TB, extraEnv map[string]string, opts app.Options, ar
 		env[k] = v
 	}
 	args = append(args, "--db", filepath.Join(t.TempDir(), "test.db"))
-	cfg, err := config.Parse(configDefaults(), args, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := config.Parse(app.ConfigDefaults(), args, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

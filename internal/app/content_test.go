@@ -18,17 +18,19 @@ import (
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
-// pageDatasource is authorized for the member and the pages they
-// administer.
+// pageDatasource is authorized, on the sandbox's Community Management
+// app (the only kind that acts as pages), for the member and the pages
+// they may post for.
 func (h *harness) pageDatasource(scopes string) string {
 	h.t.Helper()
-	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Pages","config":{"scopes":`+scopes+`}}`)
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Pages","config":{"scopes":`+scopes+
+		`,"clientId":"`+sandbox.CommunityClientID+`","clientSecret":"`+sandbox.CommunityClientSecret+`"}}`)
 	id := ds["id"].(string)
 	h.authorize(id)
 	return id
 }
 
-const pageScopes = `["openid","profile","email","w_member_social","w_organization_social","r_organization_social"]`
+const pageScopes = `["r_basicprofile","w_member_social","w_organization_social","r_organization_social","rw_organization_admin","r_member_social"]`
 
 // execute runs a command and returns the status and envelope.
 func (h *harness) execute(id, command, params string) (int, map[string]any) {
@@ -154,12 +156,12 @@ func TestPagesAsAuthors(t *testing.T) {
 	id := h.pageDatasource(pageScopes)
 	status, body := h.do("GET", "/v1/datasources/"+id+"/options/sharePost/author", builder, "")
 	options, _ := body["options"].([]any)
-	if status != 200 || len(options) != 1+len(sandbox.Pages) {
+	// Every page on which the member holds a role that may post, labelled
+	// with it; not the page they only analyse.
+	want := map[string]string{"urn:li:person:" + sandbox.Member["sub"].(string): sandbox.Member["name"].(string),
+		"urn:li:organization:2414183": "Sandbox Devices (administrator)", "urn:li:organization:5000001": "Sandbox Labs (content administrator)"}
+	if status != 200 || len(options) != len(want) {
 		t.Fatalf("options: %d %v", status, body)
-	}
-	want := map[string]string{"urn:li:person:" + sandbox.Member["sub"].(string): sandbox.Member["name"].(string)}
-	for _, p := range sandbox.Pages {
-		want["urn:li:organization:"+p.ID] = p.Name
 	}
 	for _, o := range options {
 		o := o.(map[string]any)
@@ -177,11 +179,17 @@ func TestPagesAsAuthors(t *testing.T) {
 		t.Fatalf("a page not administered: %d %v", status, env)
 	}
 
-	memberOnly := h.pageDatasource(`["openid","profile","w_member_social"]`)
-	// Without a page scope LinkedIn lists no pages: the member is still a
-	// choice, and the warning says why the pages are missing.
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Member","config":{"scopes":["openid","profile","w_member_social"]}}`)
+	memberOnly := ds["id"].(string)
+	h.authorize(memberOnly)
+	// A self-serve app cannot list pages: the member is still a choice,
+	// the warning says why the pages are missing, and LinkedIn is not
+	// asked to refuse.
+	h.app.Sandbox.Reset()
 	status, body = h.do("GET", "/v1/datasources/"+memberOnly+"/options/addComment/actor", builder, "")
-	if options, _ := body["options"].([]any); status != 200 || len(options) != 1 || !strings.Contains(fmt.Sprint(body["warning"]), "HTTP 403") {
+	warning := fmt.Sprint(body["warning"])
+	if options, _ := body["options"].([]any); status != 200 || len(options) != 1 || !strings.Contains(warning, "pages are not listed") ||
+		!strings.Contains(warning, "rw_organization_admin") || h.sent("GET", "/rest/organizationAcls") != 0 {
 		t.Fatalf("options without a page scope: %d %v", status, body)
 	}
 	h.app.Sandbox.Reset()
@@ -214,7 +222,8 @@ func TestVersionStepsBack(t *testing.T) {
 		t.Errorf("logged the step back %d times, want once", n)
 	}
 
-	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Pinned","config":{"linkedinVersion":"`+current+`"}}`)
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Pinned","config":{"linkedinVersion":"`+current+`","scopes":`+pageScopes+
+		`,"clientId":"`+sandbox.CommunityClientID+`","clientSecret":"`+sandbox.CommunityClientSecret+`"}}`)
 	pinned := ds["id"].(string)
 	h.authorize(pinned)
 	status, env := h.execute(pinned, "getPost", `{"post":"`+post["id"].(string)+`"}`)

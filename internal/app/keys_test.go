@@ -19,7 +19,7 @@ import (
 
 func openApp(t *testing.T, db string) error {
 	t.Helper()
-	cfg, err := config.Parse(configDefaults(), []string{"--db", db}, func(string) string { return "" }, io.Discard)
+	cfg, err := config.Parse(app.ConfigDefaults(), []string{"--db", db}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -168,7 +169,7 @@ func TestRateSettings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := config.Parse(configDefaults(), []string{"--db", filepath.Join(t.TempDir(), "x.db")}, func(k string) string { return c.env[k] }, io.Discard)
+			cfg, err := config.Parse(app.ConfigDefaults(), []string{"--db", filepath.Join(t.TempDir(), "x.db")}, func(k string) string { return c.env[k] }, io.Discard)
 			switch {
 			case c.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -230,14 +231,29 @@ func (h *limitsHarness) memberDatasource(sub string) string {
 }
 
 // limits is the datasource's "limits", nil when it shows none.
-func (h *limitsHarness) limits(id string) map[string]any {
+func (h *limitsHarness) limits(id string) []any {
 	h.t.Helper()
 	_, ds := h.do("GET", "/v1/datasources/"+id, builder, "")
 	if _, ok := ds["limits"]; !ok {
 		h.t.Fatalf("no limits field: %v", ds)
 	}
-	l, _ := ds["limits"].(map[string]any)
+	l, _ := ds["limits"].([]any)
+	if ds["limits"] != nil && len(l) == 0 {
+		h.t.Fatalf("limits shows none as %v, not null", ds["limits"])
+	}
 	return l
+}
+
+// limit is the datasource's limit of scope on endpoint, nil when it shows
+// none.
+func (h *limitsHarness) limit(id, scope, endpoint string) map[string]any {
+	h.t.Helper()
+	for _, l := range h.limits(id) {
+		if l := l.(map[string]any); l["scope"] == scope && l["endpoint"] == endpoint {
+			return l
+		}
+	}
+	return nil
 }
 
 // refusedUnsent asserts a call is refused as rate_limited with a
@@ -289,13 +305,12 @@ func TestMemberDailyLimit(t *testing.T) {
 	if retryAfter != strconv.Itoa(secs) {
 		t.Fatalf("LinkedIn's 429 names no Retry-After, so ours is until the limit resets (%d s); got %q", secs, retryAfter)
 	}
-	h.refusedUnsent(id, secs, "782bbtaQ", "daily limit", midnight.Format(time.RFC3339), "APPLICATION_AND_MEMBER DAY")
+	h.refusedUnsent(id, secs, "782bbtaQ", "daily limit of GET /v2/userinfo", midnight.Format(time.RFC3339), "APPLICATION_AND_MEMBER DAY")
 	h.refusedUnsent(sameMember, secs, "782bbtaQ")
 
-	l := h.limits(id)
-	member, _ := l["member"].(map[string]any)
-	if member["exhaustedUntil"] != midnight.Format(time.RFC3339) || !strings.Contains(member["reason"].(string), "APPLICATION_AND_MEMBER DAY") || l["app"] != nil {
-		t.Fatalf("the datasource shows %v", l)
+	member := h.limit(id, "member", "GET /v2/userinfo")
+	if member == nil || member["exhaustedUntil"] != midnight.Format(time.RFC3339) || !strings.Contains(member["reason"].(string), "APPLICATION_AND_MEMBER DAY") || len(h.limits(id)) != 1 {
+		t.Fatalf("the datasource shows %v", h.limits(id))
 	}
 	h.works(otherMember)
 	if l := h.limits(otherMember); l != nil {
@@ -327,7 +342,7 @@ func TestAppDailyLimit(t *testing.T) {
 	h.refusedUnsent(id, secs, "app "+sandbox.ClientID, "daily limit", midnight.Format(time.RFC3339))
 	h.refusedUnsent(otherMember, secs)
 	for _, ds := range []string{id, otherMember} {
-		if app, _ := h.limits(ds)["app"].(map[string]any); app["exhaustedUntil"] != midnight.Format(time.RFC3339) {
+		if app := h.limit(ds, "app", "GET /v2/userinfo"); app == nil || app["exhaustedUntil"] != midnight.Format(time.RFC3339) {
 			t.Fatalf("%s shows %v", ds, h.limits(ds))
 		}
 	}
@@ -364,7 +379,7 @@ func TestShortThrottle(t *testing.T) {
 		t.Fatalf("LinkedIn's 429: %d", status)
 	}
 	h.refusedUnsent(id, 7, "without naming a daily limit")
-	if d, _ := h.limits(id)["datasource"].(map[string]any); d == nil {
+	if h.limit(id, "datasource", "GET /v2/userinfo") == nil {
 		t.Fatalf("the pause is not shown: %v", h.limits(id))
 	}
 	h.works(sameMemberAndApp)
@@ -378,6 +393,99 @@ func TestShortThrottle(t *testing.T) {
 	h.refusedUnsent(id, int(quota.ShortPause/time.Second))
 	h.clk.Advance(quota.ShortPause)
 	h.works(id)
+}
+
+// communityDatasource is authorized through the sandbox's Community
+// Management app, by the sandbox's member or, when sub is set, by another.
+func (h *limitsHarness) communityDatasource(sub string) string {
+	h.t.Helper()
+	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Pages","config":{"scopes":["r_basicprofile","w_member_social","w_organization_social","r_organization_social","rw_organization_admin"],"clientId":"`+sandbox.CommunityClientID+`","clientSecret":"`+sandbox.CommunityClientSecret+`"}}`)
+	id := ds["id"].(string)
+	if sub != "" {
+		h.f.inject("/v2/me", body(200, "application/json", `{"id":"`+sub+`","localizedFirstName":"Jane","localizedLastName":"Roe"}`))
+	}
+	if who, _ := h.authorize(id)["authorizedAs"].(map[string]any); who["sub"] != cmp.Or(sub, "782bbtaQ") {
+		h.t.Fatalf("authorized as %v", who)
+	}
+	return id
+}
+
+// TestLimitsArePerEndpoint: LinkedIn's limits are per endpoint, so a 429
+// to a post pauses posting only, for whom LinkedIn's message names: the
+// member in that app (every datasource they authorized there), the whole
+// app (every member's), or, for a short pause, the datasource. Reads go
+// on, and so does posting for those the limit is not theirs.
+func TestLimitsArePerEndpoint(t *testing.T) {
+	cases := []struct {
+		name, command, path, answer, scope, endpoint string
+		// The next post is refused unsent on the datasource of the same
+		// member and app, another member's in that app, or not.
+		sameMember, otherMember bool
+	}{
+		{"member's daily limit of sharePost", "sharePost", "/rest/posts", memberDayLimit, "member", "POST /rest/posts", true, false},
+		{"member's daily limit of createPost", "createPost", "/v2/ugcPosts", memberDayLimit, "member", "POST /v2/ugcPosts", true, false},
+		{"app's daily limit of createPost", "createPost", "/v2/ugcPosts", appDayLimit, "app", "POST /v2/ugcPosts", true, true},
+		{"a short pause of sharePost", "sharePost", "/rest/posts", unnamedLimit, "datasource", "POST /rest/posts", false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newLimitsHarness(t)
+			// A Community Management app's, so the member may read posts.
+			id := h.communityDatasource("")
+			sameMember := h.communityDatasource("")
+			otherMember := h.communityDatasource("aW5vdGhlcg")
+			otherApp := h.authorizedDatasource()
+			params := `{"author":"person:782bbtaQ","commentary":"Hello","lifecycleState":"PUBLISHED","visibility":"PUBLIC"}`
+			if c.command == "createPost" {
+				params = `{"author":"person:782bbtaQ","text":"Hello","lifecycleState":"PUBLISHED","visibility":"PUBLIC"}`
+			}
+			earlier := h.mustExecute(id, "sharePost", `{"author":"person:782bbtaQ","commentary":"Before"}`)["id"].(string)
+
+			// post says whether a post on ds reached LinkedIn, and how
+			// it was answered.
+			post := func(ds string) (sent bool, code, msg string) {
+				h.t.Helper()
+				h.f.inject(c.path)
+				_, env := h.execute(ds, c.command, params)
+				code, msg = errorOf(env)
+				return h.f.count(c.path) == 1, code, msg
+			}
+			h.f.inject(c.path, throttled(c.answer))
+			if sent, code, _ := post(id); !sent || code != "rate_limited" {
+				t.Fatalf("LinkedIn's 429: sent %v, %s", sent, code)
+			}
+			// The answer was the fault's: the plan is used up.
+			sent, code, msg := post(id)
+			if sent || code != "rate_limited" || !strings.Contains(msg, c.endpoint) || !strings.Contains(msg, "this call was not sent to LinkedIn") {
+				t.Fatalf("the same post again: sent %v, %s %q", sent, code, msg)
+			}
+			if l := h.limit(id, c.scope, c.endpoint); l == nil || len(h.limits(id)) != 1 {
+				t.Fatalf("the datasource shows %v", h.limits(id))
+			}
+
+			// Reads go on for the same datasource.
+			h.works(id)
+			h.mustExecute(id, "getPost", `{"post":"`+earlier+`"}`)
+
+			for _, other := range []struct {
+				name   string
+				id     string
+				paused bool
+			}{{"the same member's other datasource", sameMember, c.sameMember}, {"another member's", otherMember, c.otherMember}, {"another app's", otherApp, false}} {
+				sent, code, msg := post(other.id)
+				switch {
+				case other.paused && (sent || code != "rate_limited"):
+					t.Errorf("%s posted: sent %v, %s %q", other.name, sent, code, msg)
+				case !other.paused && (!sent || code == "rate_limited"):
+					t.Errorf("%s could not post: sent %v, %s %q", other.name, sent, code, msg)
+				}
+				if other.paused != (h.limit(other.id, c.scope, c.endpoint) != nil) {
+					t.Errorf("%s shows %v", other.name, h.limits(other.id))
+				}
+				h.works(other.id)
+			}
+		})
+	}
 }
 
 // TestExecutesTakeTurns: with PLUGIN_SERVER_MAX_EXECUTES busy, a JSON

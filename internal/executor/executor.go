@@ -208,7 +208,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 			return err
 		}
 	}
-	if err := e.checkLimits(ctx, ds); err != nil {
+	if err := e.checkLimits(ctx, p, ds, cmd, call); err != nil {
 		return err
 	}
 	access, err := e.Tokens.AccessToken(ctx, ds)
@@ -223,6 +223,9 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	var last *plugin.Call
 	if cmd.Run != nil {
 		send := func(ctx context.Context, c *plugin.Call) (*plugin.Response, error) {
+			if err := e.checkEndpoint(ctx, p, ds, c); err != nil {
+				return nil, err
+			}
 			resp, err := e.sendVersioned(ctx, p, ds, cmd.ID, settings.Version, c, access.Token)
 			e.record(ctx, ds, file.Body, resp, err)
 			if err == nil {
@@ -275,7 +278,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		refused := upstreamError(p, resp)
 		if refused.Code == plugin.RateLimited && refused.RetryAfter == 0 {
 			// LinkedIn names no Retry-After; the limit it named says when.
-			refused.RetryAfter = e.untilLimitsReset(ctx, ds)
+			refused.RetryAfter = e.untilLimitsReset(ctx, ds, resp)
 		}
 		return refused
 	}

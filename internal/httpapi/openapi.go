@@ -63,9 +63,12 @@ func openAPI(c *catalog.Catalog) []byte {
 			"limits":         map[string]any{"oneOf": []any{oaRef("KnownLimits"), map[string]any{"type": "null"}}},
 		}),
 		"Member": oaObject([]string{"sub"}, map[string]any{"sub": oaString(""), "name": oaString(""), "email": oaString("")}),
-		"KnownLimits": oaObject(nil, map[string]any{
-			"member": oaRef("KnownLimit"), "app": oaRef("KnownLimit"), "datasource": oaRef("KnownLimit")}),
-		"KnownLimit": oaObject([]string{"exhaustedUntil", "reason"}, map[string]any{
+		"KnownLimits": oaArray(oaRef("KnownLimit"),
+			"LinkedIn's limits known reached, one per scope and endpoint, the longest first."),
+		"KnownLimit": oaObject([]string{"scope", "endpoint", "exhaustedUntil", "reason"}, map[string]any{
+			"scope": map[string]any{"type": "string", "enum": []string{"member", "app", "datasource"},
+				"description": "member: the daily limit of the member who authorized the datasource, in its app; app: its app's daily limit; datasource: a short pause LinkedIn asked of it."},
+			"endpoint":       oaString(`The endpoint the limit is of, e.g. "POST /rest/posts"; "custom" for the routes the plugin does not know.`),
 			"exhaustedUntil": map[string]any{"type": "string", "format": "date-time"}, "reason": oaString("")}),
 		"CommandSummary": oaObject([]string{"id", "title", "description", "scopes"}, map[string]any{
 			"id": oaString(""), "title": oaString(""), "description": oaString(""), "scopes": oaArray(oaString(""), "The OAuth scopes the command needs.")}),

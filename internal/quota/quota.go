@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,6 +201,29 @@ func (t *Tracker) Exhausted(ctx context.Context, key string) (until time.Time, r
 		return time.Time{}, "", false
 	}
 	return e.until, e.reason, true
+}
+
+// Limit is one limit known reached: its key, until when, and why.
+type Limit struct {
+	Key    string
+	Until  time.Time
+	Reason string
+}
+
+// Prefixed lists the limits known reached whose keys start with prefix,
+// by key.
+func (t *Tracker) Prefixed(ctx context.Context, prefix string) []Limit {
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Limit
+	for k, e := range t.entries {
+		if strings.HasPrefix(k, prefix) && now.Before(e.until) {
+			out = append(out, Limit{Key: k, Until: e.until, Reason: e.reason})
+		}
+	}
+	slices.SortFunc(out, func(a, b Limit) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 // Exhaust records that key's limit is reached until a time. A later time

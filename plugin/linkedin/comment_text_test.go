@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -94,28 +95,64 @@ func TestCommentText(t *testing.T) {
 	}
 }
 
-// live runs commands against a sandbox through their Build, as the member
-// with w_member_social.
+// live runs commands against a sandbox through their Build: token is the
+// member's with w_member_social (self-serve), which writes and reads
+// nothing; reader is a Community Management app's with r_member_social,
+// which LinkedIn asks for to read the member's posts and comments.
 type live struct {
-	t     *testing.T
-	base  string
-	token string
+	t             *testing.T
+	base          string
+	token, reader string
 }
 
 func newLive(t *testing.T) *live {
 	srv := httptest.NewServer(sandbox.New(sandbox.Options{BaseURL: "http://127.0.0.1"}))
 	t.Cleanup(srv.Close)
-	return &live{t, srv.URL, sandboxToken(t, srv.URL)}
+	return &live{t, srv.URL, sandboxToken(t, srv.URL), appToken(t, srv.URL, "r_member_social")}
 }
 
-// send sends a call and returns LinkedIn's status, x-restli-id and body.
+// appToken authorizes the sandbox's member for scopes (space-separated) on
+// the sandbox's app that may ask for them.
+func appToken(t *testing.T, base, scopes string) string {
+	t.Helper()
+	const redirect = "http://127.0.0.1/cb"
+	client, secret := sandbox.AppFor(strings.Fields(scopes))
+	auth := base + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {client},
+		"redirect_uri": {redirect}, "state": {"s"}, "scope": {scopes}}.Encode()
+	back, err := sandbox.Consent(http.DefaultTransport, auth, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.PostForm(base+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
+		"client_id": {client}, "client_secret": {secret}, "redirect_uri": {redirect}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		t.Fatalf("no token for %s: %v (back to %s)", scopes, err, back)
+	}
+	return tok.AccessToken
+}
+
+// send sends a call with the writer's token and returns LinkedIn's status,
+// x-restli-id and body.
 func (l *live) send(t *testing.T, method, path string, body []byte, header http.Header) (int, string, []byte) {
+	t.Helper()
+	return l.sendAs(t, l.token, method, path, body, header)
+}
+
+// sendAs sends a call with token.
+func (l *live) sendAs(t *testing.T, token, method, path string, body []byte, header http.Header) (int, string, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, l.base+path, strings.NewReader(string(body)))
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Authorization", "Bearer "+l.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -125,15 +162,44 @@ func (l *live) send(t *testing.T, method, path string, body []byte, header http.
 	return resp.StatusCode, resp.Header.Get("X-RestLi-Id"), raw
 }
 
-// run builds a command's request and sends it; LinkedIn must answer 2xx.
+// run builds a command's request and sends it with the writer's token;
+// LinkedIn must answer 2xx.
 func (l *live) run(t *testing.T, command, params string, out any) string {
+	t.Helper()
+	return l.runAs(t, l.token, command, params, out)
+}
+
+// read is run with the reader's token.
+func (l *live) read(t *testing.T, command, params string, out any) string {
+	t.Helper()
+	return l.runAs(t, l.reader, command, params, out)
+}
+
+// build builds a command's request.
+func (l *live) build(t *testing.T, command, params string) *plugin.Call {
 	t.Helper()
 	i := slices.IndexFunc(Plugin().Commands, func(c *plugin.Command) bool { return c.ID == command })
 	c, err := Plugin().Commands[i].Build(context.Background(), json.RawMessage(params), settingsFor(l.base))
 	if err != nil {
 		t.Fatalf("%s: %v", command, err)
 	}
-	status, id, body := l.send(t, c.Method, c.URL.RequestURI(), c.Body, c.Header)
+	return c
+}
+
+// refused sends a command's request with token and wants LinkedIn's 403
+// ACCESS_DENIED.
+func (l *live) refused(t *testing.T, token, command, params string) {
+	t.Helper()
+	c := l.build(t, command, params)
+	if status, _, body := l.sendAs(t, token, c.Method, c.URL.RequestURI(), c.Body, c.Header); status != 403 || !strings.Contains(string(body), `"code":"ACCESS_DENIED"`) {
+		t.Errorf("%s: %d %s, want 403 ACCESS_DENIED", command, status, body)
+	}
+}
+
+func (l *live) runAs(t *testing.T, token, command, params string, out any) string {
+	t.Helper()
+	c := l.build(t, command, params)
+	status, id, body := l.sendAs(t, token, c.Method, c.URL.RequestURI(), c.Body, c.Header)
 	if status/100 != 2 {
 		t.Fatalf("%s: %d %s", command, status, body)
 	}
@@ -171,7 +237,7 @@ func TestCommentsRoundTrip(t *testing.T) {
 			var added struct{ CommentURN string }
 			l.run(t, "addComment", `{"post":"`+post+`","actor":"`+me+`",`+tt.params+`}`, &added)
 			var list comments
-			l.run(t, "listComments", `{"post":"`+post+`"}`, &list)
+			l.read(t, "listComments", `{"post":"`+post+`"}`, &list)
 			i := slices.IndexFunc(list.Elements, func(e struct {
 				ID, ParentComment, CommentURN string
 				Message                       struct {
@@ -196,13 +262,17 @@ func TestCommentsRoundTrip(t *testing.T) {
 		if reply.ParentComment != parent.CommentURN {
 			t.Errorf("reply %+v to %s", reply, parent.CommentURN)
 		}
-		status, _, body := l.send(t, "GET", "/rest/socialActions/"+EncodeURN(parent.CommentURN)+"/comments", nil,
+		status, _, body := l.sendAs(t, l.reader, "GET", "/rest/socialActions/"+EncodeURN(parent.CommentURN)+"/comments", nil,
 			http.Header{"Linkedin-Version": {"202610"}, "X-Restli-Protocol-Version": {"2.0.0"}})
 		var replies comments
 		json.Unmarshal(body, &replies)
 		if status != 200 || len(replies.Elements) != 1 || replies.Elements[0].Message.Text != "Answer (short)" {
 			t.Errorf("replies: %d %s", status, body)
 		}
+	})
+	// w_member_social writes comments; LinkedIn reads none with it.
+	t.Run("listed with only w_member_social", func(t *testing.T) {
+		l.refused(t, l.token, "listComments", `{"post":"`+post+`"}`)
 	})
 }
 
@@ -252,13 +322,15 @@ func TestPostPlainTextRoundTrip(t *testing.T) {
 				Commentary string
 				Content    readContent
 			}
-			l.run(t, "getPost", `{"post":"`+id+`"}`, &got)
+			l.read(t, "getPost", `{"post":"`+id+`"}`, &got)
 			if !tt.check(got.Content) {
 				t.Errorf("content read back %+v", got.Content)
 			}
 			if plainText(got.Commentary) != commentary || got.Commentary == commentary {
 				t.Errorf("commentary %q: as plain text %q, want %q, escaped on the wire", got.Commentary, plainText(got.Commentary), commentary)
 			}
+			// w_member_social posts; LinkedIn reads no post with it.
+			l.refused(t, l.token, "getPost", `{"post":"`+id+`"}`)
 		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 
 	"pluginserver/plugin"
 )
@@ -13,15 +14,30 @@ var getPost = &plugin.Command{
 	Title:       "Get Post",
 	Description: "Read a post with LinkedIn's Posts API: its author, text, content and state.",
 	Endpoints:   []string{"GET /rest/posts/{post}"},
-	Form: form([]field{postField},
+	Form: form([]field{postField,
+		{name: "viewContext", schema: `{"type":"string","title":"View","description":"READER reads the post as others see it; AUTHOR reads it as its author does, drafts included.","default":"READER","examples":["AUTHOR"],
+			"oneOf":[{"const":"READER","title":"As others see it"},{"const":"AUTHOR","title":"As its author (drafts too)"}]}`}},
 		answered("A post", `{"post":"urn:li:share:6844785523593134080"}`, 200, nil,
-			`{"id":"urn:li:share:6844785523593134080","author":"urn:li:person:782bbtaQ","commentary":"Hello World! \\(our first post\\) #launch","visibility":"PUBLIC","distribution":{"feedDistribution":"MAIN_FEED","targetEntities":[],"thirdPartyDistributionChannels":[]},"lifecycleState":"PUBLISHED","isReshareDisabledByAuthor":false,"createdAt":1764400000000,"lastModifiedAt":1764400000000,"publishedAt":1764400000000}`)),
+			`{"id":"urn:li:share:6844785523593134080","author":"urn:li:person:782bbtaQ","commentary":"Hello World! \\(our first post\\) #launch","visibility":"PUBLIC","distribution":{"feedDistribution":"MAIN_FEED","targetEntities":[],"thirdPartyDistributionChannels":[]},"lifecycleState":"PUBLISHED","isReshareDisabledByAuthor":false,"createdAt":1764400000000,"lastModifiedAt":1764400000000,"publishedAt":1764400000000}`),
+		answered("A draft, as its author", `{"post":"urn:li:share:6844785523593134087","viewContext":"AUTHOR"}`, 200, nil,
+			`{"id":"urn:li:share:6844785523593134087","author":"urn:li:person:782bbtaQ","commentary":"Coming soon","visibility":"PUBLIC","distribution":{"feedDistribution":"MAIN_FEED","targetEntities":[],"thirdPartyDistributionChannels":[]},"lifecycleState":"DRAFT","isReshareDisabledByAuthor":false,"createdAt":1764400000000,"lastModifiedAt":1764400000000}`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
-		post, err := postParam(raw)
+		p, err := decode[struct {
+			onPost
+			ViewContext string `json:"viewContext"`
+		}](raw)
 		if err != nil {
 			return nil, err
 		}
-		return apiCall(s, http.MethodGet, "/rest/posts/"+EncodeURN(post), nil, nil)
+		post, err := p.post()
+		if err != nil {
+			return nil, err
+		}
+		var query url.Values
+		if p.ViewContext != "" {
+			query = url.Values{"viewContext": {p.ViewContext}}
+		}
+		return apiCall(s, http.MethodGet, "/rest/posts/"+EncodeURN(post), query, nil)
 	},
 }
 

@@ -509,7 +509,8 @@ func (s *Sandbox) fromUGC(id string, p ugcPost, key string, seq int64) *restPost
 }
 
 // getRestPost is GET /rest/posts/{urn}: the post as stored (its commentary
-// as published, i.e. cut), 404 for one the sandbox does not know.
+// as published, i.e. cut), 404 for one the sandbox does not know, and for
+// a draft unless viewContext=AUTHOR asks for the author's view.
 func (s *Sandbox) getRestPost(w http.ResponseWriter, r *http.Request, g *grant) {
 	urn, ok := keyURN(w, r, "urn", postURN, "urn:li:share or urn:li:ugcPost")
 	if !ok {
@@ -523,6 +524,15 @@ func (s *Sandbox) getRestPost(w http.ResponseWriter, r *http.Request, g *grant) 
 	}
 	s.mu.Unlock()
 	if post == nil {
+		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "Not Found: "+urn)
+		return
+	}
+	switch view := r.URL.Query().Get("viewContext"); {
+	case view != "" && view != "READER" && view != "AUTHOR":
+		apiError(w, http.StatusBadRequest, "BAD_REQUEST", fmt.Sprintf("Invalid value for param viewContext: %q is not an enum symbol of ViewContext", view))
+		return
+	case out.LifecycleState == "DRAFT" && view != "AUTHOR":
+		// A draft is its author's: readers are told it is not there.
 		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "Not Found: "+urn)
 		return
 	}
@@ -540,7 +550,6 @@ func canRead(w http.ResponseWriter, r *http.Request, g *grant, author string) bo
 		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+access(r, postsResource, "FINDER-author")+": reading a member's posts needs r_member_social")
 	case m[1] == "organization" && !slices.Contains(g.scopes, "r_organization_social"):
 		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+access(r, postsResource, "FINDER-author")+": reading a page's posts needs r_organization_social")
-		apiError(w, http.StatusBadRequest, "BAD_REQUEST", fmt.Sprintf("Invalid value for param author: %q is not a urn:li:person or urn:li:organization URN", author))
 	case (m[1] == "person" && m[2] != Member["sub"]) || (m[1] == "organization" && !administers(m[2])):
 		apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+access(r, postsResource, "FINDER-author")+": "+memberURN()+" may not read the posts of "+author)
 	default:

@@ -68,6 +68,10 @@ func tokenFor(t *testing.T, srv *httptest.Server, scopes string) string {
 // LinkedIn documents: status, code and message body.
 func TestAnswersLikeLinkedIn(t *testing.T) {
 	srv, token := authorized(t, "openid profile")
+	// Reading a media status takes a social permission (w_member_social
+	// reads the uploader's own); openid and profile read only the member.
+	media := tokenFor(t, srv, "openid w_member_social")
+	profile := tokenFor(t, srv, "r_basicprofile")
 	const post = `{"author":"urn:li:person:782bbtaQ","lifecycleState":"PUBLISHED","specificContent":{"com.linkedin.ugc.ShareContent":{"shareCommentary":{"text":"hi"},"shareMediaCategory":"NONE"}},"visibility":{"com.linkedin.ugc.MemberNetworkVisibility":"PUBLIC"}}`
 	tests := []struct {
 		name, method, path, token, body string
@@ -79,10 +83,14 @@ func TestAnswersLikeLinkedIn(t *testing.T) {
 		{"unknown token", "GET", "/v2/userinfo", "AQVnope", "", nil, 401, "INVALID_ACCESS_TOKEN"},
 		{"userinfo", "GET", "/v2/userinfo", token, "", nil, 200, ""},
 		{"post without w_member_social", "POST", "/v2/ugcPosts", token, post, map[string]string{"X-Restli-Protocol-Version": "2.0.0"}, 403, "ACCESS_DENIED"},
-		{"no version", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", token, "", map[string]string{"X-Restli-Protocol-Version": "2.0.0"}, 400, "VERSION_MISSING"},
-		{"retired version", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", token, "", map[string]string{"LinkedIn-Version": "202410", "X-Restli-Protocol-Version": "2.0.0"}, 426, "NONEXISTENT_VERSION"},
-		{"future version", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", token, "", map[string]string{"LinkedIn-Version": "202701", "X-Restli-Protocol-Version": "2.0.0"}, 426, "NONEXISTENT_VERSION"},
-		{"unknown image", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", token, "", map[string]string{"LinkedIn-Version": "202611", "X-Restli-Protocol-Version": "2.0.0"}, 404, "RESOURCE_NOT_FOUND"},
+		{"userinfo without openid", "GET", "/v2/userinfo", profile, "", nil, 403, "ACCESS_DENIED"},
+		{"me", "GET", "/v2/me", profile, "", nil, 200, ""},
+		{"me without r_basicprofile", "GET", "/v2/me", token, "", nil, 403, "ACCESS_DENIED"},
+		{"image without a social scope", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", token, "", map[string]string{"LinkedIn-Version": "202611", "X-Restli-Protocol-Version": "2.0.0"}, 403, "ACCESS_DENIED"},
+		{"no version", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", media, "", map[string]string{"X-Restli-Protocol-Version": "2.0.0"}, 400, "VERSION_MISSING"},
+		{"retired version", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", media, "", map[string]string{"LinkedIn-Version": "202410", "X-Restli-Protocol-Version": "2.0.0"}, 426, "NONEXISTENT_VERSION"},
+		{"future version", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", media, "", map[string]string{"LinkedIn-Version": "202701", "X-Restli-Protocol-Version": "2.0.0"}, 426, "NONEXISTENT_VERSION"},
+		{"unknown image", "GET", "/rest/images/urn%3Ali%3Aimage%3AX", media, "", map[string]string{"LinkedIn-Version": "202611", "X-Restli-Protocol-Version": "2.0.0"}, 404, "RESOURCE_NOT_FOUND"},
 		{"unknown route", "GET", "/v2/nothing", token, "", nil, 404, "RESOURCE_NOT_FOUND"},
 	}
 	for _, tt := range tests {
@@ -150,4 +158,100 @@ func TestPostsAreCheckedLikeLinkedIn(t *testing.T) {
 			t.Errorf("%s: %d %s", tt.name, status, body)
 		}
 	}
+}
+
+// TestMe: /v2/me, the Profile API a Community Management app reads its
+// member from, answers with r_basicprofile and refuses a token without it.
+func TestMe(t *testing.T) {
+	srv, token := authorized(t, "r_basicprofile")
+	get := func(token string) (int, []byte) {
+		req, _ := http.NewRequest("GET", srv.URL+"/v2/me", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, raw
+	}
+	status, raw := get(token)
+	var me struct {
+		ID                 string `json:"id"`
+		LocalizedFirstName string `json:"localizedFirstName"`
+		LocalizedLastName  string `json:"localizedLastName"`
+	}
+	if err := json.Unmarshal(raw, &me); err != nil || status != 200 || me.ID != sandbox.Member["sub"] ||
+		me.LocalizedFirstName != sandbox.Member["given_name"] || me.LocalizedLastName != sandbox.Member["family_name"] {
+		t.Errorf("with r_basicprofile: %d %s", status, raw)
+	}
+	for _, scopes := range []string{"openid profile email w_member_social", "w_member_social w_organization_social r_organization_social rw_organization_admin"} {
+		status, raw := get(tokenFor(t, srv, scopes))
+		if status != 403 || !strings.Contains(string(raw), `"code":"ACCESS_DENIED"`) {
+			t.Errorf("with %s: %d %s", scopes, status, raw)
+		}
+	}
+}
+
+// TestConsentRefusesScopesTheAppLacks: asking an app for a scope its kind
+// of app is never granted (openid on the Community Management app, a page
+// scope on a self-serve one) is answered on the authorization page by a
+// redirect back to the app with unauthorized_scope_error, the state kept
+// and no code; the Allow button answers the same.
+func TestConsentRefusesScopesTheAppLacks(t *testing.T) {
+	srv, _ := start(t, sandbox.Options{})
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tests := []struct{ name, client, scope, refused string }{
+		{"openid on sandbox-community", sandbox.CommunityClientID, "openid r_basicprofile w_member_social", "openid"},
+		{"profile on sandbox-community", sandbox.CommunityClientID, "r_basicprofile profile", "profile"},
+		{"a page scope on sandbox-client", sandbox.ClientID, "openid w_organization_social", "w_organization_social"},
+		{"r_basicprofile on sandbox-partner", sandbox.PartnerClientID, "openid r_basicprofile", "r_basicprofile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			auth := srv.URL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {tt.client},
+				"redirect_uri": {"http://127.0.0.1/cb?app=1"}, "state": {"st-42"}, "scope": {tt.scope}}.Encode()
+			check := func(t *testing.T, back *url.URL) {
+				t.Helper()
+				q := back.Query()
+				want := `Scope "` + tt.refused + `" is not authorized for your application`
+				if back.Host != "127.0.0.1" || back.Path != "/cb" || q.Get("app") != "1" || q.Get("error") != "unauthorized_scope_error" ||
+					q.Get("error_description") != want || q.Get("state") != "st-42" || q.Has("code") {
+					t.Errorf("back to %s, want error=unauthorized_scope_error, error_description=%q, state=st-42, no code", back, want)
+				}
+			}
+			resp, err := noFollow.Get(auth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusFound {
+				t.Fatalf("authorization page: %d, want 302", resp.StatusCode)
+			}
+			back, err := resp.Location()
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, back)
+			back, err = sandbox.Consent(srv.Client().Transport, auth, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, back)
+		})
+	}
+	t.Run("scopes the app may ask for", func(t *testing.T) {
+		for client, scope := range map[string]string{sandbox.CommunityClientID: "r_basicprofile w_member_social r_member_social", sandbox.ClientID: "openid profile email w_member_social"} {
+			auth := srv.URL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {client},
+				"redirect_uri": {"http://127.0.0.1/cb"}, "state": {"s"}, "scope": {scope}}.Encode()
+			resp, err := noFollow.Get(auth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s for %s: %d, want the consent page", client, scope, resp.StatusCode)
+			}
+		}
+	})
 }
