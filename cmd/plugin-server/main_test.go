@@ -258,9 +258,12 @@ func TestReadmeFlow(t *testing.T) {
 	if status != 200 || env["status"] != 201.0 || !strings.HasPrefix(fmt.Sprint(get(env, "output", "id")), "urn:li:share:") || get(env, "headers", "x-restli-id") != get(env, "output", "id") {
 		t.Fatalf("createPost: %d %v", status, env)
 	}
+	// LinkedIn names the duplicate inside errorDetails.inputErrors and the
+	// existing post in its message; the error names that post.
+	first := get(env, "output", "id")
 	status, env = s.execute(builderKey, id, "createPost", postParams)
-	if status != 422 || errorCode(env) != "linkedin_rejected" || get(env, "output", "code") != "DUPLICATE_POST" || env["status"] != 422.0 ||
-		!strings.Contains(fmt.Sprint(get(env, "error", "message")), "already exists as "+fmt.Sprint(get(env, "output", "message"))[len("Content is a duplicate of "):]) {
+	if status != 422 || errorCode(env) != "linkedin_rejected" || get(env, "output", "errorDetails", "inputErrors") == nil || env["status"] != 422.0 ||
+		!strings.Contains(fmt.Sprint(get(env, "error", "message")), fmt.Sprintf("already exists as %s;", first)) {
 		t.Fatalf("duplicate post: %d %v", status, env)
 	}
 

@@ -81,8 +81,7 @@ func (s *Sandbox) createPost(w http.ResponseWriter, r *http.Request, g *grant) {
 		}
 		s.mu.Unlock()
 		if dup {
-			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"serviceErrorCode": 0, "code": "DUPLICATE_POST",
-				"message": "Content is a duplicate of " + existing, "status": http.StatusUnprocessableEntity})
+			duplicatePost(w, existing)
 			return
 		}
 		w.Header().Set("X-RestLi-Id", id)
@@ -126,4 +125,15 @@ func (s *Sandbox) checkMedia(w http.ResponseWriter, category string, media []ugc
 		}
 	}
 	return true
+}
+
+// duplicatePost is LinkedIn's 422 for the same content posted twice, as
+// users of its API report it (Arisamiga/Linkedin-RSS#5): the code inside
+// errorDetails.inputErrors, the existing post named in the message.
+func duplicatePost(w http.ResponseWriter, existing string) {
+	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+		"errorDetailType": "com.linkedin.common.error.BadRequest",
+		"message":         "com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of " + existing,
+		"errorDetails":    map[string]any{"inputErrors": []any{map[string]any{"description": "Duplicate post is detected", "input": map[string]any{}, "code": "DUPLICATE_POST"}}},
+		"status":          http.StatusUnprocessableEntity})
 }

@@ -438,8 +438,7 @@ func (s *Sandbox) createRestPost(w http.ResponseWriter, r *http.Request, g *gran
 	}
 	s.mu.Unlock()
 	if dup {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"serviceErrorCode": 0, "code": "DUPLICATE_POST",
-			"message": "Content is a duplicate of " + existing, "status": http.StatusUnprocessableEntity})
+		duplicatePost(w, existing)
 		return
 	}
 	if cut != "" {

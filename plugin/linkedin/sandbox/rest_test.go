@@ -258,7 +258,7 @@ func TestRestPosts(t *testing.T) {
 					t.Errorf("body %q, want empty", a.body)
 				}
 			}},
-		{name: "same content twice", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Hello #sandbox world"), status: 422, want: []string{`"code":"DUPLICATE_POST"`, "duplicate of {first}"}},
+		{name: "same content twice", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Hello #sandbox world"), status: 422, want: []string{`"code":"DUPLICATE_POST"`, `"inputErrors"`, "duplicate of {first}"}},
 		{name: "token without w_member_social", method: "POST", path: "/rest/posts", token: tok.profile, body: post(member, "x"), status: 403, want: []string{"ACCESS_DENIED"}},
 		{name: "page without w_organization_social", method: "POST", path: "/rest/posts", token: tok.member, body: post(page, "x"), status: 403, want: []string{"ACCESS_DENIED", "partnerApiPostsExternal.CREATE.20261101", "needs w_organization_social"}},
 		{name: "member without w_member_social", method: "POST", path: "/rest/posts", token: tok.pageOnly, body: post(member, "x"), status: 403, want: []string{"needs w_member_social"}},
