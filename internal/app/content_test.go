@@ -285,3 +285,26 @@ func TestOversizedFilesSendNothing(t *testing.T) {
 		})
 	}
 }
+
+// A datasource asking for scopes no single LinkedIn app grants says so
+// before Authorize is clicked; one app's set does not.
+func TestScopesOfTwoAppKindsWarn(t *testing.T) {
+	h := newHarness(t)
+	for _, tt := range []struct {
+		scopes, warning string
+	}{
+		{`["openid","profile","w_member_social"]`, ""},
+		{pageScopes, ""},
+		{`["openid","profile","w_member_social","w_organization_social"]`, "not w_organization_social; remove w_organization_social"},
+		{`["openid","r_basicprofile","w_organization_social","rw_organization_admin"]`, "not openid; remove openid"},
+	} {
+		status, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Mixed","config":{"scopes":`+tt.scopes+`}}`)
+		got, _ := ds["warning"].(string)
+		if status != 201 || tt.warning == "" && got != "" || !strings.Contains(got, tt.warning) {
+			t.Errorf("%s: %d warning %q, want %q", tt.scopes, status, got, tt.warning)
+		}
+		if _, again := h.do("GET", "/v1/datasources/"+ds["id"].(string), admin, ""); again["warning"] != ds["warning"] {
+			t.Errorf("%s: the datasource's own page warns %v", tt.scopes, again["warning"])
+		}
+	}
+}

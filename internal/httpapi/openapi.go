@@ -59,7 +59,7 @@ func openAPI(c *catalog.Catalog) []byte {
 			"authError":      oaString("Why authStatus is error or expired."),
 			"createdAt":      map[string]any{"type": "string", "format": "date-time"},
 			"updatedAt":      map[string]any{"type": "string", "format": "date-time"},
-			"warning":        oaString("What went wrong on the side, such as a revocation LinkedIn did not confirm."),
+			"warning":        oaString("What went wrong on the side, such as a revocation LinkedIn did not confirm, or what will: scopes no single LinkedIn app grants together."),
 			"limits":         map[string]any{"oneOf": []any{oaRef("KnownLimits"), map[string]any{"type": "null"}}},
 		}),
 		"Member": oaObject([]string{"sub"}, map[string]any{"sub": oaString(""), "name": oaString(""), "email": oaString("")}),

@@ -33,13 +33,13 @@ func scopesSchema() string {
 	}
 	var kinds []string
 	for _, k := range facts.AppKinds {
-		kinds = append(kinds, "a "+k.Title+" grants "+strings.Join(k.Scopes, ", "))
+		kinds = append(kinds, k.Title+" grants "+strings.Join(k.Scopes, ", "))
 	}
 	self, community := facts.AppKinds[0], facts.AppKinds[1]
 	schema := map[string]any{
 		"type": "array", "title": "Scopes",
 		"description": "What the member is asked to grant; they grant all or none, and LinkedIn refuses the whole request when one is not the app's. " +
-			strings.Join(kinds, "; ") + ". No app grants both sets.",
+			strings.Join(kinds, ". ") + ". No app grants both sets.",
 		"default": self.Default, "examples": [][]string{self.Default, community.Default},
 		"uniqueItems": true, "minItems": 1,
 		"items": map[string]any{"type": "string", "oneOf": choices},

@@ -305,6 +305,11 @@ function AuthStatus({ d, pending }: { d: Datasource; pending: boolean }) {
       ) : null}
       {d.authStatus === "expiring" ? <div className="hint warning">Expires within 7 days: click Authorize again.</div> : null}
       {d.authError ? <div className="error">{d.authError}</div> : null}
+      {d.warning ? (
+        <div className="hint warning" data-testid="datasource-warning">
+          {d.warning}
+        </div>
+      ) : null}
       {limits.map(([k, l]) => (
         <div key={k} className="hint warning">
           {k} limit reached until {day(l.exhaustedUntil)}: {l.reason}

@@ -32,6 +32,8 @@ export type Datasource = {
   createdAt: string;
   updatedAt: string;
   limits?: Record<string, { exhaustedUntil: string; reason: string }> | null;
+  /** Set when the config asks for scopes no single LinkedIn app grants. */
+  warning?: string;
 };
 
 export type Form = {
