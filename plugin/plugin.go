@@ -145,6 +145,9 @@ type Form struct {
 type Options struct {
 	// Name identifies the source; fields sharing a source share its cache.
 	Name string
+	// Endpoints are the keys of the service's endpoints Load reaches, as
+	// Command.Endpoints names them.
+	Endpoints []string
 	// Load lists the choices. A listing it could not complete returns
 	// the choices it has with the error.
 	Load func(ctx context.Context, s Settings, send Send) ([]Option, error)

@@ -9,12 +9,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"pluginserver/internal/app"
 	"pluginserver/plugin/linkedin"
+	"pluginserver/plugin/linkedin/facts"
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
@@ -305,6 +308,55 @@ func TestScopesOfTwoAppKindsWarn(t *testing.T) {
 		}
 		if _, again := h.do("GET", "/v1/datasources/"+ds["id"].(string), admin, ""); again["warning"] != ds["warning"] {
 			t.Errorf("%s: the datasource's own page warns %v", tt.scopes, again["warning"])
+		}
+	}
+}
+
+// TestEveryCallIsInTheFacts runs every command's examples through the
+// server to the emulator, every call of multi-call commands included, on a
+// datasource holding every scope: each request LinkedIn receives is an
+// endpoint of the table of facts that the command lists.
+func TestEveryCallIsInTheFacts(t *testing.T) {
+	h := newHarness(t)
+	id := h.pageDatasource(`["r_basicprofile","w_member_social","w_organization_social","r_organization_social","rw_organization_admin","r_organization_admin","r_member_social"]`)
+	for _, cmd := range linkedin.Plugin().Commands {
+		if len(cmd.Endpoints) == 0 {
+			continue // a custom action reaches any route
+		}
+		for _, ex := range cmd.Form.Examples {
+			h.app.Sandbox.Reset()
+			h.execute(id, cmd.ID, string(ex.Params))
+			reqs := h.app.Sandbox.Requests()
+			if len(reqs) == 0 && !cmd.Upload {
+				t.Errorf("%s %q sent nothing", cmd.ID, ex.Title)
+			}
+			for _, r := range reqs {
+				key := "PUT {uploadUrl}"
+				if !strings.Contains(r.Path, "/mediaUpload/") {
+					path := r.Path
+					if i := strings.Index(path, "/rest/"); i >= 0 {
+						path = path[i:]
+					} else if i := strings.Index(path, "/v2/"); i >= 0 {
+						path = path[i:]
+					}
+					query, _ := url.ParseQuery(r.Query)
+					e := facts.Find(r.Method, path, query)
+					if e == nil {
+						t.Errorf("%s %q sent %s %s?%s, which the table of facts lacks", cmd.ID, ex.Title, r.Method, r.Path, r.Query)
+						continue
+					}
+					key = e.Key()
+				}
+				// A page as author is checked against the author's
+				// options, which list the pages.
+				listed := slices.Clone(cmd.Endpoints)
+				for _, o := range cmd.Form.Options {
+					listed = append(listed, o.Endpoints...)
+				}
+				if !slices.Contains(listed, key) {
+					t.Errorf("%s %q sent %s, which neither it nor its fields' options list: %v", cmd.ID, ex.Title, key, listed)
+				}
+			}
 		}
 	}
 }

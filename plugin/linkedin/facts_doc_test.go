@@ -59,11 +59,27 @@ func renderFacts() []byte {
 	w("\n### What each command needs\n\n")
 	w("A call is admitted by any one of the permissions listed for it; the server checks, before sending, the one its params need (the member's or a page's) against what the member granted.\n\n")
 	w("| command | endpoint | Rest.li | as the member | as a page | product | access |\n|---|---|---|---|---|---|---|\n")
+	type row struct {
+		what string
+		keys []string
+	}
+	var rows, options []row
+	sources := map[string]bool{}
 	for _, c := range linkedin.Plugin().Commands {
-		if len(c.Endpoints) == 0 {
-			w("| %s | any route (LinkedIn decides) | | | | | |\n", c.ID)
+		rows = append(rows, row{c.ID, c.Endpoints})
+		for _, o := range c.Form.Options {
+			if !sources[o.Name] {
+				sources[o.Name] = true
+				options = append(options, row{"the `" + o.Name + "` options (a field's dropdown)", o.Endpoints})
+			}
 		}
-		for _, key := range c.Endpoints {
+	}
+	rows = append(rows, options...)
+	for _, r := range rows {
+		if len(r.keys) == 0 {
+			w("| %s | any route (LinkedIn decides) | | | | | |\n", r.what)
+		}
+		for _, key := range r.keys {
 			e := facts.ByKey(key)
 			var products, access []string
 			for _, scope := range e.Any() {
@@ -79,7 +95,7 @@ func renderFacts() []byte {
 			if e.Page != nil {
 				page = code(e.Page)
 			}
-			w("| %s | [`%s`](%s) | %s | %s | %s | %s | %s |\n", c.ID, key, e.Source, e.Restli, code(e.Member), page, strings.Join(products, ", "), strings.Join(access, ", "))
+			w("| %s | [`%s`](%s) | %s | %s | %s | %s | %s |\n", r.what, key, e.Source, e.Restli, code(e.Member), page, strings.Join(products, ", "), strings.Join(access, ", "))
 		}
 	}
 	w("\n### Permissions\n\n| scope | lets the app | product | access | LinkedIn's page |\n|---|---|---|---|---|\n")

@@ -175,6 +175,13 @@ func TestFactsCiteLinkedIn(t *testing.T) {
 				t.Errorf("%s lists %s, which the table lacks", cmd.ID, key)
 			}
 		}
+		for field, o := range cmd.Form.Options {
+			for _, key := range o.Endpoints {
+				if facts.ByKey(key) == nil {
+					t.Errorf("%s.%s's options list %s, which the table lacks", cmd.ID, field, key)
+				}
+			}
+		}
 	}
 	cited := func(what, source string) {
 		u, err := url.Parse(source)

@@ -114,8 +114,9 @@ func (p textParams) little(field, text string, limit int) (string, error) {
 // authorOptions lists who a member may act as: themselves and the pages
 // on which they hold a role that may post, each with its name.
 var authorOptions = &plugin.Options{
-	Name: "authors",
-	Load: loadAuthors,
+	Name:      "authors",
+	Endpoints: []string{"GET /v2/userinfo", "GET /v2/me", "GET /rest/organizationAcls?q=roleAssignee", "GET /rest/organizations?ids"},
+	Load:      loadAuthors,
 	Restrict: func(value string) (string, bool) {
 		urn, err := urnParam("author", value, authorKinds...)
 		return urn, err == nil && strings.HasPrefix(urn, "urn:li:organization:")
