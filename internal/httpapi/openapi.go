@@ -71,7 +71,7 @@ func openAPI(c *catalog.Catalog) []byte {
 			"endpoint":       oaString(`The endpoint the limit is of, e.g. "POST /rest/posts"; "custom" for the routes the plugin does not know.`),
 			"exhaustedUntil": map[string]any{"type": "string", "format": "date-time"}, "reason": oaString("")}),
 		"CommandSummary": oaObject([]string{"id", "title", "description", "scopes"}, map[string]any{
-			"id": oaString(""), "title": oaString(""), "description": oaString(""), "scopes": oaArray(oaString(""), "The OAuth scopes the command needs.")}),
+			"id": oaString(""), "title": oaString(""), "description": oaString(""), "scopes": oaArray(oaString(""), "The permissions that admit the command's calls as the member (each call needs any one of its endpoint's); acting as a page or reading needs others, named when a call is refused.")}),
 		"Form": oaObject([]string{"schema", "uiSchema", "examples"}, map[string]any{
 			"schema":   map[string]any{"type": "object", "description": "JSON Schema (draft-07) of the form."},
 			"uiSchema": map[string]any{"type": "object", "description": "react-jsonschema-form's uiSchema."},

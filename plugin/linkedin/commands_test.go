@@ -24,9 +24,9 @@ func normalized(cmd *plugin.Command, params json.RawMessage) (json.RawMessage, e
 	return cmd.Normalize(params)
 }
 
-// run normalizes params, validates them against the command's form and
-// builds the request, the way the executor does.
-func run(t *testing.T, command, params string) (*plugin.Call, []plugin.FieldProblem) {
+// prepared normalizes params and validates them against the command's
+// form, the way the executor does; problems are the form's refusal.
+func prepared(t *testing.T, command, params string) (*plugin.Command, json.RawMessage, []plugin.FieldProblem) {
 	t.Helper()
 	cat, err := catalog.New(linkedin.Plugin())
 	if err != nil {
@@ -39,11 +39,19 @@ func run(t *testing.T, command, params string) (*plugin.Call, []plugin.FieldProb
 	raw, err := normalized(cmd, json.RawMessage(params))
 	if err != nil {
 		if pe := plugin.AsError(err); pe.Code == plugin.InvalidInput {
-			return nil, pe.Fields
+			return cmd, nil, pe.Fields
 		}
 		t.Fatal(err)
 	}
-	if problems := v.Validate(raw); problems != nil {
+	return cmd, raw, v.Validate(raw)
+}
+
+// run normalizes params, validates them against the command's form and
+// builds the request, the way the executor does.
+func run(t *testing.T, command, params string) (*plugin.Call, []plugin.FieldProblem) {
+	t.Helper()
+	cmd, raw, problems := prepared(t, command, params)
+	if problems != nil {
 		return nil, problems
 	}
 	call, err := cmd.Build(context.Background(), raw, testSettings())

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -115,27 +114,11 @@ func newLive(t *testing.T) *live {
 // the sandbox's app that may ask for them.
 func appToken(t *testing.T, base, scopes string) string {
 	t.Helper()
-	const redirect = "http://127.0.0.1/cb"
-	client, secret := sandbox.AppFor(strings.Fields(scopes))
-	auth := base + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {client},
-		"redirect_uri": {redirect}, "state": {"s"}, "scope": {scopes}}.Encode()
-	back, err := sandbox.Consent(http.DefaultTransport, auth, true)
+	token, err := sandbox.Token(http.DefaultTransport, base, strings.Fields(scopes)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.PostForm(base+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
-		"client_id": {client}, "client_secret": {secret}, "redirect_uri": {redirect}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("no token for %s: %v (back to %s)", scopes, err, back)
-	}
-	return tok.AccessToken
+	return token
 }
 
 // send sends a call with the writer's token and returns LinkedIn's status,

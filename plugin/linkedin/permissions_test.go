@@ -2,13 +2,11 @@ package linkedin_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"pluginserver/internal/catalog"
 	"pluginserver/plugin"
 	"pluginserver/plugin/linkedin"
 	"pluginserver/plugin/linkedin/facts"
@@ -29,19 +27,8 @@ func kindScopes(t *testing.T, id string) []string {
 // buildWith builds a command's request for a member who granted scopes.
 func buildWith(t *testing.T, command, params string, scopes []string) (*plugin.Call, error) {
 	t.Helper()
-	cat, err := catalog.New(linkedin.Plugin())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd, v, err := cat.Command("linkedin", command)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := normalized(cmd, json.RawMessage(params))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if problems := v.Validate(raw); problems != nil {
+	cmd, raw, problems := prepared(t, command, params)
+	if problems != nil {
 		t.Fatalf("%s %s: %v", command, params, problems)
 	}
 	s := testSettings()

@@ -307,26 +307,11 @@ func TestSandboxUploadURLsPass(t *testing.T) {
 // sandboxToken authorizes the sandbox's member with w_member_social.
 func sandboxToken(t *testing.T, base string) string {
 	t.Helper()
-	const redirect = "http://127.0.0.1/cb"
-	auth := base + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {sandbox.ClientID},
-		"redirect_uri": {redirect}, "state": {"s"}, "scope": {"openid profile w_member_social"}}.Encode()
-	back, err := sandbox.Consent(http.DefaultTransport, auth, true)
+	token, err := sandbox.Token(http.DefaultTransport, base, "openid", "profile", "w_member_social")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.PostForm(base+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
-		"client_id": {sandbox.ClientID}, "client_secret": {sandbox.ClientSecret}, "redirect_uri": {redirect}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
-		t.Fatalf("no token: %v", err)
-	}
-	return tok.AccessToken
+	return token
 }
 
 // FuzzUploadURL: an accepted upload URL is on an upload host, under an

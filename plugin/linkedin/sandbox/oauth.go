@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -245,6 +246,37 @@ func Consent(transport http.RoundTripper, authURL string, allow bool) (*url.URL,
 		return nil, fmt.Errorf("consent page answered %d", resp.StatusCode)
 	}
 	return resp.Location()
+}
+
+// Token authorizes the member for scopes on the sandbox's app that may
+// ask for them, as a browser and an app would (consent, then the code
+// exchanged), and returns the access token. Tests use it.
+func Token(transport http.RoundTripper, base string, scopes ...string) (string, error) {
+	const redirect = "http://127.0.0.1/cb"
+	client, secret := AppFor(scopes)
+	auth := base + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {client},
+		"redirect_uri": {redirect}, "state": {"s"}, "scope": {strings.Join(scopes, " ")}}.Encode()
+	back, err := Consent(transport, auth, true)
+	if err != nil {
+		return "", err
+	}
+	resp, err := (&http.Client{Transport: transport}).PostForm(base+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"},
+		"code": {back.Query().Get("code")}, "client_id": {client}, "client_secret": {secret}, "redirect_uri": {redirect}})
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		Scope       string `json:"scope"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("no token for %v (back to %s): %v", scopes, back, err)
+	}
+	if tok.Scope != strings.Join(scopes, ",") {
+		return "", fmt.Errorf("granted %q, asked for %v", tok.Scope, scopes)
+	}
+	return tok.AccessToken, nil
 }
 
 // InvalidateAccessTokens makes every access token fail with 401 while

@@ -36,32 +36,16 @@ func start(t *testing.T, opts sandbox.Options) (*httptest.Server, *sandbox.Sandb
 	return srv, s
 }
 
-// tokenFor authorizes the sandbox's app for scopes (space-separated) the
-// way a browser would, and returns the access token.
+// tokenFor authorizes the sandbox's member for scopes (space-separated)
+// on the sandbox's app that may ask for them, the way a browser would, and
+// returns the access token.
 func tokenFor(t *testing.T, srv *httptest.Server, scopes string) string {
 	t.Helper()
-	client, secret := sandbox.AppFor(strings.Fields(scopes))
-	auth := srv.URL + "/oauth/v2/authorization?" + url.Values{"response_type": {"code"}, "client_id": {client},
-		"redirect_uri": {"http://127.0.0.1/cb"}, "state": {"s"}, "scope": {scopes}}.Encode()
-	back, err := sandbox.Consent(srv.Client().Transport, auth, true)
+	token, err := sandbox.Token(srv.Client().Transport, srv.URL, strings.Fields(scopes)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.PostForm(srv.URL+"/oauth/v2/accessToken", url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
-		"client_id": {client}, "client_secret": {secret}, "redirect_uri": {"http://127.0.0.1/cb"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tok struct {
-		AccessToken string `json:"access_token"`
-		Scope       string `json:"scope"`
-	}
-	json.NewDecoder(resp.Body).Decode(&tok)
-	if tok.AccessToken == "" || tok.Scope != strings.ReplaceAll(scopes, " ", ",") {
-		t.Fatalf("token answer %+v", tok)
-	}
-	return tok.AccessToken
+	return token
 }
 
 // TestAnswersLikeLinkedIn checks the emulator's refusals against the ones
