@@ -59,30 +59,44 @@ type AppKind struct {
 }
 
 // FitApp finds the kind of app that grants every scope asked for; when
-// none does, problem says which scopes no single app grants together and
-// what to change.
+// none does, problem says which kind grants which of them, so the admin
+// keeps the scopes of their app's kind.
 func (p *Plugin) FitApp(scopes []string) (kind *AppKind, problem string) {
 	if len(p.AppKinds) == 0 {
 		return nil, ""
 	}
-	best, bestMissing := -1, []string(nil)
+	var parts []string
 	for i := range p.AppKinds {
-		var missing []string
+		k := &p.AppKinds[i]
+		var only, not []string
 		for _, s := range scopes {
-			if !slices.Contains(p.AppKinds[i].Scopes, s) {
-				missing = append(missing, s)
+			if slices.Contains(k.Scopes, s) {
+				if !p.grantedByAll(s) {
+					only = append(only, s)
+				}
+			} else {
+				not = append(not, s)
 			}
 		}
-		if len(missing) == 0 {
-			return &p.AppKinds[i], ""
+		if len(not) == 0 {
+			return k, ""
 		}
-		if best < 0 || len(missing) < len(bestMissing) {
-			best, bestMissing = i, missing
+		if len(only) > 0 {
+			parts = append(parts, fmt.Sprintf("a %s grants %s but not %s", k.Title, strings.Join(only, " "), strings.Join(not, " ")))
 		}
 	}
-	k := p.AppKinds[best]
-	return nil, fmt.Sprintf("no single LinkedIn app grants these scopes together: a %s grants the others but not %s; remove %s, or use another datasource for them",
-		k.Title, strings.Join(bestMissing, " "), strings.Join(bestMissing, " "))
+	return nil, "no single LinkedIn app grants these scopes together: " + strings.Join(parts, "; ") +
+		". Keep the scopes of the kind of app the datasource uses and remove the others, or use one datasource for each app"
+}
+
+// grantedByAll says whether every kind of app grants scope.
+func (p *Plugin) grantedByAll(scope string) bool {
+	for _, k := range p.AppKinds {
+		if !slices.Contains(k.Scopes, scope) {
+			return false
+		}
+	}
+	return true
 }
 
 // Service is where a plugin's service lives by default: its OAuth
@@ -189,10 +203,10 @@ type Command struct {
 	// Endpoints are the keys of the service's endpoints the command's calls
 	// reach, as the plugin's table of facts names them.
 	Endpoints []string
-	// Scopes are the permissions that admit the command's calls when the
-	// member acts as themselves (each call is admitted by any one of its
-	// endpoint's), derived from the plugin's facts. The plugin checks each
-	// call against the scopes granted before it is sent.
+	// Scopes are the permissions that admit the command's calls, as the
+	// member or as a page (each call is admitted by any one of its
+	// endpoint's for who acts), derived from the plugin's facts. The plugin
+	// checks each call against the scopes granted before it is sent.
 	Scopes []string
 	// Steps, for a command that Runs several calls, say what a dry run
 	// would do.

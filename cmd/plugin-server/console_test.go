@@ -23,7 +23,9 @@ const consoleShots = "testdata/console-shots"
 // the sandbox's consent page in a new tab, getUserInfo and createPost from
 // their forms, the server's field error for empty text, the media flow
 // with its progress bar, and every command's form and the datasource form
-// rendered by RJSF with no console error and no unsupported field.
+// rendered by RJSF with no console error and no unsupported field; then,
+// on the sandbox's Community Management app, posting as a page chosen in
+// the author dropdown and a refused scope told to the admin.
 // .ci/run installs chromium and web/node_modules; elsewhere the test is
 // skipped without them.
 func TestConsoleInBrowser(t *testing.T) {
@@ -80,14 +82,25 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Errorf("%d screenshots of steps", shots)
 		}
 	})
+	// A datasource on the sandbox's Community Management app
+	// (sandbox-community): the author dropdown lists the member's pages
+	// with their roles, sharePost posts as one, getPost reads it back; a
+	// datasource that also asks for openid shows a warning in its row and
+	// comes back from Authorize with LinkedIn's refusal, told to the admin.
+	t.Run("a community management app", func(t *testing.T) {
+		if shots, _ := runConsole(t, web, node, chromium, filepath.Join(out, "community-app"), "console", "APP_KIND=community"); shots < 12 {
+			t.Errorf("%d screenshots of steps", shots)
+		}
+	})
 }
 
 // runConsole starts a server in sandbox mode and runs web/tests/console.mjs
 // against it; returnTo is "console" when the console is loaded from the
 // server's public URL, whose origin the server accepts as a returnUrl, and
-// "server" when it is loaded from another (127.0.0.1 against localhost). It returns how many screenshots of steps and of
-// forms were written to out.
-func runConsole(t *testing.T, web, node, chromium, out, returnTo string) (shots, forms int) {
+// "server" when it is loaded from another (127.0.0.1 against localhost);
+// extraEnv goes to console.mjs (APP_KIND=community). It returns how many
+// screenshots of steps and of forms were written to out.
+func runConsole(t *testing.T, web, node, chromium, out, returnTo string, extraEnv ...string) (shots, forms int) {
 	// A port chosen before the server starts, to name its origin.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -113,6 +126,7 @@ func runConsole(t *testing.T, web, node, chromium, out, returnTo string) (shots,
 	cmd.Dir = web
 	cmd.Env = append(os.Environ(), "CONSOLE_URL="+s.url, "ADMIN_KEY="+adminKey, "BUILDER_KEY="+builderKey,
 		"OUT_DIR="+out, "CHROMIUM="+chromium, "RETURN_TO="+returnTo)
+	cmd.Env = append(cmd.Env, extraEnv...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -298,8 +298,8 @@ func TestScopesOfTwoAppKindsWarn(t *testing.T) {
 	}{
 		{`["openid","profile","w_member_social"]`, ""},
 		{pageScopes, ""},
-		{`["openid","profile","w_member_social","w_organization_social"]`, "not w_organization_social; remove w_organization_social"},
-		{`["openid","r_basicprofile","w_organization_social","rw_organization_admin"]`, "not openid; remove openid"},
+		{`["openid","profile","w_member_social","w_organization_social"]`, "grants openid profile but not w_organization_social; a Community Management app (Community Management API) grants w_organization_social but not openid profile"},
+		{`["openid","r_basicprofile","w_organization_social","rw_organization_admin"]`, "grants openid but not r_basicprofile w_organization_social rw_organization_admin; a Community Management app (Community Management API) grants r_basicprofile w_organization_social rw_organization_admin but not openid. Keep the scopes"},
 	} {
 		status, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Mixed","config":{"scopes":`+tt.scopes+`}}`)
 		got, _ := ds["warning"].(string)

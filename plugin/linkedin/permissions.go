@@ -88,14 +88,14 @@ func refusal(e *facts.Endpoint, needs []string, page string, granted []string) s
 	return b.String()
 }
 
-// commandScopes are the permissions a command's calls need when the member
-// acts as themselves, derived from the endpoints it lists: each call is
-// admitted by any one of its endpoint's.
+// commandScopes are the permissions that admit a command's calls, as the
+// member or as a page, derived from the endpoints it lists: each call is
+// admitted by any one of its endpoint's, for who acts.
 func commandScopes(c *plugin.Command) []string {
 	var scopes []string
 	for _, key := range c.Endpoints {
 		if e := facts.ByKey(key); e != nil {
-			for _, s := range e.Member {
+			for _, s := range e.Any() {
 				if !slices.Contains(scopes, s) {
 					scopes = append(scopes, s)
 				}

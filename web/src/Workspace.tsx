@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import Form from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
 import type { ErrorSchema, UiSchema } from "@rjsf/utils";
-import { api, ApiError, type Datasource, type Plugin } from "./api";
+import { api, ApiError, type Datasource, type KnownLimit, type Plugin } from "./api";
 import type { Role, AuthReturn } from "./App";
 import { ErrorLine } from "./Result";
 import { FormBoundary, fieldErrors } from "./forms";
@@ -14,7 +14,7 @@ export const CHANNEL = "plugin-server-console";
 
 const PLUGIN = "linkedin";
 type Notice = { kind: "ok" | "failed"; text: string } | { kind: "error"; error: unknown };
-type Pending = { id: string; updatedAt: string; until: number };
+type Pending = { id: string; name: string; updatedAt: string; until: number };
 
 export function Workspace({ role, initial }: { role: Role; initial?: string }) {
   const [plugin, setPlugin] = useState<Plugin | null>(null);
@@ -85,8 +85,9 @@ export function Workspace({ role, initial }: { role: Role; initial?: string }) {
     ch.onmessage = (m: MessageEvent<AuthReturn>) => {
       if (pendingRef.current && m.data?.datasourceId === pendingRef.current.id) {
         if (m.data.status !== "authorized") {
+          const name = pendingRef.current.name;
           setPending(null);
-          setNotice({ kind: "failed", text: `Authorization failed: ${m.data.error ?? m.data.status}${m.data.message ? `: ${m.data.message}` : ""}` });
+          setNotice({ kind: "failed", text: `${name}: authorization failed: ${m.data.error ?? m.data.status}${m.data.message ? `: ${m.data.message}` : ""}` });
           return;
         }
         checkPending();
@@ -121,7 +122,7 @@ export function Workspace({ role, initial }: { role: Role; initial?: string }) {
       } else {
         window.open(auth.authorizationUrl, "_blank", "noopener");
       }
-      setPending({ id: d.id, updatedAt: d.updatedAt, until: Date.now() + 10 * 60 * 1000 });
+      setPending({ id: d.id, name: d.name, updatedAt: d.updatedAt, until: Date.now() + 10 * 60 * 1000 });
       setNotice({ kind: "ok", text: `${d.name}: LinkedIn's page is open in a new tab; this list updates when it is answered.` });
     } catch (e) {
       tab?.close();
@@ -292,7 +293,10 @@ function day(t?: string): string {
 }
 
 function AuthStatus({ d, pending }: { d: Datasource; pending: boolean }) {
-  const limits = Object.entries(d.limits ?? {});
+  // A list since limits are per endpoint; an older server sent an object by scope.
+  const limits: KnownLimit[] = Array.isArray(d.limits)
+    ? d.limits
+    : Object.entries((d.limits ?? {}) as Record<string, Omit<KnownLimit, "scope" | "endpoint">>).map(([scope, l]) => ({ ...l, scope, endpoint: "" }));
   return (
     <div className="auth" data-testid="auth-status" data-status={d.authStatus}>
       <span className={"status status-" + d.authStatus}>{label[d.authStatus] ?? d.authStatus}</span>
@@ -310,15 +314,22 @@ function AuthStatus({ d, pending }: { d: Datasource; pending: boolean }) {
           {d.warning}
         </div>
       ) : null}
-      {limits.map(([k, l]) => (
-        <div key={k} className="hint warning">
-          {k} limit reached until {day(l.exhaustedUntil)}: {l.reason}
+      {limits.map((l) => (
+        <div key={l.scope + " " + l.endpoint} className="hint warning" data-testid="limit">
+          {limitOwner[l.scope] ?? `${l.scope} limit reached`}: {l.endpoint ? <code>{l.endpoint}</code> : "calls"} paused until {day(l.exhaustedUntil)}
+          {l.reason ? `: ${l.reason}` : ""}
         </div>
       ))}
       {pending ? <div className="hint">Waiting for LinkedIn's page in the other tab…</div> : null}
     </div>
   );
 }
+
+const limitOwner: Record<string, string> = {
+  member: "Member's daily limit reached",
+  app: "App's daily limit reached",
+  datasource: "LinkedIn asked for a pause",
+};
 
 const label: Record<string, string> = {
   unauthorized: "Not connected",

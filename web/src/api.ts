@@ -31,9 +31,21 @@ export type Datasource = {
   refreshable?: boolean;
   createdAt: string;
   updatedAt: string;
-  limits?: Record<string, { exhaustedUntil: string; reason: string }> | null;
+  /** LinkedIn's limits known reached, one per scope and endpoint. */
+  limits?: KnownLimit[] | null;
   /** Set when the config asks for scopes no single LinkedIn app grants. */
   warning?: string;
+};
+
+/**
+ * A limit of LinkedIn's known reached: the member's or the app's daily
+ * limit, or a short pause of the datasource, for one endpoint.
+ */
+export type KnownLimit = {
+  scope: "member" | "app" | "datasource" | string;
+  endpoint: string;
+  exhaustedUntil: string;
+  reason: string;
 };
 
 export type Form = {

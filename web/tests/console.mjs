@@ -13,6 +13,12 @@
 //                 loaded from another origin than the server's public URL),
 //                 so the server's own page ends the dance,
 //                 the console polls, and the run stops after getUserInfo
+//   APP_KIND      "self-serve" (default): the walk-through above on the
+//                 server's self-serve app; "community": after signing in,
+//                 datasources on the sandbox's Community Management app
+//                 (sandbox-community): posting as a page chosen in the
+//                 author dropdown, reading it back, and a scope that app
+//                 refuses (openid) coming back as a message to the admin
 // It prints one line per step and, last, "N passed, N failed"; it exits
 // non-zero when a check failed.
 import { chromium } from "playwright-core";
@@ -24,6 +30,7 @@ const adminKey = process.env.ADMIN_KEY;
 const builderKey = process.env.BUILDER_KEY;
 const out = process.env.OUT_DIR;
 const returnTo = process.env.RETURN_TO || "console";
+const appKind = process.env.APP_KIND || "self-serve";
 if (!base || !adminKey || !builderKey || !out) {
   console.error("CONSOLE_URL, ADMIN_KEY, BUILDER_KEY and OUT_DIR are required");
   process.exit(2);
@@ -95,6 +102,9 @@ async function finish() {
 }
 
 const row = () => page.locator("table.datasources tbody tr").filter({ hasText: "Marketing" });
+/** The row of the datasource named exactly name. */
+const rowNamed = (name) =>
+  page.locator("table.datasources tbody tr").filter({ has: page.getByRole("button", { name, exact: true }) });
 const commandSection = (id) => page.locator(`.command[data-command="${id}"]`);
 
 async function chooseCommand(id) {
@@ -149,6 +159,11 @@ await step("the admin key signs in; it is kept in sessionStorage only", async ()
   expect(!(await page.evaluate(() => document.cookie)), "a cookie was set");
   await shot(page, "signed-in");
 }, { fatal: true, httpErrors: true });
+
+if (appKind === "community") {
+  await community();
+  await finish();
+}
 
 await step("the datasource form renders and creates a datasource", async () => {
   await page.click("[data-testid=new-datasource]");
@@ -338,3 +353,164 @@ await step("no token or secret on any page", async () => {
 });
 
 await finish();
+
+/**
+ * newDatasource fills the datasource form: name, exactly the scopes given
+ * (the others unchecked) and the sandbox's Community Management app.
+ */
+async function newDatasource(name, scopes, shotName) {
+  await page.click("[data-testid=new-datasource]");
+  const form = page.locator("[data-testid=datasource-form]");
+  await form.locator("form").waitFor();
+  noUnsupported(await form.textContent(), "datasource form");
+  await page.fill("#root_name", name);
+  const boxes = form.locator("input[type=checkbox][id^=root_config_scopes]");
+  const n = await boxes.count();
+  expect(n >= 10, `${n} scope checkboxes`);
+  for (let i = 0; i < n; i++) {
+    const box = boxes.nth(i);
+    // RJSF's checkboxes carry the option's index; the label names the scope.
+    const scope = (await box.locator("xpath=ancestor::label[1]").textContent()).trim().split(":")[0];
+    if (scopes.includes(scope)) await box.check();
+    else await box.uncheck();
+  }
+  await page.fill("#root_config_clientId", "sandbox-community");
+  await page.fill("#root_config_clientSecret", "sandbox-community-secret");
+  await shot(page, shotName);
+  await form.locator("button[type=submit]").click();
+  await rowNamed(name).waitFor();
+  expect(
+    (await rowNamed(name).locator("[data-testid=auth-status]").getAttribute("data-status")) === "unauthorized",
+    `new datasource ${name} not unauthorized`,
+  );
+  const config = await page.evaluate(async (name) => {
+    const r = await fetch("/v1/datasources", { headers: { Authorization: "Bearer " + sessionStorage.getItem("plugin-server.apiKey") } });
+    return (await r.json()).datasources.find((d) => d.name === name)?.config;
+  }, name);
+  expect(
+    JSON.stringify([...(config?.scopes ?? [])].sort()) === JSON.stringify([...scopes].sort()) && config?.clientId === "sandbox-community",
+    `${name} stored as ${JSON.stringify(config)}`,
+  );
+}
+
+/** The scenario on a Community Management app (APP_KIND=community). */
+async function community() {
+  const communityScopes = ["r_basicprofile", "w_member_social", "w_organization_social", "r_organization_social", "rw_organization_admin"];
+  await step("a datasource on the Community Management app is created from the form", async () => {
+    await newDatasource("Pages", communityScopes, "pages-form");
+    expect((await rowNamed("Pages").locator("[data-testid=datasource-warning]").count()) === 0,
+      "warning: " + (await rowNamed("Pages").locator("[data-testid=datasource-warning]").textContent().catch(() => "")));
+    await shot(page, "pages-created");
+  }, { fatal: true });
+
+  await step("Pages is authorized through the consent page as John Doe", async () => {
+    const [consent] = await Promise.all([context.waitForEvent("page"), rowNamed("Pages").getByRole("button", { name: "Authorize" }).click()]);
+    watch(consent, "consent tab");
+    await consent.waitForURL(/\/sandbox\/oauth\/v2\/authorization/);
+    await consent.locator("#approve").waitFor();
+    const asked = new URL(consent.url()).searchParams.get("scope") ?? "";
+    expect(asked.split(" ").sort().join(" ") === [...communityScopes].sort().join(" "), "scopes asked: " + asked);
+    expect(new URL(consent.url()).searchParams.get("client_id") === "sandbox-community", "client_id " + consent.url());
+    await shot(consent, "pages-consent-page");
+    await consent.click("#approve");
+    await consent.locator("[data-testid=auth-return]").waitFor();
+    const said = await consent.locator("[data-testid=auth-return]").textContent();
+    expect(said.includes("LinkedIn connected"), "return tab says " + said);
+    await consent.close();
+    await rowNamed("Pages").locator("[data-testid=auth-status][data-status=authorized]").waitFor();
+    const status = await rowNamed("Pages").locator("[data-testid=auth-status]").textContent();
+    expect(status.includes("John Doe"), "status says " + status);
+    await shot(page, "pages-authorized");
+  }, { fatal: true, httpErrors: true });
+
+  await step("getUserInfo on a community app answers output.sub (read from /v2/me)", async () => {
+    await rowNamed("Pages").getByRole("button", { name: "Commands" }).click();
+    await page.locator("[data-testid=commands]").filter({ hasText: "Commands of Pages" }).waitFor();
+    await chooseCommand("getUserInfo");
+    const r = await run("getUserInfo");
+    expect(r.status === 200 && r.envelope.output?.sub, "answer " + JSON.stringify(r).slice(0, 300));
+    await shot(page, "pages-getUserInfo");
+  });
+
+  let postId = "";
+  await step("sharePost's author dropdown lists the member and the pages with their roles", async () => {
+    await chooseCommand("sharePost");
+    const s = commandSection("sharePost");
+    const author = s.locator("select#cmd-sharePost_author");
+    await author.locator("option", { hasText: "Sandbox Labs" }).waitFor({ state: "attached" });
+    const labels = (await author.locator("option").allTextContents()).map((t) => t.trim());
+    console.log(`     authors: ${JSON.stringify(labels)}`);
+    expect(labels.some((l) => l.includes("John Doe") && /\((urn:li:)?person:/.test(l)), "no member in " + JSON.stringify(labels));
+    expect(labels.some((l) => /^Sandbox Devices \(administrator\) \((urn:li:)?organization:/.test(l)), "no Sandbox Devices administrator in " + JSON.stringify(labels));
+    expect(labels.some((l) => /^Sandbox Labs \(content administrator\) \((urn:li:)?organization:/.test(l)), "no Sandbox Labs content administrator in " + JSON.stringify(labels));
+    expect(!labels.some((l) => l.includes("Sandbox Insights")), "the ANALYST page is listed: " + JSON.stringify(labels));
+    expect((await s.locator(".warning").count()) === 0, "warning: " + (await s.locator(".warning").first().textContent().catch(() => "")));
+    const labs = labels.find((l) => l.startsWith("Sandbox Labs (content administrator)"));
+    await author.selectOption({ label: labs });
+    const chosen = await author.inputValue();
+    expect(/^(urn:li:)?organization:/.test(chosen), "chosen " + chosen);
+    await s.locator("#cmd-sharePost_commentary").fill("Hello from Sandbox Labs, posted from the console");
+    await shot(page, "sharePost-as-page");
+    const r = await run("sharePost");
+    expect(r.status === 200 && r.envelope.status === 201 && /^urn:li:share:/.test(r.envelope.output?.id ?? ""),
+      "answer " + JSON.stringify(r.envelope).slice(0, 300));
+    postId = r.envelope.output.id;
+    await shot(page, "sharePost-posted");
+  });
+
+  await step("getPost reads the page's post as its author (r_organization_social)", async () => {
+    expect(postId, "no post to read");
+    await chooseCommand("getPost");
+    const s = commandSection("getPost");
+    await s.locator("#cmd-getPost_post").fill(postId);
+    await s.locator("select#cmd-getPost_viewContext").selectOption({ label: "As its author (drafts too)" });
+    const r = await run("getPost");
+    expect(r.status === 200 && r.envelope.status === 200, "answer " + JSON.stringify(r.envelope).slice(0, 400));
+    const body = JSON.stringify(r.envelope.output);
+    expect(body.includes(postId.replace("urn:li:share:", "")), "another post: " + body.slice(0, 300));
+    expect(body.includes("Hello from Sandbox Labs"), "not the text posted: " + body.slice(0, 300));
+    await shot(page, "getPost-as-author");
+  });
+
+  await step("a datasource asking for openid and w_organization_social shows a warning in its row", async () => {
+    await newDatasource("Mixed", ["openid", "w_organization_social"], "mixed-form");
+    const warning = rowNamed("Mixed").locator("[data-testid=datasource-warning]");
+    await warning.waitFor();
+    const text = await warning.textContent();
+    expect(/w_organization_social/.test(text), "warning " + text);
+    await shot(page, "mixed-warning");
+  }, { fatal: true });
+
+  await step("Authorize on the community app comes back refusing openid, and the admin is told", async () => {
+    const [back] = await Promise.all([context.waitForEvent("page"), rowNamed("Mixed").getByRole("button", { name: "Authorize" }).click()]);
+    watch(back, "returned tab");
+    // LinkedIn (the sandbox) shows no consent page: it sends the tab
+    // straight back with error=unauthorized_scope_error.
+    const banner = back.locator("[data-testid=auth-return]");
+    await banner.waitFor();
+    const said = await banner.textContent();
+    console.log(`     returned tab: ${said}`);
+    expect(said.includes("unauthorized_scope_error") && said.includes("LinkedIn refused the scope openid"), "return tab says " + said);
+    expect(/Remove openid/.test(said), "no advice in " + said);
+    expect(!back.url().includes("status="), "the return query stays in the address bar");
+    await shot(back, "mixed-returned-tab");
+    await back.close();
+    // The console that asked is told by the returned tab.
+    const notice = page.locator("[data-testid=notice]").filter({ hasText: "LinkedIn refused the scope openid" });
+    await notice.waitFor();
+    expect((await notice.textContent()).startsWith("Mixed: authorization failed: unauthorized_scope_error"), "notice " + (await notice.textContent()));
+    expect(await notice.isVisible(), "notice hidden");
+    const status = rowNamed("Mixed").locator("[data-testid=auth-status]");
+    expect((await status.getAttribute("data-status")) === "unauthorized", "Mixed is " + (await status.getAttribute("data-status")));
+    expect((await rowNamed("Mixed").getByRole("button", { name: "Authorize" }).isEnabled()), "Authorize stays disabled");
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await page.waitForLoadState("networkidle").catch(() => {});
+    expect((await status.getAttribute("data-status")) === "unauthorized", "after a refresh Mixed is " + (await status.getAttribute("data-status")));
+    await shot(page, "mixed-refused");
+  }, { httpErrors: true });
+
+  await step("no token or secret on any page", async () => {
+    const html = await page.content();
+    expect(!/sandbox-community-secret|sandbox-secret|access_token|"refresh_token"/.test(html), "a secret is on the page");
+  });
+}
