@@ -391,6 +391,12 @@ func pageActedAs(c *plugin.Call) string {
 	if c == nil {
 		return ""
 	}
+	// Most calls act as the member: no page named anywhere, nothing to
+	// decode (this runs before every call).
+	const page = "organization"
+	if !bytes.Contains(c.Body, []byte(page)) && !strings.Contains(c.URL.RawQuery, page) && !strings.Contains(c.URL.EscapedPath(), page) {
+		return ""
+	}
 	var who struct{ Author, Actor, Owner string }
 	var init struct {
 		Initialize struct{ Owner string } `json:"initializeUploadRequest"`

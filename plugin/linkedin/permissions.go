@@ -23,7 +23,7 @@ func endpoint(root *url.URL, c *plugin.Call) *facts.Endpoint {
 	} else if i := strings.Index(path, "/v2/"); i > 0 {
 		path = path[i:]
 	}
-	return facts.Find(c.Method, path, c.URL.Query())
+	return facts.Find(c.Method, path, c.URL.RawQuery)
 }
 
 // endpointKey names the endpoint a call reaches, "" for one not in the

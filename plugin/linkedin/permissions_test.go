@@ -149,7 +149,7 @@ func endpointOf(c *plugin.Call) *facts.Endpoint {
 	if c.Upload {
 		return facts.Upload
 	}
-	return facts.Find(c.Method, c.URL.EscapedPath(), c.URL.Query())
+	return facts.Find(c.Method, c.URL.EscapedPath(), c.URL.RawQuery)
 }
 
 // The table is whole: every endpoint a command lists is in it, each

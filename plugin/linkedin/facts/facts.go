@@ -7,6 +7,7 @@
 package facts
 
 import (
+	"net/url"
 	"slices"
 	"strings"
 
@@ -210,16 +211,21 @@ var Endpoints = []*Endpoint{
 var Upload = &Endpoint{Method: "PUT", Path: "{uploadUrl}", Restli: "upload", Source: pageImages}
 
 // Find is the endpoint a request reaches, by its method, its path under
-// the API root (escaped) and its query; nil for one not in the table.
-func Find(method, path string, query map[string][]string) *Endpoint {
+// the API root (escaped) and its raw query; nil for one not in the table.
+// It runs before every call: the query is parsed only for a path that
+// needs it.
+func Find(method, path, rawQuery string) *Endpoint {
+	var query url.Values
 	for _, e := range Endpoints {
 		if e == Upload || e.Method != method || !pathMatches(e.Path, path) {
 			continue
 		}
 		if e.Query != "" {
+			if query == nil {
+				query, _ = url.ParseQuery(rawQuery)
+			}
 			name, value, valued := strings.Cut(e.Query, "=")
-			got, ok := query[name]
-			if !ok || valued && (len(got) == 0 || got[0] != value) {
+			if !query.Has(name) || valued && query.Get(name) != value {
 				continue
 			}
 		}
@@ -238,23 +244,31 @@ func ByKey(key string) *Endpoint {
 	return nil
 }
 
+// pathMatches compares a path with a pattern segment by segment, a
+// {name} segment matching any one that is not empty.
 func pathMatches(pattern, path string) bool {
-	want, got := strings.Split(pattern, "/"), strings.Split(path, "/")
-	if len(want) != len(got) {
-		return false
-	}
-	for i := range want {
-		if strings.HasPrefix(want[i], "{") {
-			if got[i] == "" {
-				return false
-			}
-			continue
-		}
-		if want[i] != got[i] {
+	for pattern != "" || path != "" {
+		var want, got string
+		var ok1, ok2 bool
+		want, pattern, ok1 = cutSegment(pattern)
+		got, path, ok2 = cutSegment(path)
+		if ok1 != ok2 || got == "" && want != "" || !strings.HasPrefix(want, "{") && want != got {
 			return false
 		}
 	}
 	return true
+}
+
+// cutSegment splits "/a/b" into "a" and "/b"; ok is false when s is empty.
+func cutSegment(s string) (segment, rest string, ok bool) {
+	if s == "" {
+		return "", "", false
+	}
+	s = strings.TrimPrefix(s, "/")
+	if i := strings.IndexByte(s, '/'); i >= 0 {
+		return s[:i], s[i:], true
+	}
+	return s, "", true
 }
 
 // Any is every permission that admits a call to the endpoint, as the

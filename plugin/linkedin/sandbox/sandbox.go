@@ -279,7 +279,7 @@ func (s *Sandbox) api(next func(http.ResponseWriter, *http.Request, *grant)) htt
 			apiError(w, http.StatusUnauthorized, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired")
 			return
 		}
-		if e := facts.Find(r.Method, r.URL.EscapedPath(), r.URL.Query()); e != nil && !g.holdsAny(e.Any()) {
+		if e := facts.Find(r.Method, r.URL.EscapedPath(), r.URL.RawQuery); e != nil && !g.holdsAny(e.Any()) {
 			apiError(w, http.StatusForbidden, "ACCESS_DENIED", "Not enough permissions to access: "+r.Method+" "+r.URL.Path)
 			return
 		}
