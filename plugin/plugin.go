@@ -306,6 +306,12 @@ type Meta struct {
 	RequestID         string `json:"requestId,omitempty"`
 	LinkedInRequestID string `json:"linkedinRequestId,omitempty"`
 	DryRun            bool   `json:"dryRun,omitempty"`
+	// Coalesced says the answer came from one LinkedIn call that
+	// identical reads in flight at the same time shared.
+	Coalesced bool `json:"coalesced,omitempty"`
+	// Cache is "hit" when the answer came from the datasource's read
+	// cache, without a LinkedIn call.
+	Cache string `json:"cache,omitempty"`
 	// Progress is how far a multi-part upload got.
 	Progress *UploadProgress `json:"progress,omitempty"`
 }
