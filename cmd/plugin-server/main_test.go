@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -16,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"pluginserver/internal/app"
+	"pluginserver/internal/config"
 	"pluginserver/plugin/linkedin"
 )
 
@@ -419,12 +422,17 @@ func TestHeaderLimit(t *testing.T) {
 // process its own limit back when it stops.
 func TestMemoryLimit(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
+	// By default, nine tenths of what the machine or container gives.
+	derived := config.MemoryLimitFor(app.MemoryAvailable(os.DirFS("/")))
+	if derived == 0 {
+		derived = before
+	}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
 		want int64
 	}{
-		{"default", nil, 48 << 20},
+		{"default", nil, derived},
 		{"set", map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "100663296"}, 96 << 20},
 		{"off", map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "0"}, before},
 		{"GOMEMLIMIT", map[string]string{"GOMEMLIMIT": "200MiB"}, before},

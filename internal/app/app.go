@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -92,14 +93,16 @@ func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Optio
 
 // ConfigDefaults are what the configuration falls back on: LinkedIn's
 // endpoints as the plugin declares them, and the sandbox's apps for
-// --sandbox (its ordinary self-serve app by default).
+// --sandbox (its ordinary self-serve app by default), and the memory the
+// machine or container gives the process.
 func ConfigDefaults() config.Defaults {
 	s := linkedin.Plugin().Service
 	return config.Defaults{
-		Endpoints:      oauthbroker.Endpoints{AuthURL: s.AuthURL, TokenURL: s.TokenURL, RevokeURL: s.RevokeURL, APIURL: s.APIURL},
-		UploadHosts:    s.UploadHosts,
-		SandboxClients: sandbox.Apps(),
-		SandboxClient:  sandbox.ClientID,
+		Endpoints:       oauthbroker.Endpoints{AuthURL: s.AuthURL, TokenURL: s.TokenURL, RevokeURL: s.RevokeURL, APIURL: s.APIURL},
+		UploadHosts:     s.UploadHosts,
+		SandboxClients:  sandbox.Apps(),
+		SandboxClient:   sandbox.ClientID,
+		MemoryAvailable: MemoryAvailable(os.DirFS("/")),
 	}
 }
 

@@ -118,10 +118,21 @@ type Defaults struct {
 	// SandboxClient is the app used with --sandbox when LINKEDIN_CLIENT_ID
 	// is unset; one of SandboxClients.
 	SandboxClient string
+	// MemoryAvailable is the memory the machine or container gives the
+	// process, in bytes, 0 when not known: the memory limit's default
+	// follows from it (MemoryLimitFor).
+	MemoryAvailable int64
 }
 
-// DefaultMemoryLimit is PLUGIN_SERVER_MEMORY_LIMIT's default.
-const DefaultMemoryLimit = 48 << 20
+// MemoryLimitFor is PLUGIN_SERVER_MEMORY_LIMIT's default for a process
+// that may use available bytes (what the machine or its container gives):
+// nine tenths of it, the rest left to what the Go runtime does not count
+// (the mapped binary, the kernel's buffers), so the collector works
+// harder before the container's limit kills the process, and never
+// sooner; 0 (no limit) when available is not known.
+func MemoryLimitFor(available int64) int64 {
+	return available / 10 * 9
+}
 
 // MinAPIKeyLength is the shortest API key accepted: a key is the only
 // thing between the network and a workspace's admin API.
@@ -200,9 +211,10 @@ func Parse(d Defaults, args []string, getenv func(string) string, usage io.Write
 	maxUploads := fs.Int("max-uploads", int(number("PLUGIN_SERVER_MAX_UPLOADS", 64)), "files that stream to LinkedIn at once (PLUGIN_SERVER_MAX_UPLOADS)")
 	bodyMemory := fs.Int64("body-memory", int64(number("PLUGIN_SERVER_BODY_MEMORY", 0)), "bytes of request bodies held at once; 0 for twice the upload limit, at least 64 MiB (PLUGIN_SERVER_BODY_MEMORY)")
 	workspaceShare := fs.Float64("workspace-share", number("PLUGIN_SERVER_WORKSPACE_SHARE", 0.5), "part of the executes, uploads and body memory one workspace or datasource may hold (PLUGIN_SERVER_WORKSPACE_SHARE)")
-	// 48 MiB of Go memory plus the mapped binary keeps the process under
-	// 64 MiB with 1,000 callers; an operator's GOMEMLIMIT wins.
-	defaultMemoryLimit := float64(DefaultMemoryLimit)
+	// A fixed limit (it was 48 MiB) held memory down by making the
+	// collector the bottleneck at 1,000 callers; the limit is what the
+	// machine or container gives. An operator's GOMEMLIMIT wins.
+	defaultMemoryLimit := float64(MemoryLimitFor(d.MemoryAvailable))
 	if getenv("GOMEMLIMIT") != "" {
 		defaultMemoryLimit = 0
 	}

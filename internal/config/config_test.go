@@ -217,22 +217,28 @@ func TestEveryProblemAtOnceWithoutSecrets(t *testing.T) {
 }
 
 func TestMemoryLimit(t *testing.T) {
+	const gib = 1 << 30
 	for _, tc := range []struct {
-		name string
-		args []string
-		env  map[string]string
-		want int64
-		bad  bool
+		name      string
+		available int64 // what the machine or container gives
+		args      []string
+		env       map[string]string
+		want      int64
+		bad       bool
 	}{
-		{"default", nil, nil, config.DefaultMemoryLimit, false},
-		{"operator's GOMEMLIMIT", nil, map[string]string{"GOMEMLIMIT": "1GiB"}, 0, false},
-		{"environment", nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "134217728"}, 128 << 20, false},
-		{"flag", []string{"--memory-limit", "0"}, nil, 0, false},
-		{"too small", nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "1000"}, 0, true},
-		{"not a number", nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "48MiB"}, 0, true},
+		{"what the container gives", 2 * gib, nil, nil, 2 * gib / 10 * 9, false},
+		{"what the machine gives", 24 * gib, nil, nil, 24 * gib / 10 * 9, false},
+		{"nothing known", 0, nil, nil, 0, false},
+		{"operator's GOMEMLIMIT", 2 * gib, nil, map[string]string{"GOMEMLIMIT": "1GiB"}, 0, false},
+		{"environment", 2 * gib, nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "134217728"}, 128 << 20, false},
+		{"flag", 2 * gib, []string{"--memory-limit", "0"}, nil, 0, false},
+		{"too small", 2 * gib, nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "1000"}, 0, true},
+		{"not a number", 2 * gib, nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "48MiB"}, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parse(t, tc.args, tc.env)
+			d := linkedIn()
+			d.MemoryAvailable = tc.available
+			c, err := config.Parse(d, tc.args, func(k string) string { return tc.env[k] }, io.Discard)
 			if tc.bad {
 				if err == nil || !strings.Contains(err.Error(), "PLUGIN_SERVER_MEMORY_LIMIT") {
 					t.Fatalf("err = %v, want one naming PLUGIN_SERVER_MEMORY_LIMIT", err)
