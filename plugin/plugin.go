@@ -33,6 +33,9 @@ type Plugin struct {
 	Versions *Versions
 	// Auth reads what a datasource's config says of its OAuth app.
 	Auth func(config json.RawMessage) AuthConfig
+	// ReadCache, when set, is how long a datasource's config lets its
+	// Read commands' answers be reused; 0 for not at all.
+	ReadCache func(config json.RawMessage) time.Duration
 	// Service is where the service lives unless the server is told
 	// otherwise.
 	Service Service
@@ -214,7 +217,12 @@ type Command struct {
 	// Upload marks a command whose params carry a file, so the larger body
 	// limit applies to it.
 	Upload bool
-	Form   Form
+	// Read says every call the command makes reads: identical reads in
+	// flight may share one call, and a datasource's read cache may answer
+	// them. A command that may write (or whose calls are not known) is
+	// never Read.
+	Read bool
+	Form Form
 	// Normalize, when set, rewrites params into the shape the form
 	// declares before they are validated, so one schema serves form
 	// renderers while API callers keep the other forms they may send (a

@@ -139,8 +139,9 @@ func render(rs []result, d time.Duration, rounds int, setup string) string {
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(&b, "\nquiet workspace beside %s: throughput %.2f of its own alone (target ≥ 0.90), p99 %s against %s alone; the server's peak RSS %.0f MiB; the machine %.0f%% busy (%.0f%% alone); the hostile workspace got %s",
-				beside, r.rate()/alone.rate(), r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond), float64(r.peakRSS)/(1<<20),
+			fmt.Fprintf(&b, "\nquiet workspace beside %s: throughput %.2f of its own alone (target ≥ 0.90), p99 %s against %s alone, %.1f× (target ≤ 2×); the server's peak RSS %.0f MiB; the machine %.0f%% busy (%.0f%% alone); the hostile workspace got %s",
+				beside, r.rate()/alone.rate(), r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond),
+				float64(r.pct(0.99))/float64(max(alone.pct(0.99), 1)), float64(r.peakRSS)/(1<<20),
 				r.busy*100, alone.busy*100, cmp.Or(r.hostile.String(), "nothing"))
 		}
 	}

@@ -397,7 +397,7 @@ func TestSlowUploadsKeepToTheirShare(t *testing.T) {
 	}
 	// 8 streams, 4 a workspace: the rest wait their turn and are told to
 	// come back when the wait is over.
-	for deadline := time.Now().Add(10 * time.Second); refused.Load() < 26-4 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(10 * time.Second); refused.Load() < 26 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if n := refused.Load(); n < 26 {

@@ -53,7 +53,13 @@ func TestParamsShapeLimits(t *testing.T) {
 // its Retry-After and the envelope.
 func (h *harness) call(id string) (int, string, map[string]any) {
 	h.t.Helper()
-	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/datasources/"+id+"/execute", strings.NewReader(`{"command":"getUserInfo"}`))
+	return h.callWith(id, `{"command":"getUserInfo"}`)
+}
+
+// callWith runs an execute body on a datasource.
+func (h *harness) callWith(id, body string) (int, string, map[string]any) {
+	h.t.Helper()
+	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/datasources/"+id+"/execute", strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+builder)
 	resp, err := h.srv.Client().Do(req)
 	if err != nil {
@@ -65,17 +71,17 @@ func (h *harness) call(id string) (int, string, map[string]any) {
 	return resp.StatusCode, resp.Header.Get("Retry-After"), env
 }
 
-// burst runs n getUserInfo at once on a datasource and counts the answers
-// by HTTP status.
-func (h *harness) burst(id string, n int) map[int]int {
+// burst runs n executes at once on a datasource, body(i) the i-th, and
+// counts the answers by status.
+func (h *harness) burst(id string, n int, body func(i int) string) map[int]int {
 	var mu sync.Mutex
 	statuses := map[int]int{}
 	var wg sync.WaitGroup
-	for range n {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			status, _, _ := h.call(id)
+			status, _, _ := h.callWith(id, body(i))
 			mu.Lock()
 			statuses[status]++
 			mu.Unlock()
@@ -83,6 +89,14 @@ func (h *harness) burst(id string, n int) map[int]int {
 	}
 	wg.Wait()
 	return statuses
+}
+
+// sameRead is the same read each time, which callers in flight share.
+func sameRead(int) string { return `{"command":"getUserInfo"}` }
+
+// distinctPosts are writes, each of its own text: never shared.
+func distinctPosts(i int) string {
+	return `{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"Burst ` + strconv.Itoa(i) + `","visibility":"PUBLIC"}}`
 }
 
 func errorOf(env map[string]any) (code, message string) {
@@ -99,11 +113,20 @@ func TestBurstsAreNotRefusedByDefault(t *testing.T) {
 	h := newHarness(t)
 	id := h.authorizedDatasource()
 	h.app.Sandbox.Reset()
-	if got := h.burst(id, 50); got[200] != 50 {
+	if got := h.burst(id, 50, distinctPosts); got[200] != 50 {
+		t.Fatalf("50 posts at once: %v", got)
+	}
+	if n := h.sent("POST", "/v2/ugcPosts"); n != 50 {
+		t.Fatalf("LinkedIn got %d of 50 posts", n)
+	}
+	// The same read, fifty times at once: every caller answered, LinkedIn
+	// asked at most as often.
+	h.app.Sandbox.Reset()
+	if got := h.burst(id, 50, sameRead); got[200] != 50 {
 		t.Fatalf("50 reads at once: %v", got)
 	}
-	if n := h.sent("GET", "/v2/userinfo"); n != 50 {
-		t.Fatalf("LinkedIn got %d of 50 reads", n)
+	if n := h.sent("GET", "/v2/userinfo"); n < 1 || n > 50 {
+		t.Fatalf("LinkedIn got %d calls for 50 reads", n)
 	}
 }
 
@@ -113,11 +136,11 @@ func TestRateLimitSmoothsBursts(t *testing.T) {
 	h := startHarness(t, map[string]string{"PLUGIN_SERVER_RATE_LIMIT": "50", "PLUGIN_SERVER_RATE_BURST": "2"}, app.Options{}, "--sandbox")
 	id := h.authorizedDatasource()
 	h.app.Sandbox.Reset()
-	if got := h.burst(id, 12); got[200] != 12 {
-		t.Fatalf("12 reads at once, 2 of them in the burst: %v", got)
+	if got := h.burst(id, 12, distinctPosts); got[200] != 12 {
+		t.Fatalf("12 posts at once, 2 of them in the burst: %v", got)
 	}
-	if n := h.sent("GET", "/v2/userinfo"); n != 12 {
-		t.Fatalf("LinkedIn got %d of 12 reads", n)
+	if n := h.sent("POST", "/v2/ugcPosts"); n != 12 {
+		t.Fatalf("LinkedIn got %d of 12 posts", n)
 	}
 }
 

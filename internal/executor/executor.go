@@ -85,6 +85,10 @@ type Executor struct {
 
 	versions versionCache
 	options  optionCache
+	// flights shares identical reads in flight, reads keeps their answers
+	// for datasources that ask for it (coalesce.go, readcache.go).
+	flights flights
+	reads   readCache
 }
 
 // OptionsCall is the command OnCall names for the calls that list a
@@ -115,6 +119,12 @@ type Request struct {
 	// File is a file streamed as the request's body, for commands that
 	// take one.
 	File *plugin.File
+	// NoCache skips the datasource's read cache (Cache-Control: no-cache);
+	// the answer LinkedIn gives refreshes it.
+	NoCache bool
+	// OnCacheHit, when set, hears the age of an answer that came from the
+	// read cache.
+	OnCacheHit func(age time.Duration)
 }
 
 // Execute always answers with an envelope; its Error says what went wrong.
@@ -194,6 +204,15 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		env.Output = dryRun(call)
 		return nil
 	}
+	if cmd.Read && req.File == nil {
+		return e.read(ctx, p, ds, cmd, params, settings, call, req, env)
+	}
+	return e.send(ctx, p, ds, cmd, params, settings, call, &file, env)
+}
+
+// send carries out a command whose request is built: the limits, the
+// token, the call (or calls) and the answer's mapping into env.
+func (e *Executor) send(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource, cmd *plugin.Command, params json.RawMessage, settings plugin.Settings, call *plugin.Call, file *plugin.File, env *plugin.Envelope) error {
 	timeout := e.CallTimeout
 	if cmd.Upload {
 		timeout = e.UploadTimeout
@@ -217,6 +236,12 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 	}
 	if err := e.checkOptions(ctx, p, ds, cmd, params); err != nil {
 		return err
+	}
+	if !cmd.Read {
+		// A write, sent whatever comes of it: the datasource's reads
+		// kept or in flight may no longer be what LinkedIn would say.
+		e.wrote(ds)
+		defer e.wrote(ds)
 	}
 	var resp *plugin.Response
 	// last is the call resp answers.
@@ -244,7 +269,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 				e.OnProgress(ds, cmd.ID, p)
 			}
 		}
-		resp, err = cmd.Run(ctx, params, settings, &file, send, progress)
+		resp, err = cmd.Run(ctx, params, settings, file, send, progress)
 	} else {
 		resp, err = e.sendVersioned(ctx, p, ds, cmd.ID, settings.Version, call, access.Token)
 		e.record(ctx, ds, call.Stream, resp, err)
@@ -321,7 +346,7 @@ func (e *Executor) record(ctx context.Context, ds *ps.Datasource, stream io.Read
 		e.Breaker.Succeeded(ds.ID)
 	case err == nil:
 		e.Breaker.Failed(ds.Workspace, ds.ID)
-	case errors.Is(ctx.Err(), context.Canceled), callerFailed(stream):
+	case errors.Is(ctx.Err(), context.Canceled), errors.Is(err, context.Canceled), callerFailed(stream):
 		// the caller's doing
 	case unreachable(err):
 		e.Breaker.Failed(ds.Workspace, ds.ID)

@@ -174,7 +174,8 @@ func (e *Executor) checkLimits(ctx context.Context, p *plugin.Plugin, ds *ps.Dat
 	}
 	err := e.Limiter.Wait(ctx, ds.ID)
 	var late interface{ RetryAfter() time.Duration }
-	if err != nil {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		// A caller who hung up while waiting was refused by nobody.
 		e.limitHit("rate")
 	}
 	switch {

@@ -124,7 +124,7 @@ type heldBody struct {
 // read. The caller releases what the body holds, on error too.
 func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []string, small int64, allowLarge func(prefix []byte) (int64, error)) (*heldBody, error) {
 	held := &heldBody{}
-	defer readWithin(w, s.bodyTimeout(), func() bool { return held.raw != nil })()
+	defer readWithin(w, r, s.bodyTimeout(), func() bool { return held.raw != nil })()
 	reserved := int64(0)
 	reserve := func(n int64) error {
 		if n <= reserved {
@@ -196,14 +196,32 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 // the connection during the call and must not meet it; otherwise end it
 // now, so net/http does not wait for the rest of a body that trickles or
 // falls short of its length before answering, and closes the connection.
-func readWithin(w http.ResponseWriter, timeout time.Duration, whole func() bool) func() {
+// The request's info keeps the deadline, so that the context it ends is
+// not taken for the caller hanging up (hungUp).
+func readWithin(w http.ResponseWriter, r *http.Request, timeout time.Duration, whole func() bool) func() {
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(timeout))
+	due := time.Now().Add(timeout)
+	info := infoOf(r.Context())
+	if info != nil {
+		info.bodyDue = due
+	}
+	rc.SetReadDeadline(due)
 	return func() {
-		if whole() {
+		switch {
+		case whole():
 			rc.SetReadDeadline(time.Time{})
-		} else {
-			rc.SetReadDeadline(time.Now())
+			if info != nil {
+				info.bodyDue = time.Time{}
+			}
+		case r.Context().Err() != nil:
+			// The body ended with the request: the caller hung up,
+			// or our deadline passed, as bodyDue says.
+		default:
+			now := time.Now()
+			rc.SetReadDeadline(now)
+			if info != nil {
+				info.bodyDue = now
+			}
 		}
 	}
 }

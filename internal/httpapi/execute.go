@@ -50,7 +50,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		// body no one read is not waited for.
 		body := &endSeen{ReadCloser: r.Body}
 		r.Body = body
-		defer readWithin(w, s.UploadTimeout, func() bool { return body.end })()
+		defer readWithin(w, r, s.UploadTimeout, func() bool { return body.end })()
 		req, err := s.fileRequest(w, r, d.Plugin, mediaType)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -87,7 +87,8 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.CallTimeout)
 	defer cancel()
-	if err := s.Workers.Do(ctx, work); err != nil && r.Context().Err() == nil {
+	// Workspaces waiting for a worker take turns, one execute each.
+	if err := s.Workers.DoFor(ctx, d.Workspace, work); err != nil && !callerGone(r) {
 		s.writeError(w, r, &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
 			Message: "the server is running as many executes as it may at once (PLUGIN_SERVER_MAX_EXECUTES); try again shortly"})
 	}
@@ -105,6 +106,10 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 		return
 	}
 	req.DryRun, req.RequestID = dryRun, requestID(r.Context())
+	// Cache-Control: no-cache skips the datasource's read cache (and
+	// refreshes it); an answer from the cache says how old it is in Age.
+	req.NoCache = noCache(r.Header)
+	req.OnCacheHit = func(age time.Duration) { w.Header().Set("Age", strconv.Itoa(int(age/time.Second))) }
 	info := infoOf(r.Context())
 	if info != nil {
 		info.command = req.Command
@@ -317,6 +322,18 @@ func (s *Server) readJSONBody(w http.ResponseWriter, r *http.Request, pluginID s
 	})
 }
 
+// noCache says a request's Cache-Control asks for no-cache.
+func noCache(h http.Header) bool {
+	for _, v := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(d), "no-cache") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // decodeExecute reads an execute's JSON body: {"command", "params"}.
 func decodeExecute(raw []byte) (executor.Request, error) {
 	if problem := jsontext.Check(raw); problem != nil {
@@ -362,7 +379,11 @@ func (s *Server) testDatasource(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	env, err := s.Executor.Execute(r.Context(), d, executor.Request{Command: p.HealthCheck, RequestID: requestID(r.Context())})
+	// A test asks LinkedIn itself, never the read cache.
+	env, err := s.Executor.Execute(r.Context(), d, executor.Request{Command: p.HealthCheck, RequestID: requestID(r.Context()), NoCache: true})
+	if callerGone(r) {
+		return
+	}
 	if err != nil {
 		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Msg("test failed")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	ps "pluginserver"
+	"pluginserver/internal/metrics"
 	"pluginserver/plugin"
 )
 
@@ -38,6 +39,11 @@ type requestInfo struct {
 	// failed before its command was read.
 	command string
 	execute bool
+	// bodyDue is when a read deadline of ours on the request's body
+	// passes (readWithin); zero when none is set. net/http ends the
+	// request's context when a read fails, a timeout included, so the
+	// context ending once it passed is our deadline, not a hang-up.
+	bodyDue time.Time
 }
 
 // maxLoggedCommand cuts a command name, and a datasource id, in the log:
@@ -54,6 +60,36 @@ func noteOutcome(ctx context.Context, outcome string) {
 	if info := infoOf(ctx); info != nil {
 		info.outcome = outcome
 	}
+}
+
+// hungUp says the caller went away before being answered: the request's
+// context ended (net/http ends it when the connection closes), and not by
+// a deadline of ours. It is the one place that tells a hang-up from a
+// failure: whatever failed with it (a call to LinkedIn cancelled, a wait
+// for a worker, a share of a pool, a body cut short, an Idempotency-Key's
+// twin) is nobody's failure. The server never ends a request's context
+// itself, not even to shut down (it gives requests their grace), and sets
+// no deadline on it: only a body's read deadline (bodyDue) is ours.
+// Our deadline on a call to LinkedIn is the call's own context, below the
+// request's, and stays LinkedIn's slowness (upstream_timeout).
+func hungUp(r *http.Request) bool {
+	if r.Context().Err() == nil {
+		return false
+	}
+	info := infoOf(r.Context())
+	return info == nil || info.bodyDue.IsZero() || time.Now().Before(info.bodyDue)
+}
+
+// callerGone says the caller hung up (hungUp), noting it for the request
+// log and the metrics: the request is logged with status 499 and outcome
+// caller_gone, and counted so, never as an error of ours or LinkedIn's.
+// Nothing need be written: nobody is there to read it.
+func callerGone(r *http.Request) bool {
+	if !hungUp(r) {
+		return false
+	}
+	noteOutcome(r.Context(), metrics.CallerGone)
+	return true
 }
 
 func requestID(ctx context.Context) string {
@@ -120,6 +156,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				}
 			}
 			status := ww.Status()
+			answered := status != 0
 			if status == 0 {
 				status = http.StatusOK
 			}
@@ -133,6 +170,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				if status >= 400 {
 					outcome = "error"
 				}
+			}
+			// A caller who hung up before being answered (or before
+			// an answer that is not "ok") is logged and counted as
+			// such, whatever failed with it; an execute that succeeded
+			// first keeps its "ok", since LinkedIn did act.
+			if outcome == metrics.CallerGone || (!answered || outcome != "ok") && hungUp(r) {
+				status, outcome = metrics.StatusCallerGone, metrics.CallerGone
 			}
 			s.Metrics.Request(route, r.Method, status, info.workspace, took)
 			if info.execute {

@@ -130,10 +130,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError answers in the envelope's shape, so a builder parses one shape
 // whatever went wrong. Internal errors are logged and show no detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	// A caller who hung up is told nothing, and whatever failed with it
+	// is nobody's fault (callerGone). A body that did not come in time
+	// ended the request's context too, but by our deadline: that caller
+	// may still be there, and is answered.
+	if callerGone(r) {
+		return
+	}
 	e := plugin.AsError(err)
-	// A cancelled request is a caller who hung up (or whose body never
-	// came): whatever failed with it is nobody's fault here. It is still
-	// answered, for the body that came too late to a caller still there.
 	if e.Code == plugin.Internal && r.Context().Err() == nil {
 		s.Log.Error().Err(err).Str("requestId", requestID(r.Context())).Msg("internal error")
 	}

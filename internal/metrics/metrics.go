@@ -14,6 +14,8 @@
 package metrics
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -26,6 +28,17 @@ import (
 	ps "pluginserver"
 	"pluginserver/plugin"
 )
+
+// CallerGone is the outcome of a request whose caller hung up before it
+// was answered, and the class and status of a call to LinkedIn abandoned
+// because of it: the caller's doing, never counted as LinkedIn's failure
+// nor as the server's. Such a request is counted with HTTP status 499
+// (StatusCallerGone), which nobody is ever sent.
+const CallerGone = "caller_gone"
+
+// StatusCallerGone is the status a request whose caller hung up is counted
+// and logged with (nginx's 499); nobody is sent it.
+const StatusCallerGone = 499
 
 // Options say what the metrics show.
 type Options struct {
@@ -113,15 +126,15 @@ func New(opts Options) *Metrics {
 		executed = append(executed, "workspace")
 	}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "plugin_server_http_requests_total",
-		Help: "HTTP requests answered, by route pattern, method and status code."}, counted)
+		Help: "HTTP requests answered, by route pattern, method and status code (499: the caller hung up first, and was sent nothing)."}, counted)
 	m.requestSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "plugin_server_http_request_duration_seconds",
 		Help: "How long HTTP requests took to answer, by route pattern, method and status code.", Buckets: buckets}, []string{"route", "method", "code"})
 	m.executes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "plugin_server_executes_total",
-		Help: `Executes answered, by command and outcome (the envelope's error code, or "ok").`}, executed)
+		Help: `Executes answered, by command and outcome (the envelope's error code, "ok", or "caller_gone" when the caller hung up first).`}, executed)
 	m.executeSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "plugin_server_execute_duration_seconds",
 		Help: "How long executes took, by command.", Buckets: buckets}, []string{"command"})
 	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "plugin_server_linkedin_calls_total",
-		Help: `Calls sent to LinkedIn (retries included), by command, status class (2xx..5xx, or "error" when no answer came) and status (the HTTP status; timeout, unavailable or error when no answer came).`},
+		Help: `Calls sent to LinkedIn (retries included), by command, status class (2xx..5xx; "error" when no answer came; "caller_gone" when the caller hung up before it came, which is not LinkedIn's failure) and status (the HTTP status; timeout, unavailable, error or caller_gone when no answer came).`},
 		[]string{"command", "class", "status"})
 	m.callSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "plugin_server_linkedin_call_duration_seconds",
 		Help: "How long calls to LinkedIn took, retries included, by command and status class.", Buckets: buckets}, []string{"command", "class"})
@@ -225,7 +238,9 @@ func (m *Metrics) Execute(command, outcome, workspace string, d time.Duration) {
 }
 
 // Call counts a call sent to LinkedIn: the status it answered, or the
-// error when no answer came.
+// error when no answer came. An error that is context.Canceled (the
+// caller hung up, see proxy) is counted as caller_gone, apart from
+// LinkedIn's failures.
 func (m *Metrics) Call(command string, status int, d time.Duration, err error) {
 	if m == nil {
 		return
@@ -242,6 +257,9 @@ func (m *Metrics) Call(command string, status int, d time.Duration, err error) {
 	m.mu.RUnlock()
 	if !ok {
 		class, label := "error", k.failure
+		if label == CallerGone {
+			class = CallerGone
+		}
 		if k.status != 0 {
 			class, label = strconv.Itoa(k.status/100)+"xx", strconv.Itoa(k.status)
 		}
@@ -255,6 +273,9 @@ func (m *Metrics) Call(command string, status int, d time.Duration, err error) {
 
 // failure is a call's status label when no answer came.
 func failure(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return CallerGone
+	}
 	switch plugin.AsError(err).Code {
 	case plugin.UpstreamTimeout:
 		return "timeout"

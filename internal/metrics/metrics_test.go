@@ -1,7 +1,9 @@
 package metrics_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"strings"
@@ -83,6 +85,38 @@ func TestLabelsStayBounded(t *testing.T) {
 					t.Errorf("a caller's text became a label value: %s%v", s.Name, s.Labels)
 				}
 			}
+		}
+	}
+}
+
+// TestCallerGoneIsNotLinkedIns: a call abandoned because its caller hung
+// up (an error that is context.Canceled) is counted apart, under class
+// and status caller_gone, never as LinkedIn's failure; a request whose
+// caller hung up is counted with 499 and its execute as caller_gone.
+func TestCallerGoneIsNotLinkedIns(t *testing.T) {
+	m := metrics.New(metrics.Options{Commands: []string{"getUserInfo"}})
+	hungUp := fmt.Errorf("%w: %w", plugin.Errorf(plugin.UpstreamUnavailable, "the call was cancelled"), context.Canceled)
+	m.Call("getUserInfo", 0, time.Second, hungUp)
+	m.Call("getUserInfo", 0, time.Second, hungUp)
+	m.Request("/v1/datasources/{id}/execute", "POST", metrics.StatusCallerGone, "", time.Second)
+	m.Execute("getUserInfo", metrics.CallerGone, "", time.Second)
+	samples := scrape(t, m)
+	for _, want := range []struct {
+		name   string
+		labels []string
+		value  float64
+	}{
+		{"plugin_server_linkedin_calls_total", []string{"command", "getUserInfo", "class", "caller_gone", "status", "caller_gone"}, 2},
+		{"plugin_server_http_requests_total", []string{"route", "/v1/datasources/{id}/execute", "method", "POST", "code", "499"}, 1},
+		{"plugin_server_executes_total", []string{"command", "getUserInfo", "outcome", "caller_gone"}, 1},
+	} {
+		if got, ok := metricstest.Find(samples, want.name, want.labels...); !ok || got != want.value {
+			t.Errorf("%s%v = %v (found %v), want %v", want.name, want.labels, got, ok, want.value)
+		}
+	}
+	for _, s := range samples {
+		if s.Name == "plugin_server_linkedin_calls_total" && (s.Labels["class"] == "error" || s.Labels["status"] == "unavailable") {
+			t.Errorf("a hang-up counted as LinkedIn's failure: %s%v", s.Name, s.Labels)
 		}
 	}
 }

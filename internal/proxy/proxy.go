@@ -149,7 +149,7 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	}
 	answer, err := client.Do(req)
 	if err != nil {
-		return nil, true, transportError(ctx, err)
+		return nil, true, transportError(ctx, err, false)
 	}
 	defer answer.Body.Close()
 	limit := p.MaxBody
@@ -158,9 +158,7 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	}
 	body, err := readAnswer(answer, limit)
 	if err != nil {
-		e := transportError(ctx, err)
-		e.MaybeSent = true
-		return nil, true, e
+		return nil, true, transportError(ctx, err, true)
 	}
 	if int64(len(body)) > limit {
 		return nil, false, &plugin.Error{Code: plugin.UpstreamUnavailable, MaybeSent: true,
@@ -181,22 +179,38 @@ func readAnswer(answer *http.Response, limit int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(answer.Body, limit+1))
 }
 
-// transportError names what failed. Only a failure to connect proves
-// LinkedIn received nothing; anything later may have been received.
-func transportError(ctx context.Context, err error) *plugin.Error {
+// transportError names what failed; answered says LinkedIn's answer had
+// begun to arrive. Only a failure to connect proves LinkedIn received
+// nothing; anything later may have been received. A call whose context was
+// cancelled, rather than timed out, was given up by its caller (who hung
+// up): its error is also context.Canceled (errors.Is), so that nobody
+// counts it as LinkedIn's failure.
+func transportError(ctx context.Context, err error, answered bool) error {
 	var op *net.OpError
 	dial := errors.As(err, &op) && op.Op == "dial"
 	var ne net.Error
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		return &plugin.Error{Code: plugin.UpstreamTimeout, Message: "LinkedIn did not answer in time", MaybeSent: !dial}
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return &plugin.Error{Code: plugin.UpstreamTimeout, Message: "LinkedIn did not answer in time", MaybeSent: answered || !dial}
 	case ctx.Err() != nil:
-		return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the call was cancelled", MaybeSent: !dial}
-	case dial:
+		return &Cancelled{&plugin.Error{Code: plugin.UpstreamUnavailable, MaybeSent: answered || !dial,
+			Message: "the call was cancelled before LinkedIn answered: the caller hung up"}}
+	case dial && !answered:
 		return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "LinkedIn could not be reached"}
 	}
 	return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the connection to LinkedIn failed", MaybeSent: true}
 }
+
+// Cancelled is the error of a call its caller gave up (its context was
+// cancelled) before LinkedIn answered. It is its *plugin.Error (errors.As)
+// for whoever answers it, and context.Canceled (errors.Is) for whoever
+// counts failures: it is nobody's failure.
+type Cancelled struct{ Err *plugin.Error }
+
+func (c *Cancelled) Error() string { return c.Err.Error() }
+
+// Unwrap is the call's error and context.Canceled.
+func (c *Cancelled) Unwrap() []error { return []error{c.Err, context.Canceled} }
 
 // checkHeader refuses what HTTP does not allow in a header: a name that is
 // not a token, a value with a control character other than tab.

@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -115,5 +116,38 @@ func TestAnswerBodies(t *testing.T) {
 		if err != nil || string(resp.Body) != tc.want {
 			t.Errorf("%s %s: %+v, %v; want body %q", tc.method, tc.path, resp, err, tc.want)
 		}
+	}
+}
+
+// TestCallerHangsUp: a call whose context is cancelled (the caller hung up)
+// fails as the caller's doing: context.Canceled, and still the envelope's
+// error for whoever answers, may-have-been-sent; a call whose deadline
+// passes is LinkedIn's slowness.
+func TestCallerHangsUp(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 4)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	defer hang.Close()
+	defer close(release)
+	p := &proxy.Proxy{Client: proxy.NewClient(time.Second)}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	_, err := p.Do(ctx, call(t, hang.URL), "tok")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a caller who hung up: err = %v, want context.Canceled", err)
+	}
+	if e := plugin.AsError(err); e.Code != plugin.UpstreamUnavailable || !e.MaybeSent {
+		t.Fatalf("a caller who hung up: %+v, want upstream_unavailable, maybe sent", e)
+	}
+	deadline, cancelDeadline := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelDeadline()
+	if _, err := p.Do(deadline, call(t, hang.URL), "tok"); errors.Is(err, context.Canceled) || plugin.AsError(err).Code != plugin.UpstreamTimeout {
+		t.Fatalf("our deadline: err = %v, want upstream_timeout and not context.Canceled", err)
 	}
 }

@@ -23,10 +23,17 @@ type Pool struct {
 	used int64
 	held map[string]int64
 	// queues hold the waiters by what blocks them: an owner at its share,
-	// or "" for the pool being full. A release wakes only the queues it
+	// or (in full) the pool being full. A release wakes only the queues it
 	// can unblock, so a thousand callers waiting on one busy workspace
 	// cost nothing to the calls of another.
 	queues map[string][]*waiter
+	// full holds the waiters the pool being full blocks, by their first
+	// owner (the workspace), oldest first; turns is the ring of those
+	// owners, whose turn it is first. Units freed go round robin, one a
+	// turn, so a workspace's lone call never waits behind another's
+	// thousand.
+	full  map[string][]*waiter
+	turns []string
 }
 
 type waiter struct {
@@ -41,7 +48,8 @@ type waiter struct {
 // share (0 < share <= 1), and never less than one unit.
 func New(total int64, share float64) *Pool {
 	each := int64(math.Ceil(float64(total) * share))
-	return &Pool{total: total, each: min(max(each, 1), total), held: map[string]int64{}, queues: map[string][]*waiter{}}
+	return &Pool{total: total, each: min(max(each, 1), total), held: map[string]int64{},
+		queues: map[string][]*waiter{}, full: map[string][]*waiter{}}
 }
 
 // Each is the most one owner may hold.
@@ -74,8 +82,8 @@ func (p *Pool) Acquire(ctx context.Context, n int64, owners ...string) error {
 		p.mu.Unlock()
 		return nil
 	}
-	w := &waiter{n: n, owners: owners, queue: blocker, ready: make(chan struct{})}
-	p.queues[blocker] = append(p.queues[blocker], w)
+	w := &waiter{n: n, owners: owners, ready: make(chan struct{})}
+	p.enqueue(w, blocker)
 	p.mu.Unlock()
 	select {
 	case <-w.ready:
@@ -88,15 +96,57 @@ func (p *Pool) Acquire(ctx context.Context, n int64, owners ...string) error {
 		p.Release(n, owners...)
 		return ctx.Err()
 	}
-	q := p.queues[w.queue]
-	for i := range q {
-		if q[i] == w {
-			p.setQueue(w.queue, append(q[:i:i], q[i+1:]...))
-			break
-		}
+	if w.queue == "" {
+		p.leaveFull(w)
+	} else {
+		p.setQueue(w.queue, without(p.queues[w.queue], w))
 	}
 	p.mu.Unlock()
 	return ctx.Err()
+}
+
+// enqueue queues w behind what blocks it: an owner, or "" for the pool
+// being full, where an owner with nothing waiting joins the end of the
+// round.
+func (p *Pool) enqueue(w *waiter, blocker string) {
+	w.queue = blocker
+	if blocker != "" {
+		p.queues[blocker] = append(p.queues[blocker], w)
+		return
+	}
+	k := turnOf(w)
+	if len(p.full[k]) == 0 {
+		p.turns = append(p.turns, k)
+	}
+	p.full[k] = append(p.full[k], w)
+}
+
+// leaveFull takes w out of the waiters for the pool being full.
+func (p *Pool) leaveFull(w *waiter) {
+	k := turnOf(w)
+	if q := without(p.full[k], w); len(q) > 0 {
+		p.full[k] = q
+		return
+	}
+	delete(p.full, k)
+	p.turns = without(p.turns, k)
+}
+
+// turnOf is whose turn a waiter waits for: its first owner.
+func turnOf(w *waiter) string {
+	if len(w.owners) == 0 {
+		return ""
+	}
+	return w.owners[0]
+}
+
+func without[T comparable](s []T, v T) []T {
+	for i := range s {
+		if s[i] == v {
+			return append(s[:i:i], s[i+1:]...)
+		}
+	}
+	return s
 }
 
 // TryAcquire takes n units for owners if they are free now, without
@@ -157,14 +207,42 @@ func (p *Pool) Release(n int64, owners ...string) {
 			delete(p.held, o)
 		}
 	}
+	p.wakeFull()
 	for _, o := range owners {
 		p.wake(o)
 	}
-	p.wake("")
 }
 
-// wake grants the head of a queue while it fits; a waiter now blocked by
-// something else moves to that queue.
+// wakeFull grants the waiters for the pool being full while they fit,
+// the owner whose turn it is first, one a turn; a waiter now blocked by an
+// owner at its share moves to that owner's queue.
+func (p *Pool) wakeFull() {
+	for len(p.turns) > 0 {
+		k := p.turns[0]
+		w := p.full[k][0]
+		blocker, blocked := p.blocker(w.n, w.owners)
+		if blocked && blocker == "" {
+			return
+		}
+		p.turns = p.turns[1:]
+		if q := p.full[k][1:]; len(q) > 0 {
+			p.full[k] = q
+			p.turns = append(p.turns, k)
+		} else {
+			delete(p.full, k)
+		}
+		if blocked {
+			p.enqueue(w, blocker)
+			continue
+		}
+		p.take(w.n, w.owners)
+		w.granted = true
+		close(w.ready)
+	}
+}
+
+// wake grants the head of an owner's queue while it fits; a waiter now
+// blocked by something else moves to that queue.
 func (p *Pool) wake(key string) {
 	for q := p.queues[key]; len(q) > 0; q = p.queues[key] {
 		w := q[0]
@@ -174,8 +252,7 @@ func (p *Pool) wake(key string) {
 		}
 		p.setQueue(key, q[1:])
 		if blocked {
-			w.queue = blocker
-			p.queues[blocker] = append(p.queues[blocker], w)
+			p.enqueue(w, blocker)
 			continue
 		}
 		p.take(w.n, w.owners)

@@ -94,14 +94,71 @@ func TestCancelledWaiterLeavesNothing(t *testing.T) {
 	gone, cancel := context.WithCancel(ctx)
 	done := make(chan error)
 	go func() { done <- p.Acquire(gone, 1, "b") }()
-	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.queues[""]) == 1 })
+	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.full["b"]) == 1 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
 	p.Release(1, "a")
-	if p.used != 0 || len(p.held) != 0 || len(p.queues) != 0 {
-		t.Fatalf("left over: used %d held %v queues %v", p.used, p.held, p.queues)
+	if p.used != 0 || len(p.held) != 0 || len(p.queues) != 0 || len(p.full) != 0 || len(p.turns) != 0 {
+		t.Fatalf("left over: used %d held %v queues %v full %v turns %v", p.used, p.held, p.queues, p.full, p.turns)
+	}
+}
+
+// TestFullPoolTakesTurns: when the pool is full, the units freed go to
+// the workspaces waiting in turn, one each, each one's calls oldest
+// first; the order is checked, never the time.
+func TestFullPoolTakesTurns(t *testing.T) {
+	tests := []struct {
+		name     string
+		enqueued []string // workspaces, in the order their calls queue
+		want     string
+	}{
+		{"a lone call beside many", []string{"a", "a", "a", "a", "b"}, "abaaa"},
+		{"three workspaces interleave", []string{"a", "a", "b", "b", "c", "c"}, "abcabc"},
+		{"uneven", []string{"a", "a", "a", "b", "c", "c"}, "abcaca"},
+		{"one workspace alone", []string{"a", "a", "a"}, "aaa"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := New(1, 1)
+			ctx := context.Background()
+			p.Acquire(ctx, 1, "x")
+			var mu sync.Mutex
+			var order []byte
+			var wg sync.WaitGroup
+			for i, ws := range tt.enqueued {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := p.Acquire(ctx, 1, ws, ws+"-ds"); err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					order = append(order, ws[0])
+					mu.Unlock()
+					p.Release(1, ws, ws+"-ds")
+				}()
+				waitFor(t, func() bool {
+					p.mu.Lock()
+					defer p.mu.Unlock()
+					n := 0
+					for _, q := range p.full {
+						n += len(q)
+					}
+					return n == i+1
+				})
+			}
+			p.Release(1, "x")
+			wg.Wait()
+			if string(order) != tt.want {
+				t.Fatalf("granted in order %s, want %s", order, tt.want)
+			}
+			if p.used != 0 || len(p.held) != 0 || len(p.queues) != 0 || len(p.full) != 0 || len(p.turns) != 0 {
+				t.Fatalf("left over: used %d held %v queues %v full %v turns %v", p.used, p.held, p.queues, p.full, p.turns)
+			}
+		})
 	}
 }
 

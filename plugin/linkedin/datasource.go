@@ -14,8 +14,9 @@ var datasourceForm = form([]field{
 			"scopes":` + scopesSchema() + `,
 			"linkedinVersion":{"type":"string","title":"LinkedIn API version","description":"LinkedIn-Version header (YYYYMM) for /rest routes. Leave empty to always use the previous month's, which LinkedIn keeps for about a year.","examples":["202610"],"pattern":"^[0-9]{6}$","errorMessage":"must be YYYYMM, e.g. 202610"},
 			"clientId":{"type":"string","title":"Own app: client id","description":"Optional: this datasource's own LinkedIn app. Empty uses the server's app.","examples":["86abcdefgh1234"],"maxLength":200},
-			"clientSecret":{"type":"string","title":"Own app: client secret","description":"Stored encrypted and never shown again.","writeOnly":true,"maxLength":200}}}`,
-		ui: `{"ui:order":["scopes","linkedinVersion","clientId","clientSecret"],"scopes":{"ui:widget":"checkboxes"},"clientSecret":{"ui:widget":"password"}}`},
+			"clientSecret":{"type":"string","title":"Own app: client secret","description":"Stored encrypted and never shown again.","writeOnly":true,"maxLength":200},
+			"readCacheSeconds":{"type":"integer","title":"Read cache (seconds)","description":"Optional: reuse a read's successful answer (getUserInfo, getPost, listPosts…) for this many seconds instead of asking LinkedIn again, so apps that refresh often spend fewer of LinkedIn's daily calls per member and per app. Any write on this datasource, a change of it, or a request with Cache-Control: no-cache skips what was kept. 0 (the default) keeps nothing.","default":0,"minimum":0,"maximum":3600,"examples":[60]}}}`,
+		ui: `{"ui:order":["scopes","linkedinVersion","clientId","clientSecret","readCacheSeconds"],"scopes":{"ui:widget":"checkboxes"},"clientSecret":{"ui:widget":"password"}}`},
 }, example("Post as a member (a self-serve app)", `{"name":"Marketing LinkedIn","config":{"scopes":["openid","profile","email","w_member_social"]}}`),
 	example("Post as the member and their pages (a Community Management app)", `{"name":"Company pages","config":{"scopes":["r_basicprofile","w_member_social","w_organization_social","r_organization_social","rw_organization_admin"]}}`))
 
@@ -53,6 +54,9 @@ type Config struct {
 	Scopes          []string `json:"scopes,omitempty"`
 	LinkedInVersion string   `json:"linkedinVersion,omitempty"`
 	ClientID        string   `json:"clientId,omitempty"`
+	// ReadCacheSeconds is how long Read commands' answers are reused; 0
+	// for not at all.
+	ReadCacheSeconds int `json:"readCacheSeconds,omitempty"`
 }
 
 // ParseConfig reads a stored config, filling defaults.

@@ -35,6 +35,7 @@ func Plugin() *plugin.Plugin {
 			c := ParseConfig(raw)
 			return plugin.AuthConfig{ClientID: c.ClientID, Scopes: c.Scopes}
 		},
+		ReadCache: readCache,
 		Service: plugin.Service{
 			AuthURL:     "https://www.linkedin.com/oauth/v2/authorization",
 			TokenURL:    "https://www.linkedin.com/oauth/v2/accessToken",
@@ -56,7 +57,48 @@ var commands = []*plugin.Command{
 func init() {
 	for _, c := range commands {
 		c.Scopes = commandScopes(c)
+		c.Read = readsOnly(c)
 	}
+}
+
+// readCache is how long a datasource's config keeps reads' answers. It
+// runs before every read, so a config that does not name the field is not
+// decoded, and one that does has that field alone decoded.
+func readCache(raw json.RawMessage) time.Duration {
+	if !bytes.Contains(raw, []byte(`"readCacheSeconds"`)) {
+		return 0
+	}
+	var c struct {
+		ReadCacheSeconds int `json:"readCacheSeconds"`
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return 0
+	}
+	return time.Duration(c.ReadCacheSeconds) * time.Second
+}
+
+// readsOnly says, from the table of facts, that every endpoint a command
+// calls reads (a GET that LinkedIn names GET, FINDER, GET_ALL or
+// BATCH_GET), so identical calls in flight may be shared and answers
+// cached. A command that lists no endpoints is never a read: customAction
+// may call any path, and a GET there may still change something in some
+// API, so it is conservatively treated as a write.
+func readsOnly(c *plugin.Command) bool {
+	if len(c.Endpoints) == 0 {
+		return false
+	}
+	for _, key := range c.Endpoints {
+		e := facts.ByKey(key)
+		if e == nil || e.Method != http.MethodGet {
+			return false
+		}
+		switch e.Restli {
+		case "GET", "FINDER", "GET_ALL", "BATCH_GET":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // DefaultScopes are what a datasource asks for when its config names
