@@ -77,7 +77,7 @@ func TestBrowserCORS(t *testing.T) {
 	for k, v := range map[string]string{
 		"Access-Control-Allow-Origin":  builderOrigin,
 		"Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE",
-		"Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, X-Request-Id",
+		"Access-Control-Allow-Headers": "Authorization, Cache-Control, Content-Type, Idempotency-Key, X-Request-Id",
 		"Access-Control-Max-Age":       "600",
 		"Vary":                         "Origin",
 	} {
@@ -102,7 +102,7 @@ func TestBrowserCORS(t *testing.T) {
 		}
 		resp, body = s.browse("POST", "/v1/datasources", headers, `{"plugin":"linkedin","name":"From the builder"}`)
 		if resp.StatusCode != tc.status || resp.Header.Get("Access-Control-Allow-Origin") != builderOrigin || resp.Header.Get("Vary") != "Origin" ||
-			resp.Header.Get("Access-Control-Expose-Headers") != "X-Request-Id, Retry-After, Idempotent-Replayed" || resp.Header.Get("X-Request-Id") == "" {
+			resp.Header.Get("Access-Control-Expose-Headers") != "X-Request-Id, Retry-After, Idempotent-Replayed, Age" || resp.Header.Get("X-Request-Id") == "" {
 			t.Errorf("%s: %d %v %s", tc.name, resp.StatusCode, resp.Header, body)
 		}
 	}

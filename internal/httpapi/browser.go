@@ -13,8 +13,8 @@ import (
 // not read here.
 const (
 	corsAllowMethods  = "GET, POST, PATCH, DELETE"
-	corsAllowHeaders  = "Authorization, Content-Type, Idempotency-Key, X-Request-Id"
-	corsExposeHeaders = "X-Request-Id, Retry-After, Idempotent-Replayed"
+	corsAllowHeaders  = "Authorization, Cache-Control, Content-Type, Idempotency-Key, X-Request-Id"
+	corsExposeHeaders = "X-Request-Id, Retry-After, Idempotent-Replayed, Age"
 	// corsMaxAge is short enough that a changed PLUGIN_SERVER_CORS_ORIGINS
 	// reaches browsers within minutes.
 	corsMaxAge = "600"

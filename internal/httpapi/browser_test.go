@@ -117,7 +117,7 @@ func TestGuardBrowsers(t *testing.T) {
 			case tc.want.status == http.StatusNoContent:
 				for k, v := range map[string]string{
 					"Access-Control-Allow-Methods":  "GET, POST, PATCH, DELETE",
-					"Access-Control-Allow-Headers":  "Authorization, Content-Type, Idempotency-Key, X-Request-Id",
+					"Access-Control-Allow-Headers":  "Authorization, Cache-Control, Content-Type, Idempotency-Key, X-Request-Id",
 					"Access-Control-Max-Age":        "600",
 					"Access-Control-Expose-Headers": "",
 				} {
@@ -126,7 +126,7 @@ func TestGuardBrowsers(t *testing.T) {
 					}
 				}
 			case tc.want.acao != "":
-				if got := res.Header.Get("Access-Control-Expose-Headers"); got != "X-Request-Id, Retry-After, Idempotent-Replayed" {
+				if got := res.Header.Get("Access-Control-Expose-Headers"); got != "X-Request-Id, Retry-After, Idempotent-Replayed, Age" {
 					t.Errorf("Access-Control-Expose-Headers %q", got)
 				}
 			case tc.want.field != "":

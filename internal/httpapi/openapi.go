@@ -45,6 +45,8 @@ func openAPI(c *catalog.Catalog) []byte {
 			"requestId":         oaString("Also in the X-Request-Id header; the log's key for this request."),
 			"linkedinRequestId": oaString("LinkedIn's x-li-request-id."),
 			"dryRun":            map[string]any{"type": "boolean"},
+			"coalesced":         map[string]any{"type": "boolean", "description": "The answer came from one LinkedIn call that identical reads in flight on the datasource shared."},
+			"cache":             map[string]any{"type": "string", "enum": []string{"hit"}, "description": "hit: the answer came from the datasource's read cache (config readCacheSeconds), without a LinkedIn call; the Age header says how old it is."},
 			"progress": oaObject([]string{"sentBytes", "totalBytes", "parts"}, map[string]any{
 				"sentBytes": map[string]any{"type": "integer"}, "totalBytes": map[string]any{"type": "integer"}, "parts": map[string]any{"type": "integer"}}),
 		}),
@@ -184,6 +186,8 @@ func openAPI(c *catalog.Catalog) []byte {
 			"description": "With a file as the body: the command. Its presence makes any body a file."},
 		map[string]any{"name": "params", "in": "query", "style": "form", "explode": true, "schema": oaStringMap(""),
 			"description": "With a file as the body: each of the command's params as a query parameter (author=person:782bbtaQ&waitUntilAvailable=true)."},
+		map[string]any{"name": "Cache-Control", "in": "header", "schema": map[string]any{"type": "string"},
+			"description": "no-cache: a read skips the datasource's read cache, and LinkedIn's answer refreshes it."},
 		map[string]any{"name": "Idempotency-Key", "in": "header", "schema": map[string]any{"type": "string", "minLength": 1, "maxLength": 255},
 			"description": "Run the execute once: the same key with the same datasource, command and params within 24 hours answers with the stored envelope."},
 	}
