@@ -42,6 +42,9 @@ type benchCase struct {
 	// hostile, when set, misbehaves beside the callers for as long as
 	// they run; its outcomes are tallied apart and never fail the run.
 	hostile *hostileSpec
+	// upstream, when set, counts the calls the fake LinkedIn received, so
+	// the case reports LinkedIn calls per answer.
+	upstream *atomic.Int64
 }
 
 // result is what a case measured, over one round or all of them.
@@ -59,7 +62,10 @@ type result struct {
 	// time that was used meanwhile, by anyone.
 	wall, busy float64
 	latencies  []time.Duration
-	peakRSS    int64
+	// upstream is how many calls LinkedIn received meanwhile, -1 when not
+	// counted.
+	upstream int64
+	peakRSS  int64
 	// rssReset says the kernel let the peak RSS be reset before each
 	// round; otherwise peakRSS is the process's peak so far.
 	rssReset    bool
@@ -82,6 +88,7 @@ func (r *result) add(round result) {
 		return
 	}
 	r.requests += round.requests
+	r.upstream += round.upstream
 	r.failures += round.failures
 	r.hangups += round.hangups
 	r.failedBy.merge(round.failedBy)
@@ -98,6 +105,15 @@ func (r *result) add(round result) {
 
 func (r result) rate() float64       { return float64(r.requests) / r.seconds }
 func (r result) cpuPer1000() float64 { return r.cpu / float64(max(r.requests, 1)) * 1000 }
+
+// callsPerAnswer is how many calls LinkedIn received for each request
+// answered, -1 when the case did not count them.
+func (r result) callsPerAnswer() float64 {
+	if r.upstream < 0 {
+		return -1
+	}
+	return float64(r.upstream) / float64(max(r.requests, 1))
+}
 
 // pct is a latency percentile; latencies must be sorted.
 func (r result) pct(p float64) time.Duration {
@@ -255,6 +271,10 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 		// at its worst from their first request.
 		time.Sleep(min(d/10, 500*time.Millisecond))
 	}
+	upstreamBefore := int64(-1)
+	if c.upstream != nil {
+		upstreamBefore = c.upstream.Load()
+	}
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var requests, failures, hungUp atomic.Int64
@@ -300,12 +320,16 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 	}
 	wg.Wait()
 	seconds := time.Since(start).Seconds()
+	upstream := upstreamBefore
+	if c.upstream != nil {
+		upstream = c.upstream.Load() - upstreamBefore
+	}
 	if hostileP != nil {
 		if err := hostileP.stop(hostile); err != nil {
 			return result{}, fmt.Errorf("the hostile workspace's process: %w", err)
 		}
 	}
-	return result{name: c.name, requests: requests.Load(), failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
+	return result{name: c.name, requests: requests.Load(), upstream: upstream, failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
 		seconds: seconds, cpu: c.measured.cpuSeconds() - cpuBefore, wall: time.Since(began).Seconds(), busy: machineCPU().busySince(machineBefore), latencies: latencies, peakRSS: c.measured.peakRSS(), rssReset: rssReset,
 		concurrency: c.concurrency, pacedAt: c.rate, process: c.measured.name}, nil
 }

@@ -41,6 +41,10 @@ func main() {
 // whose peak RSS they would otherwise raise where the kernel does not let
 // it be reset; the two-workspace cases come last, so what a hostile
 // workspace leaves behind (an open circuit, say) touches no other case.
+// caseViewers is a thousand viewers of one app page running the same read
+// on load: the server shares identical reads in flight.
+const caseViewers = "server getUserInfo, 1,000 callers"
+
 const (
 	groupCallers = iota
 	groupThousand
@@ -106,7 +110,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fake := serveOn(fakeLn, sandbox.New(sandbox.Options{BaseURL: fakeURL, Record: 1}))
+	// The fake counts what it receives, for LinkedIn calls per answer.
+	var linkedInCalls atomic.Int64
+	emulator := sandbox.New(sandbox.Options{BaseURL: fakeURL, Record: 1})
+	fake := serveOn(fakeLn, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		linkedInCalls.Add(1)
+		emulator.ServeHTTP(w, r)
+	}))
 	defer fake.Close()
 	spec, err := newServerSpec(ctx, dir, fakeURL, *cpuProfile)
 	if err != nil {
@@ -151,6 +161,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	quiet := server.quiet
 	serverUserInfo := getUserInfoOn(server)
+	// The same reads on a datasource that keeps answers a minute.
+	cached := quiet
+	if cached.datasource, err = server.authorizeWith(quiet, `{"readCacheSeconds":60}`); err != nil {
+		return err
+	}
+	serverCachedUserInfo := func(int) *http.Request {
+		return server.execute(cached, `{"command":"getUserInfo","params":{}}`)
+	}
 	serverPost := func(int) *http.Request {
 		return server.execute(quiet, fmt.Sprintf(`{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}}`, seq.Add(1)))
 	}
@@ -178,11 +196,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		{name: "reference proxy createPost, paced", req: referencePost, measured: reference.process, rate: *paced},
 		{name: "server createPost, paced", req: serverPost, measured: server.process, rate: *paced},
 		{name: "reference proxy getUserInfo, 1,000 callers", req: referenceUserInfo, measured: reference.process, concurrency: 1000, group: groupThousand},
-		{name: "server getUserInfo, 1,000 callers", req: serverUserInfo, measured: server.process, concurrency: 1000, group: groupThousand},
+		{name: caseViewers, req: serverUserInfo, measured: server.process, concurrency: 1000, group: groupThousand},
+		{name: "reference proxy createPost, 1,000 callers", req: referencePost, measured: reference.process, concurrency: 1000, group: groupThousand},
+		{name: "server createPost, 1,000 callers", req: serverPost, measured: server.process, concurrency: 1000, group: groupThousand},
+		{name: caseViewers + ", read cache", req: serverCachedUserInfo, measured: server.process, concurrency: 1000, group: groupThousand},
 		quietCase(""),
 		quietCase("slow bodies"),
 		quietCase("bad input"),
 		quietCase("a flood"),
+	}
+	// Every case counts the calls LinkedIn received, for calls per answer.
+	for i := range cases {
+		cases[i].upstream = &linkedInCalls
 	}
 	if replicas != nil {
 		// Beside "server getUserInfo", which the report divides them by.

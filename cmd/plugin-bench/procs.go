@@ -274,7 +274,10 @@ func newKey() string {
 
 // authorize creates a datasource in w and authorizes it as an admin does,
 // then checks that w's builder can read through it.
-func (s *serverProc) authorize(w workspace) (string, error) {
+func (s *serverProc) authorize(w workspace) (string, error) { return s.authorizeWith(w, `{}`) }
+
+// authorizeWith creates a datasource of w with config and authorizes it.
+func (s *serverProc) authorizeWith(w workspace, config string) (string, error) {
 	call := func(path, body string, v any) error {
 		r, _ := http.NewRequest("POST", s.url+path, strings.NewReader(body))
 		r.Header.Set("Authorization", "Bearer "+w.adminKey)
@@ -290,7 +293,7 @@ func (s *serverProc) authorize(w workspace) (string, error) {
 		return json.Unmarshal(raw, v)
 	}
 	var ds struct{ ID string }
-	if err := call("/v1/datasources", `{"plugin":"linkedin","name":"bench `+w.name+`"}`, &ds); err != nil {
+	if err := call("/v1/datasources", `{"plugin":"linkedin","name":"bench `+w.name+`","config":`+config+`}`, &ds); err != nil {
 		return "", err
 	}
 	var auth struct{ AuthorizationURL string }
