@@ -422,11 +422,9 @@ func TestHeaderLimit(t *testing.T) {
 // process its own limit back when it stops.
 func TestMemoryLimit(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
-	// By default, nine tenths of what the machine or container gives.
-	derived := config.MemoryLimitFor(app.MemoryAvailable(os.DirFS("/")))
-	if derived == 0 {
-		derived = before
-	}
+	// By default, the server's own budget for its 64 MiB of bodies, at
+	// most nine tenths of what the machine or container gives.
+	derived := config.MemoryLimitFor(app.MemoryAvailable(os.DirFS("/")), 64<<20)
 	for _, tc := range []struct {
 		name string
 		env  map[string]string

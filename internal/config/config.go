@@ -125,13 +125,25 @@ type Defaults struct {
 }
 
 // MemoryLimitFor is PLUGIN_SERVER_MEMORY_LIMIT's default for a process
-// that may use available bytes (what the machine or its container gives):
-// nine tenths of it, the rest left to what the Go runtime does not count
-// (the mapped binary, the kernel's buffers), so the collector works
-// harder before the container's limit kills the process, and never
-// sooner; 0 (no limit) when available is not known.
-func MemoryLimitFor(available int64) int64 {
-	return available / 10 * 9
+// that may use available bytes (what the machine or container gives, 0
+// when not known) and holds at most bodyMemory bytes of request bodies:
+// the memory the server is built to need at most, or nine tenths of what
+// it may use, whichever is smaller. The server's own budget is twice its
+// body memory (a held body is copied a few times while it runs: the body,
+// its params, the decoded file) plus 32 MiB for everything else: a
+// thousand callers at once stay far below it, so the limit never slows
+// them (a fixed 48 MiB did, making the collector the bottleneck), while a
+// crowd of large uploads is held to it rather than to twice its live
+// heap. The
+// tenth left of a container's memory is for what the Go runtime does not
+// count (the mapped binary, the kernel's buffers), so the collector works
+// harder before the container's limit would kill the process.
+func MemoryLimitFor(available, bodyMemory int64) int64 {
+	budget := 2*bodyMemory + 32<<20
+	if available > 0 {
+		return min(budget, available/10*9)
+	}
+	return budget
 }
 
 // MinAPIKeyLength is the shortest API key accepted: a key is the only
@@ -211,14 +223,13 @@ func Parse(d Defaults, args []string, getenv func(string) string, usage io.Write
 	maxUploads := fs.Int("max-uploads", int(number("PLUGIN_SERVER_MAX_UPLOADS", 64)), "files that stream to LinkedIn at once (PLUGIN_SERVER_MAX_UPLOADS)")
 	bodyMemory := fs.Int64("body-memory", int64(number("PLUGIN_SERVER_BODY_MEMORY", 0)), "bytes of request bodies held at once; 0 for twice the upload limit, at least 64 MiB (PLUGIN_SERVER_BODY_MEMORY)")
 	workspaceShare := fs.Float64("workspace-share", number("PLUGIN_SERVER_WORKSPACE_SHARE", 0.5), "part of the executes, uploads and body memory one workspace or datasource may hold (PLUGIN_SERVER_WORKSPACE_SHARE)")
-	// A fixed limit (it was 48 MiB) held memory down by making the
-	// collector the bottleneck at 1,000 callers; the limit is what the
-	// machine or container gives. An operator's GOMEMLIMIT wins.
-	defaultMemoryLimit := float64(MemoryLimitFor(d.MemoryAvailable))
+	// -1: derived from the body memory and what the machine or container
+	// gives (MemoryLimitFor). An operator's GOMEMLIMIT wins.
+	defaultMemoryLimit := float64(-1)
 	if getenv("GOMEMLIMIT") != "" {
 		defaultMemoryLimit = 0
 	}
-	memoryLimit := fs.Int64("memory-limit", int64(number("PLUGIN_SERVER_MEMORY_LIMIT", defaultMemoryLimit)), "soft limit on the Go runtime's memory in bytes, 0 for GOMEMLIMIT's or none (PLUGIN_SERVER_MEMORY_LIMIT)")
+	memoryLimit := fs.Int64("memory-limit", int64(number("PLUGIN_SERVER_MEMORY_LIMIT", defaultMemoryLimit)), "soft limit on the Go runtime's memory in bytes; -1 for twice the body memory plus 32 MiB, at most nine tenths of what the machine or container gives; 0 for GOMEMLIMIT's or none (PLUGIN_SERVER_MEMORY_LIMIT)")
 	margin := fs.String("refresh-margin", env("PLUGIN_SERVER_REFRESH_MARGIN", "10m"), "renew a refreshable token this long before it expires (PLUGIN_SERVER_REFRESH_MARGIN)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -363,7 +374,10 @@ func Parse(d Defaults, args []string, getenv func(string) string, usage io.Write
 	if float64(c.BodyMemory)*c.WorkspaceShare < float64(max(c.MaxBody, c.MaxUpload)) {
 		bad("PLUGIN_SERVER_BODY_MEMORY %d: its workspace share (%v) must hold the largest body (PLUGIN_SERVER_MAX_UPLOAD %d)", c.BodyMemory, c.WorkspaceShare, c.MaxUpload)
 	}
-	if c.MemoryLimit = *memoryLimit; c.MemoryLimit != 0 && (c.MemoryLimit < 16<<20 || c.MemoryLimit > 1<<40) {
+	if c.MemoryLimit = *memoryLimit; c.MemoryLimit == -1 {
+		c.MemoryLimit = MemoryLimitFor(d.MemoryAvailable, c.BodyMemory)
+	}
+	if c.MemoryLimit != 0 && (c.MemoryLimit < 16<<20 || c.MemoryLimit > 1<<40) {
 		bad("PLUGIN_SERVER_MEMORY_LIMIT %d: must be 0 or between 16 MiB (16777216) and 1 TiB", c.MemoryLimit)
 	}
 	if *threshold < 1 {

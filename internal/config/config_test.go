@@ -226,9 +226,12 @@ func TestMemoryLimit(t *testing.T) {
 		want      int64
 		bad       bool
 	}{
-		{"what the container gives", 2 * gib, nil, nil, 2 * gib / 10 * 9, false},
-		{"what the machine gives", 24 * gib, nil, nil, 24 * gib / 10 * 9, false},
-		{"nothing known", 0, nil, nil, 0, false},
+		// The default body memory is 64 MiB: the budget is 2×64+32 MiB.
+		{"a machine with memory to spare", 24 * gib, nil, nil, 160 << 20, false},
+		{"a small container", 150 << 20, nil, nil, 135 << 20, false},
+		{"nothing known", 0, nil, nil, 160 << 20, false},
+		{"more body memory", 24 * gib, nil, map[string]string{"PLUGIN_SERVER_BODY_MEMORY": "134217728"}, 288 << 20, false},
+		{"derived on purpose", 24 * gib, []string{"--memory-limit", "-1"}, nil, 160 << 20, false},
 		{"operator's GOMEMLIMIT", 2 * gib, nil, map[string]string{"GOMEMLIMIT": "1GiB"}, 0, false},
 		{"environment", 2 * gib, nil, map[string]string{"PLUGIN_SERVER_MEMORY_LIMIT": "134217728"}, 128 << 20, false},
 		{"flag", 2 * gib, []string{"--memory-limit", "0"}, nil, 0, false},

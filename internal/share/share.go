@@ -235,10 +235,15 @@ func (p *Pool) wakeFull() {
 			p.enqueue(w, blocker)
 			continue
 		}
-		p.take(w.n, w.owners)
-		w.granted = true
-		close(w.ready)
+		p.grant(w)
 	}
+}
+
+// grant gives a waiter what it waits for and wakes it.
+func (p *Pool) grant(w *waiter) {
+	p.take(w.n, w.owners)
+	w.granted = true
+	close(w.ready)
 }
 
 // wake grants the head of an owner's queue while it fits; a waiter now
@@ -255,9 +260,7 @@ func (p *Pool) wake(key string) {
 			p.enqueue(w, blocker)
 			continue
 		}
-		p.take(w.n, w.owners)
-		w.granted = true
-		close(w.ready)
+		p.grant(w)
 	}
 }
 

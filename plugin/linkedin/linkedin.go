@@ -63,14 +63,12 @@ func init() {
 
 // readCache is how long a datasource's config keeps reads' answers. It
 // runs before every read, so a config that does not name the field is not
-// decoded, and one that does has that field alone decoded.
+// decoded at all.
 func readCache(raw json.RawMessage) time.Duration {
 	if !bytes.Contains(raw, []byte(`"readCacheSeconds"`)) {
 		return 0
 	}
-	var c struct {
-		ReadCacheSeconds int `json:"readCacheSeconds"`
-	}
+	var c Config
 	if json.Unmarshal(raw, &c) != nil {
 		return 0
 	}
