@@ -1,7 +1,6 @@
 package linkedin
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 
@@ -10,16 +9,16 @@ import (
 )
 
 // endpoint finds the endpoint a call reaches, nil for one not in the
-// table. An upload is matched as such, whatever its URL.
-func endpoint(root *url.URL, c *plugin.Call) *facts.Endpoint {
+// table. An upload is matched as such, whatever its URL. The path is read
+// from its /rest/ or /v2/ on, whatever root the API is under (the
+// sandbox's is /sandbox).
+func endpoint(c *plugin.Call) *facts.Endpoint {
 	if c.Upload {
 		return facts.Upload
 	}
 	path := c.URL.EscapedPath()
-	if root != nil {
-		path = strings.TrimPrefix(path, strings.TrimSuffix(root.EscapedPath(), "/"))
-	} else if i := strings.Index(path, "/rest/"); i > 0 {
-		path = path[i:] // under a root of its own, as the sandbox's
+	if i := strings.Index(path, "/rest/"); i > 0 {
+		path = path[i:]
 	} else if i := strings.Index(path, "/v2/"); i > 0 {
 		path = path[i:]
 	}
@@ -27,10 +26,9 @@ func endpoint(root *url.URL, c *plugin.Call) *facts.Endpoint {
 }
 
 // endpointKey names the endpoint a call reaches, "" for one not in the
-// table (a custom action's route). The API root is not known here: the
-// path is read from its /rest/ or /v2/ on.
+// table (a custom action's route).
 func endpointKey(c *plugin.Call) string {
-	if e := endpoint(nil, c); e != nil {
+	if e := endpoint(c); e != nil {
 		return e.Key()
 	}
 	return ""
@@ -54,7 +52,7 @@ func admit(s plugin.Settings, c *plugin.Call) error {
 	if s.Scopes == nil {
 		return nil
 	}
-	e := endpoint(s.APIURL, c)
+	e := endpoint(c)
 	if e == nil {
 		return nil
 	}
