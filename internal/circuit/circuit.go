@@ -135,11 +135,14 @@ func paused(wait time.Duration, why string) error {
 		Message: fmt.Sprintf("calls to LinkedIn are paused for %d s after %s", secs, why)}
 }
 
-// Succeeded records that LinkedIn answered a datasource's call.
+// Succeeded records that LinkedIn answered a datasource's call. An open
+// circuit stays open for its cool-down: the call was let through before it
+// opened (here, or on the replica that opened it), so its answer is older
+// than the failures that opened it.
 func (b *Breaker) Succeeded(datasource string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if s := b.states[datasource]; s != nil {
+	if s := b.states[datasource]; s != nil && !b.now().Before(s.openUntil) {
 		b.forget(datasource, s)
 	}
 }

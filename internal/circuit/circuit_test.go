@@ -43,6 +43,34 @@ func TestBreaker(t *testing.T) {
 	}
 }
 
+// A call let through before the circuit opened may answer after it did:
+// its success is older news than the failures, here or on the replica
+// that opened it, and does not close the circuit.
+func TestLateSuccessKeepsTheCircuitOpen(t *testing.T) {
+	for _, how := range []string{"opened here", "opened on another replica"} {
+		t.Run(how, func(t *testing.T) {
+			now := time.Unix(0, 0)
+			b := circuit.New(3, 30*time.Second, circuit.DefaultOutage, func() time.Time { return now })
+			if how == "opened here" {
+				for range 3 {
+					b.Failed("ws", "ds1")
+				}
+			} else {
+				b.Pause("ws", "ds1", now.Add(30*time.Second), "3 failed calls in a row")
+			}
+			b.Succeeded("ds1")
+			if b.Allow("ds1") == nil {
+				t.Fatal("a success of a call sent before the circuit opened closed it")
+			}
+			now = now.Add(31 * time.Second)
+			b.Succeeded("ds1")
+			if b.Allow("ds1") != nil {
+				t.Fatal("closed after the cool-down, then a success: still open")
+			}
+		})
+	}
+}
+
 // An outage is LinkedIn's only when datasources of several workspaces fail
 // together; one workspace failing any number of datasources pauses only
 // them.
