@@ -19,6 +19,7 @@ import (
 
 	"pluginserver/internal/app"
 	"pluginserver/internal/config"
+	"pluginserver/internal/heapfloor"
 	"pluginserver/oauthbroker"
 )
 
@@ -29,6 +30,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "plugin-server:", err)
 		os.Exit(1)
 	}
+}
+
+// heapFloor is the heap target the collector keeps while the live heap
+// is small: 64 MiB, or a quarter of the memory limit when that is less.
+func heapFloor(memoryLimit int64) uint64 {
+	floor := int64(32 << 20)
+	if memoryLimit > 0 {
+		floor = min(floor, memoryLimit/4)
+	}
+	return uint64(floor)
 }
 
 // run starts the server and serves until ctx is done; "rotate-key"
@@ -57,6 +68,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// The limit is the process's, so a test that runs the server
 		// inside its own process gets its limit back.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(cfg.MemoryLimit))
+	}
+	if getenv("GOGC") == "" {
+		// The collector ran every few MiB of a small live heap; an
+		// operator's GOGC is theirs to keep.
+		defer heapfloor.Start(heapFloor(cfg.MemoryLimit), 100)()
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -2,6 +2,7 @@ package linkedin_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -154,5 +155,38 @@ func TestPageRefusalNamesThePage(t *testing.T) {
 	refused.Call, _ = run(t, "addReaction", `{"post":"share:1","actor":"person:1","reactionType":"LIKE"}`)
 	if why := linkedin.Plugin().Explain(refused); strings.Contains(why, "page") {
 		t.Errorf("a member's refusal names a page: %s", why)
+	}
+}
+
+// A create's output is LinkedIn's body with the id of its X-RestLi-Id
+// header, as JSON, whatever body came with it.
+func TestCreatedID(t *testing.T) {
+	c, _ := linkedin.Plugin().Command("createPost")
+	tests := []struct {
+		name, header, body, want string
+	}{
+		{"no body", "urn:li:share:1", ``, `{"id":"urn:li:share:1"}`},
+		{"null", "urn:li:share:1", `null`, `{"id":"urn:li:share:1"}`},
+		{"an empty object", "urn:li:share:1", ` { } `, `{"id":"urn:li:share:1"}`},
+		{"an object without id", "urn:li:share:1", `{"a":1, "b":[2]}`, `{"id":"urn:li:share:1","a":1, "b":[2]}`},
+		{"an object with its own id", "urn:li:share:1", `{"id":"urn:li:share:2"}`, `{"id":"urn:li:share:2"}`},
+		{"a header to quote", `urn:li:share:"1"`, ``, `{"id":"urn:li:share:\"1\""}`},
+		{"no header", "", `{"a":1}`, `{"a":1}`},
+		{"not JSON", "urn:li:share:1", `<html>`, `<html>`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{}
+			if tc.header != "" {
+				h.Set("X-RestLi-Id", tc.header)
+			}
+			got := c.Map(&plugin.Response{Status: 201, Header: h, Body: []byte(tc.body)})
+			if string(got) != tc.want {
+				t.Fatalf("got %s, want %s", got, tc.want)
+			}
+			if tc.name != "not JSON" && !json.Valid(got) {
+				t.Fatalf("not JSON: %s", got)
+			}
+		})
 	}
 }
