@@ -405,3 +405,78 @@ func TestReplicasShareWhatLinkedInSaid(t *testing.T) {
 		refusedUnsentOnB(id, "upstream_unavailable")
 	})
 }
+
+// TestDBPasswordNeverShown: whichever form of PostgreSQL DSN pgx accepts
+// carries the password, the server starts on it and neither its startup
+// line nor anything else it prints shows the password. The machine's
+// PostgreSQL trusts any password.
+func TestDBPasswordNeverShown(t *testing.T) {
+	dsn := testPostgres(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "s3cret-pw-in-dsn"
+	q := u.Query()
+	keywordValue := fmt.Sprintf("host=%s port=%s user=postgres dbname=%s sslmode=disable search_path=%s password='%s'",
+		u.Hostname(), u.Port(), strings.TrimPrefix(u.Path, "/"), q.Get("search_path"), password)
+	q.Set("password", password)
+	inQuery := *u
+	inQuery.RawQuery = q.Encode()
+	forms := map[string]string{
+		"user:pass@":     strings.Replace(dsn, "postgres@", "postgres:"+password+"@", 1),
+		"query password": inQuery.String(),
+		"keyword/value":  keywordValue,
+	}
+	key := base64.StdEncoding.EncodeToString(secretKey()) // one database, one key
+	for name, db := range forms {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{"PLUGIN_SERVER_DB": db, "PLUGIN_SERVER_SANDBOX": "1", "PLUGIN_SERVER_ADDR": "127.0.0.1:0",
+				"PLUGIN_SERVER_SECRET_KEY": key}
+			stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, stdout, stderr) }()
+			deadline := time.Now().Add(30 * time.Second)
+			for !strings.Contains(stdout.String(), "listening on") {
+				select {
+				case err := <-done:
+					t.Fatalf("the server stopped: %v\n%s", err, stderr.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("not listening after 30 s:\n%s", stderr.String())
+				}
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			all := stdout.String() + stderr.String()
+			if strings.Contains(all, password) {
+				t.Fatalf("the password shows:\n%s", all)
+			}
+			if !strings.Contains(stderr.String(), `"db":"`) {
+				t.Fatalf("no db in the startup line:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// lockedBuffer is a bytes.Buffer the server writes to while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

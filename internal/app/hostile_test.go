@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestHostileRequestsReachNoOne: customAction and uploadMedia inputs that
@@ -74,6 +75,11 @@ func TestHostileRequestsReachNoOne(t *testing.T) {
 		{"outside the API root", custom("GET", "/admin", nil), "path"},
 		{"relative", custom("GET", "v2/userinfo", nil), "path"},
 		{"bad escape", custom("GET", "/v2/%zz", nil), "path"},
+		{"path parameters climbing out", custom("GET", "/rest/..;/v2/userinfo", nil), "path"},
+		{"overlong UTF-8 dots", custom("GET", "/rest/%c0%ae%c0%ae/v2/userinfo", nil), "path"},
+		{"a 512 KB header value (JSON bodies stop at 1 MiB)", custom("GET", "/v2/userinfo", map[string]string{"X-Big": strings.Repeat("v", 512<<10)}), "headers.X-Big"},
+		{"a 10 MB content type", map[string]any{"command": "uploadMedia", "params": map[string]any{
+			"uploadUrl": "http://" + api + "/sandbox/mediaUpload/x/feedshare-uploadedImage/0", "data": "aGVsbG8=", "contentType": "image/" + strings.Repeat("p", 10<<20)}}, "contentType"},
 		{"method TRACE", custom("TRACE", "/v2/userinfo", nil), "method"},
 		{"method CONNECT", custom("CONNECT", "/v2/userinfo", nil), "method"},
 		{"method in lower case", custom("get", "/v2/userinfo", nil), "method"},
@@ -126,5 +132,36 @@ func TestHostileRequestsReachNoOne(t *testing.T) {
 	}
 	if reached.Load() != 0 {
 		t.Fatalf("another host was reached %d times", reached.Load())
+	}
+}
+
+// TestErrorsEchoLittle: what an error echoes of the caller's input (a
+// field's name, a value quoted in its message) is cut, so a megabyte-long
+// property name comes back as at most a few hundred bytes.
+func TestErrorsEchoLittle(t *testing.T) {
+	h := newHarness(t)
+	id := h.authorizedDatasource()
+	long := strings.Repeat("é", 200<<10) // 400 KiB of two-byte characters, under the 1 MiB a JSON body may hold
+	for name, body := range map[string]string{
+		"an unknown property":      `{"command":"getUserInfo","params":{"` + long + `":1}}`,
+		"an unknown command":       `{"command":"` + long + `"}`,
+		"a data: URL's media type": `{"command":"uploadMedia","params":{"uploadUrl":"https://api.linkedin.com/mediaUpload/x","data":"data:image/` + long + `;base64,aGk="}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, env := h.do("POST", "/v1/datasources/"+id+"/execute", builder, body)
+			raw, _ := json.Marshal(env)
+			if status/100 != 4 || len(raw) > 4096 {
+				t.Fatalf("%d, %d bytes: %.300s", status, len(raw), raw)
+			}
+			e := env["error"].(map[string]any)
+			for _, f := range fields(env) {
+				if !utf8.ValidString(f) || len(f) > 256 {
+					t.Fatalf("field of %d bytes", len(f))
+				}
+			}
+			if msg := e["message"].(string); !utf8.ValidString(msg) || len(msg) > 1024 {
+				t.Fatalf("message of %d bytes", len(msg))
+			}
+		})
 	}
 }

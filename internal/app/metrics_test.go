@@ -52,7 +52,8 @@ func TestMetricsOnlyForLoopback(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	for _, header := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+	for _, header := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip", "Via", "CF-Connecting-IP",
+		"True-Client-IP", "X-Client-IP", "x-forwarded-host", "Fastly-Client-IP"} {
 		if status := forwarded(header); status != http.StatusForbidden {
 			t.Errorf("a request forwarded with %s: %d, want 403", header, status)
 		}

@@ -574,22 +574,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-
-// IsPostgres says whether a PLUGIN_SERVER_DB names a PostgreSQL database
-// rather than a SQLite file.
-func IsPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
-
-// ShowDB is a PLUGIN_SERVER_DB fit for a log or a message: a PostgreSQL
-// URL without its password.
-func ShowDB(db string) string {
-	if !IsPostgres(db) {
-		return db
-	}
-	u, err := url.Parse(db)
-	if err != nil {
-		return "postgres://(unreadable URL)"
-	}
-	return u.Redacted()
-}

@@ -8,13 +8,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -149,12 +147,58 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, r *http.Request, env *plug
 	writeAnswer(w, answer(env))
 }
 
+// An error may echo what the caller sent (a property's name, a value in
+// its message): what it echoes is cut to these, so a megabyte-long name is
+// not sent back, logged or stored whole.
+const (
+	maxEchoedField   = 256
+	maxEchoedMessage = 1024
+	maxProblems      = 100
+)
+
+// bounded is e with its field names and messages cut to what an error
+// may echo, and at most maxProblems fields; e itself when within them.
+func bounded(e *plugin.Error) *plugin.Error {
+	within := len(e.Message) <= maxEchoedMessage && len(e.Fields) <= maxProblems
+	for _, f := range e.Fields {
+		within = within && len(f.Field) <= maxEchoedField && len(f.Message) <= maxEchoedMessage
+	}
+	if within {
+		return e
+	}
+	c := *e
+	c.Message = cutText(e.Message, maxEchoedMessage)
+	c.Fields = make([]plugin.FieldProblem, 0, min(len(e.Fields), maxProblems))
+	for _, f := range e.Fields[:min(len(e.Fields), maxProblems)] {
+		c.Fields = append(c.Fields, plugin.FieldProblem{Field: cutText(f.Field, maxEchoedField), Message: cutText(f.Message, maxEchoedMessage)})
+	}
+	return &c
+}
+
+// cutText cuts s to at most n bytes on a character boundary, marking the
+// cut with "…".
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n-len("…")]
+	for len(s) > 0 { // drop a character the cut split
+		if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
 // answer is an envelope as it goes on the wire, with its HTTP status.
 func answer(env *plugin.Envelope) idempotency.Answer {
 	a := idempotency.Answer{Status: http.StatusOK}
 	if env.Error != nil {
 		a.Status, a.RetryAfter = env.Error.Code.HTTPStatus(), env.Error.RetryAfter
+		env.Error = bounded(env.Error)
 	}
+	env.Meta.Command = cutText(env.Meta.Command, maxEchoedField) // an unknown one is the caller's
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -209,35 +253,4 @@ func decodeStrict(body []byte, v any, optional bool) error {
 }
 
 // jsonError names the field a decoding error is about.
-func jsonError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return plugin.InvalidField(typeErr.Field, "must be %s", article(typeErr.Type.Kind().String()))
-	case errors.As(err, &typeErr):
-		return plugin.InvalidField("body", "must be a JSON object")
-	case errors.As(err, &syntaxErr):
-		return plugin.InvalidField("body", "is not valid JSON (at byte %d)", syntaxErr.Offset)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return plugin.InvalidField(name, "is not a known field")
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return plugin.InvalidField("body", "is empty or cut short")
-	}
-	return plugin.InvalidField("body", "is not valid JSON")
-}
-
-func article(kind string) string {
-	switch kind {
-	case "map", "struct":
-		return "an object"
-	case "slice", "array":
-		return "an array"
-	case "int", "int64", "float64":
-		return "a number"
-	case "bool":
-		return "true or false"
-	}
-	return "a " + kind
-}
+func jsonError(err error) error { return plugin.JSONError("", err) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -122,6 +123,13 @@ func TestBadInputNamesTheField(t *testing.T) {
 		{"custom path off the API", "customAction", `{"method":"GET","path":"https://evil.test/v2/me"}`, "path", "must stay on the LinkedIn API host api.linkedin.com"},
 		{"custom path climbing out", "customAction", `{"method":"GET","path":"/v2/../admin"}`, "path", ""},
 		{"custom path encoded dots", "customAction", `{"method":"GET","path":"/v2/%2e%2e/admin"}`, "path", ""},
+		{"a 10 MB content type", "uploadMedia", `{"uploadUrl":"https://api.linkedin.com/mediaUpload/x","data":"aGk=","contentType":"image/` + strings.Repeat("p", 10<<20) + `"}`, "contentType", "must be at most 255 characters"},
+		{"a 10 MB data: URL type", "uploadMedia", `{"uploadUrl":"https://api.linkedin.com/mediaUpload/x","data":"data:image/` + strings.Repeat("p", 10<<20) + `;base64,aGk="}`, "data", ""},
+		{"a 10 MB custom header", "customAction", `{"method":"GET","path":"/v2/me","headers":{"X-Big":"` + strings.Repeat("v", 10<<20) + `"}}`, "headers.X-Big", "must be at most 4096 bytes"},
+		{"custom path with path parameters", "customAction", `{"method":"GET","path":"/rest/..;/admin"}`, "path", "must not contain ';'"},
+		{"custom path with a parameter on a segment", "customAction", `{"method":"GET","path":"/rest/posts;jsessionid=1"}`, "path", "must not contain ';'"},
+		{"custom path with overlong UTF-8 dots", "customAction", `{"method":"GET","path":"/rest/%c0%ae%c0%ae/admin"}`, "path", "must be UTF-8 once percent-decoded (no overlong or stray bytes)"},
+		{"custom path with a stray byte", "customAction", `{"method":"GET","path":"/v2/me%ff"}`, "path", "must be UTF-8 once percent-decoded (no overlong or stray bytes)"},
 		{"custom method", "customAction", `{"method":"TRACE","path":"/v2/me"}`, "method", "must be one of GET, POST, PUT, PATCH, DELETE"},
 		{"custom authorization header", "customAction", `{"method":"GET","path":"/v2/me","headers":{"authorization":"Bearer x"}}`, "headers.authorization", "may not be set by the caller"},
 		{"custom header with CRLF", "customAction", `{"method":"GET","path":"/v2/me","headers":{"X-A":"1\r\nHost: evil"}}`, "headers.X-A", "must not contain control characters"},
@@ -281,6 +289,47 @@ func TestFormsAreComplete(t *testing.T) {
 			}
 			if len(prop.Examples) == 0 && field != "body" && field != "clientSecret" {
 				t.Errorf("%s.%s has no example", name, field)
+			}
+		}
+	}
+}
+
+// TestWrongTypesReadAsWords: every property of every command's example,
+// given a value of each other JSON kind, is refused naming a field, in
+// words a builder reads: never Go's type names or the decoder's own text.
+func TestWrongTypesReadAsWords(t *testing.T) {
+	for _, cmd := range linkedin.Plugin().Commands {
+		for _, ex := range cmd.Form.Examples {
+			var params map[string]json.RawMessage
+			if json.Unmarshal(ex.Params, &params) != nil {
+				continue
+			}
+			for name := range params {
+				for _, wrong := range []string{`1`, `"x"`, `{}`, `[]`, `true`, `[{}]`, `{"a":1}`} {
+					changed := maps.Clone(params)
+					changed[name] = json.RawMessage(wrong)
+					raw, _ := json.Marshal(changed)
+					_, problems := run(t, cmd.ID, string(raw))
+					for _, p := range problems {
+						if strings.Contains(p.Message, "Go ") || strings.Contains(p.Message, "json:") || strings.Contains(p.Message, "linkedin.") {
+							t.Errorf("%s with %s = %s: %s: %s", cmd.ID, name, wrong, p.Field, p.Message)
+						}
+					}
+				}
+			}
+			break // one example each: the properties are the form's
+		}
+	}
+	// The media list may come as a string holding JSON, which no schema
+	// checks before it is decoded.
+	for _, media := range []string{`"[{\"media\":1}]"`, `"[{\"media\":\"urn:li:digitalmediaAsset:C5\",\"colour\":1}]"`, `"{}"`, `"[1]"`} {
+		_, problems := run(t, "createPostWithMedia", `{"author":"person:1",`+post+`,"mediaCategory":"IMAGE","media":`+media+`}`)
+		if len(problems) == 0 {
+			t.Errorf("media %s: accepted", media)
+		}
+		for _, p := range problems {
+			if strings.Contains(p.Message, "Go ") || strings.Contains(p.Message, "json:") || strings.Contains(p.Message, "linkedin.") {
+				t.Errorf("media %s: %s: %s", media, p.Field, p.Message)
 			}
 		}
 	}

@@ -98,7 +98,7 @@ func normalizeMedia(raw json.RawMessage) (json.RawMessage, error) {
 		}
 		var entries []json.RawMessage
 		if err := json.Unmarshal([]byte(s), &entries); err != nil {
-			return nil, plugin.InvalidField("media", "is a string that holds no JSON array of media entries: %v", err)
+			return nil, plugin.InvalidField("media", "is a string that holds no JSON array of media entries (%s)", plugin.JSONError("media", err).Fields[0].Message)
 		}
 		raw, changed = json.RawMessage(s), true
 	}
@@ -136,7 +136,7 @@ func parseMedia(raw json.RawMessage, category string) ([]mediaEntry, error) {
 	dec.DisallowUnknownFields()
 	var entries []mediaEntry
 	if err := dec.Decode(&entries); err != nil {
-		return nil, plugin.InvalidField("media", "must be a JSON array of media entries: %v", err)
+		return nil, plugin.JSONError("media", err)
 	}
 	if len(entries) == 0 {
 		return nil, plugin.InvalidField("media", "must have at least 1 entry")

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"pluginserver/plugin"
 )
@@ -92,8 +94,9 @@ func normalizeBody(raw json.RawMessage) (json.RawMessage, error) {
 
 // cleanPath checks a caller's path so the resolved URL stays under /v2/ or
 // /rest/ of the API host: an absolute URL only on that very host, no dot
-// segments, no empty segments, no backslashes, no encoded dots, slashes or
-// control characters that a server might decode into a way out.
+// segments, no empty segments, no backslashes, no path parameters, no
+// encoded dots, slashes or control characters and nothing but UTF-8 once
+// decoded, which a server might otherwise decode into a way out.
 func cleanPath(raw string, api *url.URL) (string, url.Values, error) {
 	bad := func(why string) (string, url.Values, error) {
 		return "", nil, plugin.InvalidField("path", "%s", why)
@@ -118,13 +121,24 @@ func cleanPath(raw string, api *url.URL) (string, url.Values, error) {
 			return bad("must not percent-encode dots, slashes or control characters")
 		}
 	}
+	// A ';' starts path parameters, which servers that honour them strip
+	// before resolving dots: "/rest/..;/x" climbs out there.
+	if strings.Contains(path, ";") {
+		return bad("must not contain ';'")
+	}
 	for _, seg := range strings.Split(path[1:], "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return bad("must not contain empty, '.' or '..' segments")
 		}
 	}
-	if _, err := url.PathUnescape(path); err != nil {
+	decoded, err := url.PathUnescape(path)
+	if err != nil {
 		return bad("has a bad percent-encoding")
+	}
+	// Bytes that are not UTF-8 once decoded, such as the overlong "%c0%ae"
+	// a lax decoder reads as '.', are refused rather than guessed at.
+	if !utf8.ValidString(decoded) {
+		return bad("must be UTF-8 once percent-decoded (no overlong or stray bytes)")
 	}
 	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
@@ -138,6 +152,11 @@ func isSpace(r rune) bool {
 	return r == ' ' || r == 0x85 || r == 0xa0 || r == 0x2028 || r == 0x2029 || r == 0x3000
 }
 
+// maxHeaderValue bounds a caller's header value: LinkedIn, like most
+// servers, refuses a request whose headers pass 8 KiB or so (431), after
+// the request was sent.
+const maxHeaderValue = 4096
+
 // forbiddenHeaders are the caller headers that would let a builder replace
 // the token, address another host or smuggle a request.
 var forbiddenHeaders = []string{"Authorization", "Host", "Cookie", "Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "Te", "Trailer", "Keep-Alive"}
@@ -149,6 +168,8 @@ func addHeaders(h http.Header, extra map[string]string) error {
 		switch {
 		case !validHeaderName(name):
 			problems = append(problems, plugin.FieldProblem{Field: "headers." + name, Message: "is not a valid header name"})
+		case len(value) > maxHeaderValue:
+			problems = append(problems, plugin.FieldProblem{Field: "headers." + name, Message: fmt.Sprintf("must be at most %d bytes", maxHeaderValue)})
 		case strings.ContainsFunc(value, isControl):
 			problems = append(problems, plugin.FieldProblem{Field: "headers." + name, Message: "must not contain control characters"})
 		case isForbiddenHeader(canonical):

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"pluginserver/plugin"
 	"pluginserver/schema"
@@ -18,7 +19,7 @@ var fuzzAPI, _ = url.Parse("https://api.linkedin.com")
 // accepted one resolves on the API host, under /v2/ or /rest/, with no
 // segment that climbs out once decoded.
 func FuzzCleanPath(f *testing.F) {
-	for _, seed := range []string{"/v2/userinfo", "/rest/posts?q=author", "https://api.linkedin.com/v2/me", "/v2/../x", "/v2/%2e%2e/x", "//evil/v2", "/v2/a%2fb"} {
+	for _, seed := range []string{"/v2/userinfo", "/rest/posts?q=author", "https://api.linkedin.com/v2/me", "/v2/../x", "/v2/%2e%2e/x", "//evil/v2", "/v2/a%2fb", "/rest/..;/x", "/rest/%c0%ae%c0%ae/x"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -37,7 +38,7 @@ func FuzzCleanPath(f *testing.F) {
 			t.Fatalf("%q resolved outside the API root: %s", raw, u.Path)
 		}
 		for _, seg := range strings.Split(u.Path, "/")[1:] {
-			if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00\r\n") {
+			if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00\r\n;") || !utf8.ValidString(seg) {
 				t.Fatalf("%q resolved to %q", raw, u.Path)
 			}
 		}

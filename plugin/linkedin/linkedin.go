@@ -218,7 +218,7 @@ func authorURN(author string) (string, error) {
 func decode[T any](raw json.RawMessage) (T, error) {
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, plugin.InvalidField("params", "%v", err)
+		return v, plugin.JSONError("", err)
 	}
 	return v, nil
 }

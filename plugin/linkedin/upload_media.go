@@ -26,7 +26,7 @@ var uploadMedia = &plugin.Command{
 			"minLength":1,"pattern":"^https?://","errorMessage":"must be the http(s) uploadUrl from Register Media Upload"}`},
 		{name: "data", schema: `{"type":"string","title":"File","description":"The file, as base64 or a data: URL (what a file picker gives). Required unless the file is sent as the request's body (raw, or multipart with a file part), which streams it.","examples":["data:image/png;base64,iVBORw0KGgo="],"minLength":1}`,
 			ui: `{"ui:widget":"file"}`},
-		{name: "contentType", schema: `{"type":"string","title":"Content type","description":"The file's media type. Taken from a data: URL when empty.","examples":["image/png"],"pattern":"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$","errorMessage":"must be a media type such as image/png"}`},
+		{name: "contentType", schema: `{"type":"string","title":"Content type","description":"The file's media type. Taken from a data: URL when empty.","examples":["image/png"],"maxLength":255,"pattern":"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$","errorMessage":"must be a media type such as image/png"}`},
 	}, answered("Upload a PNG", `{"uploadUrl":"https://api.linkedin.com/mediaUpload/C5522AQGTYER3k3ByHQ/feedshare-uploadedImage/0?ca=vector_feedshare&cn=uploads&m=AQ..&app=1953784&sync=0&v=beta&ut=2H..","data":"data:image/png;base64,iVBORw0KGgo=","contentType":"image/png"}`,
 		201, nil, `null`)),
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
@@ -68,6 +68,9 @@ type uploadParams struct {
 func (p uploadParams) call(s plugin.Settings, contentType string, c *plugin.Call) (*plugin.Call, error) {
 	// The form's pattern already holds contentType to a bare type; this
 	// keeps a caller that skips the form from reaching the header.
+	if len(p.ContentType) > maxMediaType {
+		return nil, plugin.InvalidField("contentType", "must be at most %d characters: a media type such as image/png", maxMediaType)
+	}
 	if _, ok := mediaType(p.ContentType); p.ContentType != "" && !ok {
 		return nil, plugin.InvalidField("contentType", "must be a media type such as image/png")
 	}
@@ -185,6 +188,11 @@ func decodeData(s string) ([]byte, string, error) {
 	return nil, "", plugin.InvalidField("data", "must be base64 or a data: URL")
 }
 
+// maxMediaType bounds a media type, which becomes a header LinkedIn
+// refuses past a size (431): RFC 6838 allows 127 characters for the type
+// and for the subtype, and parameters fit in the rest.
+const maxMediaType = 255
+
 // mediaType parses a media type, parameters allowed, and returns the bare
 // type. A control character is refused before parsing, which would trim
 // a trailing CR or LF away: none may reach the Content-Type header, where
@@ -192,7 +200,7 @@ func decodeData(s string) ([]byte, string, error) {
 // slash is checked here because ParseMediaType, which also reads
 // Content-Disposition, takes a lone token.
 func mediaType(v string) (string, bool) {
-	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if len(v) > maxMediaType || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "", false
 	}
 	mt, _, err := mime.ParseMediaType(v)
