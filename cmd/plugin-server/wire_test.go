@@ -407,6 +407,65 @@ func TestSlowUploadsKeepToTheirShare(t *testing.T) {
 	wg.Wait()
 }
 
+// Two workspaces trickling as many uploads as they can do not take every
+// upload stream: shares are of what the others leave, so a third
+// workspace, holding none, gets one at once and its upload goes through
+// while theirs still trickle.
+func TestUploadStreamsLeaveSomeForOthers(t *testing.T) {
+	const thirdKey = "thd-5e7a9c1b3d5f7a9c"
+	f := newWireLinkedIn(t)
+	s, _ := startWire(t, f, "PLUGIN_SERVER_MAX_UPLOADS", "8", "PLUGIN_SERVER_CALL_TIMEOUT", "3s",
+		"PLUGIN_SERVER_API_KEYS", adminKey+":admin:acme,"+otherKey+":admin:other,"+thirdKey+":admin:third")
+	uploadURL := func(key string) (id, upload string) {
+		id = s.authorizedAs(key, nil)
+		_, reg := s.execute(key, id, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
+		return id, get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
+	}
+	upload := func(ctx context.Context, key, id, target string, body io.Reader) (int, error) {
+		req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/v1/datasources/"+id+"/execute?command=uploadMedia&uploadUrl="+urlQuery(target), body)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "image/png")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	for _, key := range []string{adminKey, otherKey} {
+		id, target := uploadURL(key)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body, w := io.Pipe()
+				go func() {
+					defer w.Close()
+					for ctx.Err() == nil {
+						if _, err := w.Write([]byte{0}); err != nil {
+							return
+						}
+						select {
+						case <-ctx.Done():
+						case <-time.After(100 * time.Millisecond):
+						}
+					}
+				}()
+				upload(ctx, key, id, target, body)
+			}()
+		}
+	}
+	id, target := uploadURL(thirdKey)
+	time.Sleep(500 * time.Millisecond) // the trickles take what streams they may
+	status, err := upload(context.Background(), thirdKey, id, target, bytes.NewReader([]byte("\x89PNG\r\n\x1a\n")))
+	if err != nil || status/100 != 2 {
+		t.Fatalf("the third workspace's upload beside two trickling ones: %d %v", status, err)
+	}
+}
+
 // peakRSS is a process's peak resident memory in bytes (VmHWM).
 func peakRSS(t *testing.T, pid int) int64 {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -2,15 +2,25 @@
 // datasources that use it, so that one of them misbehaving (a flood, slow
 // bodies, huge uploads) cannot take what the others need.
 //
-// A Pool has a total and a share: no single owner may hold more than the
-// share of the total at once, whatever is free. Callers over their share,
-// or finding the pool full, wait their turn until their context ends.
+// A Pool has a total and a share, and an owner's share is of what the
+// others leave: an owner may hold at most share × (total − what the others
+// hold). Alone, an owner may hold share × total; beside owners who took
+// theirs, less, so some is always left for an owner who holds nothing. Two
+// greedy workspaces at a share of one half hold three quarters of the
+// pool, not all of it, and a third gets a unit at once where fixed halves
+// left it waiting for one of theirs to end (an upload's five minutes). A
+// unit already held is never taken back: an owner over its share when
+// others came waits for what it holds to fall under it. Callers over
+// their share, or finding the pool full, wait their turn until their
+// context ends.
 package share
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -18,6 +28,7 @@ import (
 // nothing: every Acquire succeeds at once.
 type Pool struct {
 	total, each int64
+	share       float64
 
 	mu   sync.Mutex
 	used int64
@@ -48,11 +59,11 @@ type waiter struct {
 // share (0 < share <= 1), and never less than one unit.
 func New(total int64, share float64) *Pool {
 	each := int64(math.Ceil(float64(total) * share))
-	return &Pool{total: total, each: min(max(each, 1), total), held: map[string]int64{},
+	return &Pool{total: total, each: min(max(each, 1), total), share: share, held: map[string]int64{},
 		queues: map[string][]*waiter{}, full: map[string][]*waiter{}}
 }
 
-// Each is the most one owner may hold.
+// Each is the most one owner may hold, when it is alone.
 func (p *Pool) Each() int64 { return p.each }
 
 // Total is the size of the pool.
@@ -171,11 +182,24 @@ func (p *Pool) blocker(n int64, owners []string) (string, bool) {
 		return "", true
 	}
 	for _, o := range owners {
-		if p.held[o]+n > p.each {
+		if p.held[o]+n > p.shareOf(o) {
 			return o, true
 		}
 	}
 	return "", false
+}
+
+// shareOf is the most owner may hold now: its share of what the others
+// leave, at least one unit while any is free to it, at most Each. An owner
+// holding nothing may take whatever is free up to Each, so one large ask
+// (a body's bytes) is not refused beside a flood while it holds nothing.
+func (p *Pool) shareOf(owner string) int64 {
+	held := p.held[owner]
+	if held == 0 {
+		return min(p.total-p.used, p.each)
+	}
+	left := p.total - (p.used - held)
+	return min(max(int64(math.Ceil(float64(left)*p.share)), 1), p.each)
 }
 
 func (p *Pool) take(n int64, owners []string) {
@@ -208,7 +232,9 @@ func (p *Pool) Release(n int64, owners ...string) {
 		}
 	}
 	p.wakeFull()
-	for _, o := range owners {
+	// What was freed raises every owner's share, not only these owners':
+	// each queue waiting on its owner's share may move.
+	for _, o := range slices.Collect(maps.Keys(p.queues)) {
 		p.wake(o)
 	}
 }

@@ -23,7 +23,11 @@ func TestShares(t *testing.T) {
 		{"free pool", 4, 0.5, nil, []string{"a"}, 1, true},
 		{"owner at its share", 4, 0.5, [][]string{{"a"}, {"a"}}, []string{"a"}, 1, false},
 		{"another owner beside it", 4, 0.5, [][]string{{"a"}, {"a"}}, []string{"b"}, 1, true},
-		{"pool full", 4, 0.5, [][]string{{"a"}, {"a"}, {"b"}, {"b"}}, []string{"c"}, 1, false},
+		{"a second owner's share is of what the first left", 4, 0.5, [][]string{{"a"}, {"a"}, {"b"}}, []string{"b"}, 1, false},
+		{"a third owner beside two", 4, 0.5, [][]string{{"a"}, {"a"}, {"b"}}, []string{"c"}, 1, true},
+		{"pool full", 4, 0.5, [][]string{{"a"}, {"a"}, {"b"}, {"c"}}, []string{"d"}, 1, false},
+		{"an owner holding nothing takes what is free up to its share alone", 8, 0.5, [][]string{{"a"}, {"a"}, {"a"}, {"a"}}, []string{"b"}, 4, true},
+		{"beyond what is free it waits", 8, 0.5, [][]string{{"a"}, {"a"}, {"a"}, {"a"}, {"c"}}, []string{"b"}, 4, false},
 		{"datasource at its share though its workspace is not", 8, 0.25, [][]string{{"ws", "ds1"}, {"ws", "ds1"}}, []string{"ws", "ds1"}, 1, false},
 		{"the workspace's other datasource", 8, 0.25, [][]string{{"ws", "ds1"}}, []string{"ws", "ds2"}, 1, true},
 		{"a share is at least one unit", 4, 0.01, nil, []string{"a"}, 1, true},
@@ -46,6 +50,49 @@ func TestShares(t *testing.T) {
 				t.Fatalf("a waiter whose context ends gets its error, got %v", err)
 			}
 		})
+	}
+}
+
+// Greedy owners, each taking all it may, leave some of the pool to the
+// next: with a share of one half, the first holds a half, the second a
+// quarter, and a third that holds nothing gets a unit at once; what the
+// others release raises a waiting owner's share.
+func TestSharesAreOfWhatOthersLeave(t *testing.T) {
+	p := New(64, 0.5)
+	grab := func(owner string) int {
+		n := 0
+		for p.TryAcquire(1, owner, owner+"-ds") {
+			n++
+		}
+		return n
+	}
+	if a, b := grab("a"), grab("b"); a != 32 || b != 16 {
+		t.Fatalf("greedy owners took %d and %d, want 32 and 16", a, b)
+	}
+	if !p.TryAcquire(1, "c", "c-ds") {
+		t.Fatal("an owner holding nothing got no unit beside two greedy ones")
+	}
+	if c := 1 + grab("c"); c != 8 {
+		t.Fatalf("the third took %d, want 8", c)
+	}
+	// b waits at its share; a's release raises it.
+	done := make(chan error, 1)
+	go func() { done <- p.Acquire(context.Background(), 1, "b", "b-ds") }()
+	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.queues) == 1 })
+	// b's share is half of what a and c leave: 64 - (24 + 8) = 32 leaves
+	// it 16, which it holds; at a's ninth release it is 17.
+	for range 8 {
+		p.Release(1, "a", "a-ds")
+	}
+	p.mu.Lock()
+	waiting := len(p.queues["b"])
+	p.mu.Unlock()
+	if waiting != 1 {
+		t.Fatal("b went over its share")
+	}
+	p.Release(1, "a", "a-ds")
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
 
