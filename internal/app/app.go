@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -166,16 +165,13 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 	a.facts = facts.New(st, opts.Now)
 	a.facts.OnError = func(err error) { log.Warn().Err(err).Msg("sharing what LinkedIn answered with other replicas") }
 	exec.Quota, exec.Now = sharedQuota(quota.New(opts.Now, quota.DefaultMax), a.facts), opts.Now
+	// A circuit opened is shared until it closes; a LinkedIn-wide outage
+	// only as a lease of a few seconds its replica renews while it holds,
+	// so a stored outage never outlives its evidence (circuit.OutageLease).
 	breaker := exec.Breaker.(*circuit.Breaker)
 	breaker.OnOpen = func(key string, until time.Time, why string) { a.facts.Share("circuit", key, why, until) }
 	a.metrics.WatchCircuits(breaker.Open)
-	a.facts.Apply("circuit", func(f ps.Fact) {
-		workspace, datasource, _ := strings.Cut(f.Key, "/")
-		if f.Key == "*" {
-			datasource = "*"
-		}
-		breaker.Pause(workspace, datasource, f.Until, f.Value)
-	})
+	a.facts.Apply("circuit", breaker.Apply)
 	if cfg.RateLimit > 0 {
 		exec.Limiter = ratelimit.New(cfg.RateLimit, cfg.RateBurst, nil, nil)
 	}

@@ -36,11 +36,13 @@ type Sender interface {
 }
 
 // Breaker pauses a datasource's calls after repeated failures of
-// LinkedIn's.
+// LinkedIn's. Failed's api says the call went to LinkedIn's API host, not
+// to an upload URL: only the API host's failures may be taken for a
+// LinkedIn-wide outage.
 type Breaker interface {
 	Allow(datasource string) error
 	Succeeded(datasource string)
-	Failed(workspace, datasource string)
+	Failed(workspace, datasource string, api bool)
 }
 
 // Executor runs commands.
@@ -252,7 +254,7 @@ func (e *Executor) send(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource
 				return nil, err
 			}
 			resp, err := e.sendVersioned(ctx, p, ds, cmd.ID, settings.Version, c, access.Token)
-			e.record(ctx, ds, file.Body, resp, err)
+			e.record(ctx, ds, settings, c, file.Body, resp, err)
 			if err == nil {
 				last = c
 			}
@@ -272,7 +274,7 @@ func (e *Executor) send(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource
 		resp, err = cmd.Run(ctx, params, settings, file, send, progress)
 	} else {
 		resp, err = e.sendVersioned(ctx, p, ds, cmd.ID, settings.Version, call, access.Token)
-		e.record(ctx, ds, call.Stream, resp, err)
+		e.record(ctx, ds, settings, call, call.Stream, resp, err)
 		last = call
 	}
 	if cut, ok := call.Stream.(*countingReader); ok {
@@ -333,8 +335,10 @@ func unpromised(resp *plugin.Response) error {
 // itself failed. Only LinkedIn's own failures count: a 5xx, a connection
 // it refused or broke, an answer that did not come in time. A caller who
 // hung up, a file the caller cut short, and anything refused before
-// sending count for nothing.
-func (e *Executor) record(ctx context.Context, ds *ps.Datasource, stream io.Reader, resp *plugin.Response, err error) {
+// sending count for nothing. The breaker hears whether call went to
+// LinkedIn's API host: an upload host's failures pause the datasource's
+// own calls after enough of them, never everyone's.
+func (e *Executor) record(ctx context.Context, ds *ps.Datasource, settings plugin.Settings, call *plugin.Call, stream io.Reader, resp *plugin.Response, err error) {
 	if err == nil {
 		e.observeLimits(ds, resp)
 	}
@@ -345,12 +349,19 @@ func (e *Executor) record(ctx context.Context, ds *ps.Datasource, stream io.Read
 	case err == nil && resp.Status < 500:
 		e.Breaker.Succeeded(ds.ID)
 	case err == nil:
-		e.Breaker.Failed(ds.Workspace, ds.ID)
+		e.Breaker.Failed(ds.Workspace, ds.ID, toAPI(settings, call))
 	case errors.Is(ctx.Err(), context.Canceled), errors.Is(err, context.Canceled), callerFailed(stream):
 		// the caller's doing
 	case unreachable(err):
-		e.Breaker.Failed(ds.Workspace, ds.ID)
+		e.Breaker.Failed(ds.Workspace, ds.ID, toAPI(settings, call))
 	}
+}
+
+// toAPI says a call went to LinkedIn's API host: not an upload URL (which
+// may be on the same host), and on the host of the API's root.
+func toAPI(settings plugin.Settings, call *plugin.Call) bool {
+	return call != nil && !call.Upload && call.URL != nil && settings.APIURL != nil &&
+		strings.EqualFold(call.URL.Host, settings.APIURL.Host)
 }
 
 // unreachable says a call failed for want of LinkedIn: it could not be

@@ -79,7 +79,7 @@ func (e *Executor) loadOptions(ctx context.Context, p *plugin.Plugin, ds *ps.Dat
 	settings := e.settings(ctx, p, ds)
 	send := func(ctx context.Context, call *plugin.Call) (*plugin.Response, error) {
 		resp, err := e.sendVersioned(ctx, p, ds, OptionsCall, settings.Version, call, access.Token)
-		e.record(ctx, ds, nil, resp, err)
+		e.record(ctx, ds, settings, call, nil, resp, err)
 		return resp, err
 	}
 	options, err := src.Load(ctx, settings, send)

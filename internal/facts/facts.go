@@ -1,6 +1,8 @@
 // Package facts shares what one replica learns about LinkedIn with the
 // others, so they act as one server: a daily limit reached, a datasource's
-// circuit opened. A fact goes to the store when it is learnt; every replica
+// circuit opened, a LinkedIn-wide outage (as a lease of a few seconds its
+// replica renews, so a stored outage never outlives that replica's
+// evidence: circuit.OutageLease). A fact goes to the store when it is learnt; every replica
 // reads the new ones twice a second and applies those of the others. No
 // execute waits on the store: each replica keeps what it learnt in memory.
 package facts
