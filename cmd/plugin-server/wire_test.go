@@ -38,6 +38,8 @@ type wireLinkedIn struct {
 	failing atomic.Bool
 	// uploadRefused answers 401 at upload URLs.
 	uploadRefused atomic.Bool
+	// bigPost, when set, is the size of the JSON a post's read answers.
+	bigPost atomic.Int64
 	// sent counts the API calls that reached the fake.
 	sent atomic.Int64
 }
@@ -52,6 +54,11 @@ func newWireLinkedIn(t *testing.T) *wireLinkedIn {
 			time.Sleep(time.Duration(f.slow.Load()))
 			if f.uploadRefused.Load() && strings.HasPrefix(r.URL.Path, "/mediaUpload/") {
 				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			if n := f.bigPost.Load(); n > 0 && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/rest/posts/") {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"id":"urn:li:share:1","commentary":"`+strings.Repeat("x", int(n))+`"}`)
 				return
 			}
 			if f.failing.Load() && r.URL.Path == "/v2/userinfo" {
@@ -463,6 +470,80 @@ func TestUploadStreamsLeaveSomeForOthers(t *testing.T) {
 	status, err := upload(context.Background(), thirdKey, id, target, bytes.NewReader([]byte("\x89PNG\r\n\x1a\n")))
 	if err != nil || status/100 != 2 {
 		t.Fatalf("the third workspace's upload beside two trickling ones: %d %v", status, err)
+	}
+}
+
+// Callers that ask for a large answer and never read it hold neither the
+// server's memory nor its handlers: a large answer counts against the
+// workspace's share while it is written, one that does not fit is refused
+// at once, the write has a deadline that ends a connection that stopped
+// reading, and another workspace's calls go through meanwhile.
+func TestCallersThatNeverReadHoldLittle(t *testing.T) {
+	const answer = 7 << 20 // more than the kernel's socket buffers take, less than the 8 MiB LinkedIn may answer
+	f := newWireLinkedIn(t)
+	f.bigPost.Store(answer)
+	s, cmd := startWire(t, f)
+	hostile := s.authorizedAs(adminKey, nil)
+	quiet := s.authorizedAs(otherKey, nil)
+	params := []byte(`{"command":"customAction","params":{"method":"GET","path":"/rest/posts/urn%3Ali%3Ashare%3A1"}}`)
+	request := fmt.Sprintf("POST /v1/datasources/%s/execute HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		hostile, strings.TrimPrefix(s.url, "http://"), adminKey, len(params), params)
+	const callers = 40
+	conns := make([]net.Conn, 0, callers)
+	for range callers {
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.(*net.TCPConn).SetReadBuffer(4 << 10) // the kernel takes little of the answer for us
+		defer c.Close()
+		if _, err := c.Write([]byte(request)); err != nil { // and never reads
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	time.Sleep(2 * time.Second)
+	for range 5 {
+		if status, env := s.execute(otherKey, quiet, "getUserInfo", nil); status != 200 {
+			t.Fatalf("another workspace's call beside callers that never read: %d %v", status, env["error"])
+		}
+	}
+	// Past the write deadline (ten seconds and one a MiB), the server has
+	// answered every execute, though no hostile caller read a byte: a few
+	// 7 MiB answers began and were cut off, the rest were refused.
+	answered := func() map[string]float64 {
+		codes := map[string]float64{}
+		_, samples := s.scrape()
+		for _, sample := range samples {
+			if sample.Name == "plugin_server_http_requests_total" && sample.Labels["route"] == "/v1/datasources/{id}/execute" {
+				codes[sample.Labels["code"]] += sample.Value
+			}
+		}
+		return codes
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		codes := answered()
+		all := 0.0
+		for _, n := range codes {
+			all += n
+		}
+		if all >= callers+5 { // and the quiet workspace's five
+			t.Logf("executes answered by status: %v", codes)
+			if codes["429"] == 0 {
+				t.Errorf("no 7 MiB answer was refused; a workspace's share holds a few, not %d (%v)", callers, codes)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v of %d executes answered after a minute (%v): handlers are still writing to callers that stopped reading", all, callers+5, codes)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !raceDetector {
+		if rss := peakRSS(t, cmd.Process.Pid); rss > 200<<20 {
+			t.Errorf("peak RSS %d MiB with %d callers never reading a 7 MiB answer", rss>>20, callers)
+		}
 	}
 }
 

@@ -199,7 +199,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		if req.File != nil {
 			out = map[string]any{"steps": cmd.Steps, "bodyBytes": file.Length}
 		}
-		env.Output, _ = json.Marshal(out)
+		env.Output = marshalPlain(out)
 		return nil
 	}
 	if req.DryRun {
@@ -482,8 +482,17 @@ func dryRun(c *plugin.Call) json.RawMessage {
 	default:
 		out["bodyBytes"] = len(c.Body)
 	}
-	b, _ := json.Marshal(out)
-	return b
+	return marshalPlain(out)
+}
+
+// marshalPlain is JSON without HTML's escapes: a body of '<' would
+// otherwise grow six times in the answer ("\u003c"), a megabyte into six.
+func marshalPlain(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // countingReader counts a streamed file's bytes and keeps its read error,

@@ -15,6 +15,7 @@ import (
 	"pluginserver/internal/executor"
 	"pluginserver/internal/idempotency"
 	"pluginserver/internal/jsontext"
+	"pluginserver/internal/share"
 	"pluginserver/plugin"
 )
 
@@ -39,6 +40,11 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	owners := bodyOwners(d.Workspace, d.ID)
+	// LinkedIn's large answers count against the same share as bodies
+	// until the answer is written (proxy's readAnswer).
+	answers := s.BodyMemory.Account(owners...)
+	defer answers.Close()
+	r = r.WithContext(share.WithAccount(r.Context(), answers))
 	if mediaType != "" {
 		if err := s.take(r.Context(), s.Uploads, 1, "upload streams", owners); err != nil {
 			s.writeError(w, r, err)
@@ -117,7 +123,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 			info.command = info.command[:maxLoggedCommand]
 		}
 	}
-	run := func() (idempotency.Answer, bool) {
+	execute := func() *plugin.Envelope {
 		env, err := s.Executor.Execute(r.Context(), d, req)
 		if err != nil && r.Context().Err() == nil {
 			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", req.Command).Msg("execute failed")
@@ -128,12 +134,11 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 				info.outcome = string(env.Error.Code)
 			}
 		}
-		return answer(env), settled(env, req.DryRun)
+		return env
 	}
 	keys := r.Header.Values("Idempotency-Key")
 	if len(keys) == 0 || dryRun {
-		a, _ := run()
-		writeAnswer(w, a)
+		s.writeReply(w, replyOf(execute()))
 		return
 	}
 	if len(keys) > 1 {
@@ -150,6 +155,10 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 	}
 	// The refresh a call may wait on, and the store, take a little more.
 	lease += 30 * time.Second
+	run := func() (idempotency.Answer, bool) {
+		env := execute()
+		return answer(env), settled(env, req.DryRun)
+	}
 	a, err := s.Idempotency.Do(r.Context(), d.Workspace, keys[0], idempotency.Hash(d.ID, req.Command, req.Params), lease, run)
 	if err != nil && a.Envelope == nil {
 		s.writeError(w, r, err)
@@ -161,7 +170,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 	if a.Replayed {
 		noteOutcome(r.Context(), replayedOutcome(a.Envelope))
 	}
-	writeAnswer(w, a)
+	s.writeReply(w, replyOfAnswer(a))
 }
 
 // replayedOutcome is the outcome of an answer kept for an Idempotency-Key:

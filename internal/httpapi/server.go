@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -118,6 +117,7 @@ func orDefault(v, def int64) int64 {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTime(0)))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
@@ -144,7 +144,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (s *Server) writeEnvelope(w http.ResponseWriter, r *http.Request, env *plugin.Envelope) {
-	writeAnswer(w, answer(env))
+	s.writeReply(w, replyOf(env))
 }
 
 // An error may echo what the caller sent (a property's name, a value in
@@ -189,34 +189,6 @@ func cutText(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s + "…"
-}
-
-// answer is an envelope as it goes on the wire, with its HTTP status.
-func answer(env *plugin.Envelope) idempotency.Answer {
-	a := idempotency.Answer{Status: http.StatusOK}
-	if env.Error != nil {
-		a.Status, a.RetryAfter = env.Error.Code.HTTPStatus(), env.Error.RetryAfter
-		env.Error = bounded(env.Error)
-	}
-	env.Meta.Command = cutText(env.Meta.Command, maxEchoedField) // an unknown one is the caller's
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(env)
-	a.Envelope = b.Bytes()
-	return a
-}
-
-func writeAnswer(w http.ResponseWriter, a idempotency.Answer) {
-	if a.RetryAfter > 0 {
-		w.Header().Set("Retry-After", fmt.Sprint(a.RetryAfter))
-	}
-	if a.Replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(a.Status)
-	w.Write(a.Envelope)
 }
 
 // decodeJSON reads a JSON body strictly: one object, no unknown fields,

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"pluginserver/internal/share"
 	"pluginserver/internal/wait"
 	"pluginserver/plugin"
 )
@@ -156,7 +157,10 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	if limit <= 0 {
 		limit = DefaultMaxBody
 	}
-	body, err := readAnswer(answer, limit)
+	body, err := readAnswer(ctx, answer, limit)
+	if pe := (*plugin.Error)(nil); errors.As(err, &pe) {
+		return nil, false, err
+	}
 	if err != nil {
 		return nil, true, transportError(ctx, err, true)
 	}
@@ -167,16 +171,50 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	return &plugin.Response{Status: answer.StatusCode, Header: answer.Header, Body: body, Duration: time.Since(start), Call: c}, false, nil
 }
 
+// freeAnswer is what an answer may hold without counting against its
+// caller's share of memory: most answers, which the connections bound.
+const freeAnswer = 64 << 10
+
 // readAnswer reads at most limit+1 bytes of an answer, into a buffer of
 // the announced size when there is one. An answer to HEAD announces the
-// size of a body it does not carry.
-func readAnswer(answer *http.Response, limit int64) ([]byte, error) {
+// size of a body it does not carry. Past freeAnswer, what it holds is
+// taken from the caller's account (share.AccountFrom) before it is read,
+// so answers a workspace's callers have not yet been written cannot hold
+// more of the server's memory than its share: a caller over it waits, and
+// is refused when its call's time is up.
+func readAnswer(ctx context.Context, answer *http.Response, limit int64) ([]byte, error) {
+	acct := share.AccountFrom(ctx)
 	if n := answer.ContentLength; n >= 0 && n <= limit && answer.Request.Method != http.MethodHead {
+		if err := acct.Take(ctx, n-freeAnswer); err != nil {
+			return nil, tooMuch(n)
+		}
 		body := make([]byte, n)
 		_, err := io.ReadFull(answer.Body, body)
 		return body, err
 	}
-	return io.ReadAll(io.LimitReader(answer.Body, limit+1))
+	var buf bytes.Buffer
+	step := int64(freeAnswer)
+	for {
+		step = min(step, limit+1-int64(buf.Len()))
+		if buf.Len() > 0 {
+			if err := acct.Take(ctx, step); err != nil {
+				return nil, tooMuch(int64(buf.Len()))
+			}
+		}
+		buf.Grow(int(step))
+		n, err := buf.ReadFrom(io.LimitReader(answer.Body, step))
+		if err != nil || n < step || int64(buf.Len()) > limit {
+			return buf.Bytes(), err
+		}
+		step = int64(buf.Len()) // doubles what is held
+	}
+}
+
+// tooMuch is the refusal of an answer that does not fit the caller's
+// share of memory now.
+func tooMuch(n int64) error {
+	return &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1, MaybeSent: true,
+		Message: fmt.Sprintf("LinkedIn's answer (%d bytes or more) does not fit this workspace's share of the server's memory now, held by answers not yet sent; try again shortly", n)}
 }
 
 // transportError names what failed; answered says LinkedIn's answer had

@@ -296,3 +296,62 @@ func (p *Pool) Held(owner string) int64 {
 	defer p.mu.Unlock()
 	return p.held[owner]
 }
+
+// Account is what one request holds of a pool for its owners, taken as
+// the request goes (a LinkedIn answer as it arrives) and given back at
+// once when the request ends. A nil Account holds nothing.
+type Account struct {
+	pool   *Pool
+	owners []string
+	mu     sync.Mutex
+	held   int64
+}
+
+// Account opens an account of p for owners; Close gives back what it took.
+func (p *Pool) Account(owners ...string) *Account {
+	return &Account{pool: p, owners: owners}
+}
+
+// Take takes n more units, waiting as Acquire does until ctx ends.
+func (a *Account) Take(ctx context.Context, n int64) error {
+	if a == nil || a.pool == nil || n <= 0 {
+		return nil
+	}
+	if !a.pool.TryAcquire(n, a.owners...) {
+		if err := a.pool.Acquire(ctx, n, a.owners...); err != nil {
+			return err
+		}
+	}
+	a.mu.Lock()
+	a.held += n
+	a.mu.Unlock()
+	return nil
+}
+
+// Close gives back everything the account took.
+func (a *Account) Close() {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	n := a.held
+	a.held = 0
+	a.mu.Unlock()
+	if n > 0 {
+		a.pool.Release(n, a.owners...)
+	}
+}
+
+type accountKey struct{}
+
+// WithAccount is ctx carrying the request's account, for what the request
+// takes deep down (the proxy reading LinkedIn's answer).
+func WithAccount(ctx context.Context, a *Account) context.Context {
+	return context.WithValue(ctx, accountKey{}, a)
+}
+
+// AccountFrom is the account ctx carries, or nil.
+func AccountFrom(ctx context.Context) *Account {
+	a, _ := ctx.Value(accountKey{}).(*Account)
+	return a
+}

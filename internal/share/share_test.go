@@ -274,3 +274,36 @@ func TestTryAcquireAndNil(t *testing.T) {
 	}
 	none.Release(5, "a")
 }
+
+// An account takes for its owners as a request goes and gives everything
+// back at once; a nil pool's account holds nothing.
+func TestAccount(t *testing.T) {
+	p := New(10, 0.5)
+	a := p.Account("ws", "ds")
+	ctx := context.Background()
+	if err := a.Take(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Take(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := a.Take(short, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("past the owner's share: %v", err)
+	}
+	if p.Held("ws") != 5 || p.Held("ds") != 5 {
+		t.Fatalf("held %d and %d, want 5", p.Held("ws"), p.Held("ds"))
+	}
+	a.Close()
+	if p.Held("ws") != 0 || p.used != 0 {
+		t.Fatalf("left held %d, used %d", p.Held("ws"), p.used)
+	}
+	var none *Pool
+	if err := none.Account("ws").Take(ctx, 1<<40); err != nil {
+		t.Fatal(err)
+	}
+	if AccountFrom(WithAccount(ctx, a)) != a || AccountFrom(ctx) != nil {
+		t.Fatal("the account does not travel in the context")
+	}
+}

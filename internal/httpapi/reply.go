@@ -1,0 +1,103 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"pluginserver/internal/idempotency"
+	"pluginserver/plugin"
+)
+
+// reply is an envelope as it goes on the wire, with its HTTP status: the
+// envelope's JSON around its output, which is written between head and
+// tail as LinkedIn (or the executor) gave it. A large output is thus held
+// once, not copied into the envelope's encoding, and the readers of one
+// shared read (coalesced, or from the read cache) all write the one copy.
+type reply struct {
+	status, retryAfter int
+	replayed           bool
+	head, output, tail []byte
+}
+
+// outputHole is how the envelope's output reads with no output: Envelope
+// encodes it after status and headers, whose values are strings, so the
+// first match is the field itself.
+var outputHole = []byte(`"output":null`)
+
+// replyOf encodes env, leaving its output out, with what it may echo of
+// the caller's input cut (bounded).
+func replyOf(env *plugin.Envelope) reply {
+	rep := reply{status: http.StatusOK}
+	if env.Error != nil {
+		rep.status, rep.retryAfter = env.Error.Code.HTTPStatus(), env.Error.RetryAfter
+		env.Error = bounded(env.Error)
+	}
+	env.Meta.Command = cutText(env.Meta.Command, maxEchoedField) // an unknown one is the caller's
+	output := bytes.TrimSpace(env.Output)
+	e := *env
+	e.Output = nil
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(&e)
+	whole := b.Bytes()
+	at := bytes.Index(whole, outputHole)
+	if len(output) == 0 || at < 0 {
+		rep.head = whole
+		return rep
+	}
+	rep.head, rep.output, rep.tail = whole[:at+len(`"output":`)], output, whole[at+len(outputHole):]
+	return rep
+}
+
+// replyOfAnswer is an answer kept for an Idempotency-Key, as a reply.
+func replyOfAnswer(a idempotency.Answer) reply {
+	return reply{status: a.Status, retryAfter: a.RetryAfter, replayed: a.Replayed, head: a.Envelope}
+}
+
+// answer is the reply in one piece, as an Idempotency-Key keeps it.
+func (rep reply) answer() idempotency.Answer {
+	return idempotency.Answer{Status: rep.status, RetryAfter: rep.retryAfter, Replayed: rep.replayed,
+		Envelope: bytes.Join([][]byte{rep.head, rep.output, rep.tail}, nil)}
+}
+
+func (rep reply) size() int { return len(rep.head) + len(rep.output) + len(rep.tail) }
+
+// answer is an envelope as it goes on the wire, in one piece.
+func answer(env *plugin.Envelope) idempotency.Answer { return replyOf(env).answer() }
+
+// writeReply writes a reply within a deadline that ends a connection
+// whose caller stopped reading: ten seconds, and one more for each MiB.
+// What the reply holds of LinkedIn's answer counts against the caller's
+// share of memory until then (the proxy takes it as the answer arrives,
+// the execute gives it back when it ends).
+func (s *Server) writeReply(w http.ResponseWriter, rep reply) {
+	rc := http.NewResponseController(w)
+	rc.SetWriteDeadline(time.Now().Add(writeTime(rep.size())))
+	if rep.retryAfter > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(rep.retryAfter))
+	}
+	if rep.replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rep.status)
+	for _, part := range [][]byte{rep.head, rep.output, rep.tail} {
+		if len(part) == 0 {
+			continue
+		}
+		if _, err := w.Write(part); err != nil {
+			return
+		}
+	}
+}
+
+// writeTime is how long a reply of n bytes may take to write: a caller
+// reading slower than a MiB a second past the first ten seconds is taken
+// for one that stopped reading.
+func writeTime(n int) time.Duration {
+	return 10*time.Second + time.Duration(n>>20)*time.Second
+}
