@@ -24,33 +24,35 @@ func manyKeys(n int, extra string) string {
 	return b.String()
 }
 
+// accepted are documents Check lets through.
+var accepted = []struct{ name, doc string }{
+	{"empty object", `{}`},
+	{"empty array", `[]`},
+	{"typical body", createPost},
+	{"scalars", `{"a":1,"b":-2.5e+3,"c":true,"d":false,"e":null,"f":[0,1E2]}`},
+	{"whitespace everywhere", " {\n\t\"a\" :\r\n [ 1 , \"x\" ] , \"b\" : { } } "},
+	{"raw emoji", `{"text":"Hello 🎉👍🏽"}`},
+	{"escaped emoji", `{"text":"\ud83d\ude00"}`},
+	{"escaped emoji in upper case", `{"text":"\uD83D\uDE00"}`},
+	{"escaped quotes and backslashes", `{"text":"say \"hi\" \\ and \\\\ and \/"}`},
+	{"escaped tab CR LF", `{"text":"a\tb\rc\nd"}`},
+	{"tab CR LF as unicode escapes", `{"text":"a\u0009b\u000Dc\u000ad"}`},
+	{"backslash before u is not an escape", `{"text":"C:\\u0000"}`},
+	{"a real U+FFFD, raw and escaped", `{"text":"� \ufffd"}`},
+	{"DEL and C1 are not C0", "{\"text\":\"\x7f \u0085\"}"},
+	{"other BMP escapes", `{"text":"\u00e9\u4e2d\uFFFF\u0020"}`},
+	{"nested arrays and objects", `{"a":[[[{"b":[{"c":"d"}]}]],[]],"e":{"f":{"g":[1,{"h":"i"}]}}}`},
+	{"same key in sibling objects", `{"media":[{"title":"a"},{"title":"b"}]}`},
+	{"same key at two levels", `{"a":{"a":{"a":1}}}`},
+	{"keys that only look alike", `{"ab":1,"a":2,"b":3,"aB1":4,"ä":5,"a\u0301":6}`},
+	{"a key escaped differently from a distinct one", `{"a":1,"\u0062":2}`},
+	{"sixteen keys", manyKeys(16, `"last":1`)},
+	{"many keys", manyKeys(200, `"last":1`)},
+	{"a document that is a string", `"just text"`},
+}
+
 func TestCheckAcceptsText(t *testing.T) {
-	tests := []struct{ name, doc string }{
-		{"empty object", `{}`},
-		{"empty array", `[]`},
-		{"typical body", createPost},
-		{"scalars", `{"a":1,"b":-2.5e+3,"c":true,"d":false,"e":null,"f":[0,1E2]}`},
-		{"whitespace everywhere", " {\n\t\"a\" :\r\n [ 1 , \"x\" ] , \"b\" : { } } "},
-		{"raw emoji", `{"text":"Hello 🎉👍🏽"}`},
-		{"escaped emoji", `{"text":"\ud83d\ude00"}`},
-		{"escaped emoji in upper case", `{"text":"\uD83D\uDE00"}`},
-		{"escaped quotes and backslashes", `{"text":"say \"hi\" \\ and \\\\ and \/"}`},
-		{"escaped tab CR LF", `{"text":"a\tb\rc\nd"}`},
-		{"tab CR LF as unicode escapes", `{"text":"a\u0009b\u000Dc\u000ad"}`},
-		{"backslash before u is not an escape", `{"text":"C:\\u0000"}`},
-		{"a real U+FFFD, raw and escaped", `{"text":"� \ufffd"}`},
-		{"DEL and C1 are not C0", "{\"text\":\"\x7f \u0085\"}"},
-		{"other BMP escapes", `{"text":"\u00e9\u4e2d\uFFFF\u0020"}`},
-		{"nested arrays and objects", `{"a":[[[{"b":[{"c":"d"}]}]],[]],"e":{"f":{"g":[1,{"h":"i"}]}}}`},
-		{"same key in sibling objects", `{"media":[{"title":"a"},{"title":"b"}]}`},
-		{"same key at two levels", `{"a":{"a":{"a":1}}}`},
-		{"keys that only look alike", `{"ab":1,"a":2,"b":3,"aB1":4,"ä":5,"a\u0301":6}`},
-		{"a key escaped differently from a distinct one", `{"a":1,"\u0062":2}`},
-		{"sixteen keys", manyKeys(16, `"last":1`)},
-		{"many keys", manyKeys(200, `"last":1`)},
-		{"a document that is a string", `"just text"`},
-	}
-	for _, tt := range tests {
+	for _, tt := range accepted {
 		t.Run(tt.name, func(t *testing.T) {
 			if !json.Valid([]byte(tt.doc)) {
 				t.Fatalf("the case is not JSON: %s", tt.doc)
@@ -62,62 +64,70 @@ func TestCheckAcceptsText(t *testing.T) {
 	}
 }
 
+// The messages the refused documents are given.
+const (
+	wantNUL      = "holds a NUL character (U+0000), which LinkedIn cannot take"
+	wantESC      = "holds a control character (U+001B)"
+	wantUTF8     = "is not valid UTF-8"
+	wantTwice    = "is given twice"
+	wantKeyNUL   = "is a key that " + wantNUL
+	wantKeyUTF8  = "is a key that " + wantUTF8
+	wantLone     = `holds a lone surrogate (\ud800)`
+	wantLoneLow  = `holds a lone surrogate (\udc00)`
+	wantLoneHigh = `holds a lone surrogate (\ud83d)`
+)
+
+// refused are documents Check refuses, with the field and message.
+var refused = []struct{ name, doc, field, message string }{
+	{"escaped NUL", `{"command":"createPost","params":{"text":"a\u0000b"}}`, "params.text", wantNUL},
+	{"raw NUL", "{\"params\":{\"text\":\"a\x00b\"}}", "params.text", wantNUL},
+	{"escaped ESC", `{"params":{"text":"\u001b[31mred"}}`, "params.text", wantESC},
+	{"raw ESC", "{\"params\":{\"text\":\"\x1b[31m\"}}", "params.text", wantESC},
+	{"escape in upper case", `{"text":"\u001F"}`, "text", "holds a control character (U+001F)"},
+	{"backspace escape", `{"text":"a\bb"}`, "text", "holds a control character (U+0008)"},
+	{"form feed escape", `{"text":"a\fb"}`, "text", "holds a control character (U+000C)"},
+	{"vertical tab", `{"text":"\u000b"}`, "text", "holds a control character (U+000B)"},
+	{"invalid byte", "{\"text\":\"a\xffb\"}", "text", wantUTF8},
+	{"cut-off sequence", "{\"text\":\"\xe2\x82\"}", "text", wantUTF8},
+	{"overlong slash", "{\"text\":\"\xc0\xaf\"}", "text", wantUTF8},
+	{"surrogate encoded as UTF-8", "{\"text\":\"\xed\xa0\x80\"}", "text", wantUTF8},
+	{"lone high surrogate", `{"text":"\ud800"}`, "text", wantLone},
+	{"high surrogate then text", `{"text":"\ud800x"}`, "text", wantLone},
+	{"high surrogate then a BMP escape", `{"text":"\ud800\u0041"}`, "text", wantLone},
+	{"two high surrogates", `{"text":"\ud800\ud800"}`, "text", wantLone},
+	{"high surrogate then an escaped backslash", `{"text":"\ud800\\udc00"}`, "text", wantLone},
+	{"half an emoji at the end", `{"text":"smile \ud83d"}`, "text", wantLoneHigh},
+	{"lone low surrogate", `{"text":"\udc00"}`, "text", wantLoneLow},
+	{"low then high", `{"text":"\udc00\ud800"}`, "text", wantLoneLow},
+	{"upper-case surrogate named in lower case", `{"text":"\uD800"}`, "text", wantLone},
+	{"deep in arrays and objects", `{"params":{"media":[{"title":"ok"},{"title":"x\u0000"}]}}`, "params.media.1.title", wantNUL},
+	{"nested arrays", `{"a":[1,"x",["y","\u001b"]]}`, "a.2.1", wantESC},
+	{"after a closed object", `{"a":{"b":"c"},"d":{"e":"\u0000"}}`, "d.e", wantNUL},
+	{"array at the top", `["ok","\u0000"]`, "1", wantNUL},
+	{"a string at the top", `"\u0000"`, "body", wantNUL},
+	{"the first problem wins", `{"a":"\u001b","b":"\u0000"}`, "a", wantESC},
+	{"duplicated key", `{"command":"getUserInfo","command":"createPost"}`, "command", wantTwice},
+	{"duplicated nested key", `{"command":"createPost","params":{"text":"a","visibility":"PUBLIC","text":"b"}}`, "params.text", wantTwice},
+	{"duplicated through an escape", `{"a":1,"\u0061":2}`, "a", wantTwice},
+	{"duplicated in an array's object", `{"m":[{"a":1},{"b":1,"b":2}]}`, "m.1.b", wantTwice},
+	{"duplicated in case only", `{"command":"getUserInfo","Command":"createPost"}`, "Command", wantTwice + `, as "command" and as "Command"`},
+	{"duplicated as the Kelvin sign", `{"k":1,"\u212a":2}`, "\u212a", wantTwice + ", as \"k\" and as \"\u212a\""},
+	{"duplicated past sixteen keys", manyKeys(40, `"key3":1`), "params.key3", wantTwice},
+	{"duplicated in case past sixteen keys", manyKeys(40, `"KEY39":1`), "params.KEY39", wantTwice + `, as "key39" and as "KEY39"`},
+	{"duplicated the seventeenth", manyKeys(16, `"x":1,"x":2`), "params.x", wantTwice},
+	{"key with a NUL", `{"params":{"a\u0000b":1}}`, `params.a\u0000b`, wantKeyNUL},
+	{"key with a raw NUL", "{\"params\":{\"a\x00b\":1}}", `params.a\u0000b`, wantKeyNUL},
+	{"key with invalid UTF-8", "{\"k\xff\\u00e9\":1}", `k\xffé`, wantKeyUTF8},
+	{"key with a lone surrogate", `{"x\ud800":1}`, `x\ud800`, "is a key that " + wantLone},
+	{"duplicated after a large object inside a large one", `{"o":` + manyKeys(20, `"in":`+manyKeys(20, `"x":1`)+`,"key3":1`) + `}`, "o.params.key3", wantTwice},
+	{"duplicated in a large object after a large sibling", `[` + manyKeys(19, `"key19":1`) + `,` + manyKeys(20, `"KEY0":1`) + `]`, "1.params.KEY0", wantTwice + `, as "key0" and as "KEY0"`},
+	{"duplicated 60 deep", strings.Repeat(`{"a":[`, 30) + `{"b":1,"B":2}` + strings.Repeat(`]}`, 30), strings.Repeat("a.0.", 30) + "B", wantTwice + `, as "b" and as "B"`},
+	{"a NUL 9,998 deep", strings.Repeat(`{"a":[`, 4999) + `"\u0000"` + strings.Repeat(`]}`, 4999), strings.Repeat("a.0.", 4998) + "a.0", wantNUL},
+	{"key problem before its duplicate", `{"a\u0000":1,"a\u0000":2}`, `a\u0000`, wantKeyNUL},
+}
+
 func TestCheckRefusesText(t *testing.T) {
-	const (
-		nul      = "holds a NUL character (U+0000), which LinkedIn cannot take"
-		esc      = "holds a control character (U+001B)"
-		utf      = "is not valid UTF-8"
-		twice    = "is given twice"
-		keyNUL   = "is a key that " + nul
-		keyUTF   = "is a key that " + utf
-		lone     = `holds a lone surrogate (\ud800)`
-		loneLow  = `holds a lone surrogate (\udc00)`
-		loneHigh = `holds a lone surrogate (\ud83d)`
-	)
-	tests := []struct{ name, doc, field, message string }{
-		{"escaped NUL", `{"command":"createPost","params":{"text":"a\u0000b"}}`, "params.text", nul},
-		{"raw NUL", "{\"params\":{\"text\":\"a\x00b\"}}", "params.text", nul},
-		{"escaped ESC", `{"params":{"text":"\u001b[31mred"}}`, "params.text", esc},
-		{"raw ESC", "{\"params\":{\"text\":\"\x1b[31m\"}}", "params.text", esc},
-		{"escape in upper case", `{"text":"\u001F"}`, "text", "holds a control character (U+001F)"},
-		{"backspace escape", `{"text":"a\bb"}`, "text", "holds a control character (U+0008)"},
-		{"form feed escape", `{"text":"a\fb"}`, "text", "holds a control character (U+000C)"},
-		{"vertical tab", `{"text":"\u000b"}`, "text", "holds a control character (U+000B)"},
-		{"invalid byte", "{\"text\":\"a\xffb\"}", "text", utf},
-		{"cut-off sequence", "{\"text\":\"\xe2\x82\"}", "text", utf},
-		{"overlong slash", "{\"text\":\"\xc0\xaf\"}", "text", utf},
-		{"surrogate encoded as UTF-8", "{\"text\":\"\xed\xa0\x80\"}", "text", utf},
-		{"lone high surrogate", `{"text":"\ud800"}`, "text", lone},
-		{"high surrogate then text", `{"text":"\ud800x"}`, "text", lone},
-		{"high surrogate then a BMP escape", `{"text":"\ud800\u0041"}`, "text", lone},
-		{"two high surrogates", `{"text":"\ud800\ud800"}`, "text", lone},
-		{"high surrogate then an escaped backslash", `{"text":"\ud800\\udc00"}`, "text", lone},
-		{"half an emoji at the end", `{"text":"smile \ud83d"}`, "text", loneHigh},
-		{"lone low surrogate", `{"text":"\udc00"}`, "text", loneLow},
-		{"low then high", `{"text":"\udc00\ud800"}`, "text", loneLow},
-		{"upper-case surrogate named in lower case", `{"text":"\uD800"}`, "text", lone},
-		{"deep in arrays and objects", `{"params":{"media":[{"title":"ok"},{"title":"x\u0000"}]}}`, "params.media.1.title", nul},
-		{"nested arrays", `{"a":[1,"x",["y","\u001b"]]}`, "a.2.1", esc},
-		{"after a closed object", `{"a":{"b":"c"},"d":{"e":"\u0000"}}`, "d.e", nul},
-		{"array at the top", `["ok","\u0000"]`, "1", nul},
-		{"a string at the top", `"\u0000"`, "body", nul},
-		{"the first problem wins", `{"a":"\u001b","b":"\u0000"}`, "a", esc},
-		{"duplicated key", `{"command":"getUserInfo","command":"createPost"}`, "command", twice},
-		{"duplicated nested key", `{"command":"createPost","params":{"text":"a","visibility":"PUBLIC","text":"b"}}`, "params.text", twice},
-		{"duplicated through an escape", `{"a":1,"\u0061":2}`, "a", twice},
-		{"duplicated in an array's object", `{"m":[{"a":1},{"b":1,"b":2}]}`, "m.1.b", twice},
-		{"duplicated in case only", `{"command":"getUserInfo","Command":"createPost"}`, "Command", twice + `, as "command" and as "Command"`},
-		{"duplicated as the Kelvin sign", `{"k":1,"\u212a":2}`, "\u212a", twice + ", as \"k\" and as \"\u212a\""},
-		{"duplicated past sixteen keys", manyKeys(40, `"key3":1`), "params.key3", twice},
-		{"duplicated in case past sixteen keys", manyKeys(40, `"KEY39":1`), "params.KEY39", twice + `, as "key39" and as "KEY39"`},
-		{"duplicated the seventeenth", manyKeys(16, `"x":1,"x":2`), "params.x", twice},
-		{"key with a NUL", `{"params":{"a\u0000b":1}}`, `params.a\u0000b`, keyNUL},
-		{"key with a raw NUL", "{\"params\":{\"a\x00b\":1}}", `params.a\u0000b`, keyNUL},
-		{"key with invalid UTF-8", "{\"k\xff\\u00e9\":1}", `k\xffé`, keyUTF},
-		{"key with a lone surrogate", `{"x\ud800":1}`, `x\ud800`, "is a key that " + lone},
-		{"key problem before its duplicate", `{"a\u0000":1,"a\u0000":2}`, `a\u0000`, keyNUL},
-	}
-	for _, tt := range tests {
+	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
 			p := Check([]byte(tt.doc))
 			if p == nil {
@@ -132,13 +142,15 @@ func TestCheckRefusesText(t *testing.T) {
 
 // TestCheckLeavesSyntaxToTheDecoder: a document that is not JSON is the
 // decoder's to refuse, and Check must neither panic nor loop on it.
+// notJSON are documents that are not JSON, left to the decoder.
+var notJSON = []string{
+	``, `   `, `{`, `{"a"`, `{"a":`, `{"a":"b`, `{"a":"\`, `{"a":"\x"}`, `{"a":"\u12"}`, `{"a":"\u12G4"}`,
+	`{a:1}`, `{"a" 1}`, `[1,]`, `[1 2]`, `}`, `]`, `{"a":1]`, `[1}`, "{\"a\":\"tab\there\"}",
+	`{"a":@}`, `{"a":1}{"b":"\u0000"}`, strings.Repeat(`[`, maxDepth+1) + `"\u0000"`,
+}
+
 func TestCheckLeavesSyntaxToTheDecoder(t *testing.T) {
-	tests := []string{
-		``, `   `, `{`, `{"a"`, `{"a":`, `{"a":"b`, `{"a":"\`, `{"a":"\x"}`, `{"a":"\u12"}`, `{"a":"\u12G4"}`,
-		`{a:1}`, `{"a" 1}`, `[1,]`, `[1 2]`, `}`, `]`, `{"a":1]`, `[1}`, "{\"a\":\"tab\there\"}",
-		`{"a":@}`, `{"a":1}{"b":"\u0000"}`, strings.Repeat(`[`, maxDepth+1) + `"\u0000"`,
-	}
-	for _, doc := range tests {
+	for _, doc := range notJSON {
 		if p := Check([]byte(doc)); p != nil {
 			t.Errorf("Check(%q) = %+v, want nil", doc, *p)
 		}
@@ -178,22 +190,17 @@ func TestCheckAllocatesNothing(t *testing.T) {
 		{"sixteen keys", manyKeys(15, `"last":1`)},
 		{"escaped keys", `{"\u0061":{"b\n":[1,{"c":"\ud83d\ude00"}]},"A\u00e9":1}`},
 		{"nested 30 deep", strings.Repeat(`{"a":[`, 15) + `1` + strings.Repeat(`]}`, 15)},
+		// Past its buffers Check takes stacks from a pool, so once the
+		// pool holds them a deep document allocates nothing either.
+		{"nested 9,998 deep", deep},
 	}
 	for _, tt := range tests {
+		if raceDetector && tt.doc == deep {
+			continue // the pool drops stacks at random
+		}
 		doc := []byte(tt.doc)
 		if n := testing.AllocsPerRun(100, func() { Check(doc) }); n != 0 {
 			t.Errorf("%s: %v allocations per Check, want 0", tt.name, n)
-		}
-	}
-}
-
-func BenchmarkCheck(b *testing.B) {
-	doc := []byte(createPost)
-	b.SetBytes(int64(len(doc)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if Check(doc) != nil {
-			b.Fatal("the typical body was refused")
 		}
 	}
 }
