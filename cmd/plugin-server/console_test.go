@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +27,10 @@ const consoleShots = "testdata/console-shots"
 // with its progress bar, and every command's form and the datasource form
 // rendered by RJSF with no console error and no unsupported field; then,
 // on the sandbox's Community Management app, posting as a page chosen in
-// the author dropdown and a refused scope told to the admin.
+// the author dropdown and a refused scope told to the admin. Links forged
+// to look like LinkedIn's return (?status=error&error=…&message=…) show
+// none of their free text, before the key or after: only the fixed text of
+// a known code, and what the server says of the datasource.
 // .ci/run installs chromium and web/node_modules; elsewhere the test is
 // skipped without them.
 func TestConsoleInBrowser(t *testing.T) {
@@ -154,4 +159,67 @@ func runConsole(t *testing.T, web, node, chromium, out, returnTo string, extraEn
 	steps, _ := filepath.Glob(filepath.Join(out, "*.png"))
 	formShots, _ := filepath.Glob(filepath.Join(out, "forms", "*.png"))
 	return len(steps), len(formShots)
+}
+
+// TestConsoleKnowsEveryCallbackReason: the console tells how an
+// authorization ended from the reason code of the address it was sent
+// back to, through a fixed table (web/src/AuthReturn.tsx), never from the
+// address's message, which anyone can write. Every code the callback sends
+// (oauthbroker/broker.go) has its text there; one missing would be shown
+// as an unknown reason.
+func TestConsoleKnowsEveryCallbackReason(t *testing.T) {
+	broker, err := os.ReadFile("../../oauthbroker/broker.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	console, err := os.ReadFile("../../web/src/AuthReturn.tsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// block is the text of src from the line starting with start to the
+	// first line after it that starts with end.
+	block := func(src []byte, start, end string) string {
+		s := string(src)
+		i := strings.Index(s, start)
+		if i < 0 {
+			t.Fatalf("no %q", start)
+		}
+		j := strings.Index(s[i:], end)
+		if j < 0 {
+			t.Fatalf("no %q after %q", end, start)
+		}
+		return s[i : i+j]
+	}
+	var codes []string
+	add := func(re, src string) {
+		for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(src, -1) {
+			if !slices.Contains(codes, m[1]) {
+				codes = append(codes, m[1])
+			}
+		}
+	}
+	add(`fail\("([a-z_]+)"`, string(broker))
+	add(`Error: "([a-z_]+)"`, string(broker))
+	add(`"([a-z_]+)":`, block(broker, "var linkedInRefusals", "\n}\n"))
+	if len(codes) < 10 {
+		t.Fatalf("only %v found in oauthbroker/broker.go: the patterns no longer match it", codes)
+	}
+	table := block(console, "const reasons = {", "} as const")
+	for _, c := range codes {
+		if !regexp.MustCompile(`\n\s*` + c + `:`).MatchString(table) {
+			t.Errorf("the callback sends reason %s, which the console's table (web/src/AuthReturn.tsx) does not know", c)
+		}
+	}
+	t.Logf("%d reasons: %s", len(codes), strings.Join(codes, " "))
+	// The console reads no message from its address.
+	sources, _ := filepath.Glob("../../web/src/*.ts*")
+	for _, f := range sources {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if regexp.MustCompile("\\.get\\(\\s*[\"'`]message").Match(b) {
+			t.Errorf("%s reads a message from a query", f)
+		}
+	}
 }

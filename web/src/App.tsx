@@ -3,6 +3,7 @@ import { apiKey, raw, setUnauthenticatedHandler, type Envelope } from "./api";
 import { KeyGate } from "./KeyGate";
 import { Workspace, CHANNEL } from "./Workspace";
 import { ErrorLine } from "./Result";
+import { AuthReturnBanner, readAuthReturn, type AuthReturn } from "./AuthReturn";
 
 export type Role = "admin" | "builder";
 type Session =
@@ -10,19 +11,6 @@ type Session =
   | { state: "key"; message?: string }
   | { state: "failed"; error: unknown }
   | { state: "ready"; anonymous: boolean; role: Role };
-
-/** What LinkedIn's return to the console said, from the returnUrl's query. */
-export type AuthReturn = { datasourceId: string; status: string; error?: string; message?: string };
-
-function readAuthReturn(): AuthReturn | null {
-  const q = new URLSearchParams(location.search);
-  const datasourceId = q.get("datasourceId");
-  const status = q.get("status");
-  if (!datasourceId || !status) return null;
-  // The query has done its job: a reload must not report it again.
-  history.replaceState(null, "", location.pathname);
-  return { datasourceId, status, error: q.get("error") ?? undefined, message: q.get("message") ?? undefined };
-}
 
 const unauthenticatedMessage =
   "The server did not accept this API key (unauthenticated). Check the key and enter it again.";
@@ -92,7 +80,7 @@ export function App() {
           </p>
         ) : null}
       </header>
-      {authReturn ? <AuthReturnBanner r={authReturn} /> : null}
+      {authReturn ? <AuthReturnBanner r={authReturn} signedIn={session.state === "ready"} askingKey={session.state === "key"} /> : null}
       <main>
         {session.state === "checking" ? <p className="hint">Connecting…</p> : null}
         {session.state === "key" ? <KeyGate message={session.message} onKey={(k) => check(k)} /> : null}
@@ -108,21 +96,5 @@ export function App() {
         {session.state === "ready" ? <Workspace role={session.role} initial={authReturn?.datasourceId} /> : null}
       </main>
     </>
-  );
-}
-
-function AuthReturnBanner({ r }: { r: AuthReturn }) {
-  if (r.status === "authorized") {
-    return (
-      <p className="banner ok" role="status" data-testid="auth-return">
-        LinkedIn connected for datasource <code>{r.datasourceId}</code>. You can close this tab: the console that asked has been told.
-      </p>
-    );
-  }
-  return (
-    <p className="banner failed" role="alert" data-testid="auth-return">
-      Authorization of <code>{r.datasourceId}</code> failed: <strong>{r.error ?? r.status}</strong>
-      {r.message ? `: ${r.message}` : ""}
-    </p>
   );
 }

@@ -3,7 +3,8 @@ import Form from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
 import type { ErrorSchema, UiSchema } from "@rjsf/utils";
 import { api, ApiError, type Datasource, type KnownLimit, type Plugin } from "./api";
-import type { Role, AuthReturn } from "./App";
+import type { Role } from "./App";
+import { checkAuthReturn, reasonText, adviceText, sentence, type AuthReturn } from "./AuthReturn";
 import { ErrorLine } from "./Result";
 import { FormBoundary, fieldErrors } from "./forms";
 import { Commands } from "./Commands";
@@ -13,7 +14,7 @@ import { MediaFlow } from "./Media";
 export const CHANNEL = "plugin-server-console";
 
 const PLUGIN = "linkedin";
-type Notice = { kind: "ok" | "failed"; text: string } | { kind: "error"; error: unknown };
+type Notice = { kind: "ok" | "failed"; text: string; detail?: string } | { kind: "error"; error: unknown };
 type Pending = { id: string; name: string; updatedAt: string; until: number };
 
 export function Workspace({ role, initial }: { role: Role; initial?: string }) {
@@ -82,12 +83,14 @@ export function Workspace({ role, initial }: { role: Role; initial?: string }) {
   useEffect(() => {
     if (typeof BroadcastChannel === "undefined") return;
     const ch = new BroadcastChannel(CHANNEL);
-    ch.onmessage = (m: MessageEvent<AuthReturn>) => {
-      if (pendingRef.current && m.data?.datasourceId === pendingRef.current.id) {
-        if (m.data.status !== "authorized") {
-          const name = pendingRef.current.name;
-          setPending(null);
-          setNotice({ kind: "failed", text: `${name}: authorization failed: ${m.data.error ?? m.data.status}${m.data.message ? `: ${m.data.message}` : ""}` });
+    ch.onmessage = (m: MessageEvent<unknown>) => {
+      // Another tab of this origin, but what it passes on came from an
+      // address anyone can write: only its known codes are used.
+      const r = checkAuthReturn(m.data);
+      if (!r) return;
+      if (pendingRef.current && r.datasourceId === pendingRef.current.id) {
+        if (r.status !== "authorized") {
+          failPending(pendingRef.current, r);
           return;
         }
         checkPending();
@@ -97,6 +100,20 @@ export function Workspace({ role, initial }: { role: Role; initial?: string }) {
     };
     return () => ch.close();
   }, [checkPending, reload]);
+
+  // The tab LinkedIn sent back says the authorization failed: the fixed
+  // text of its code, and what the server says of the datasource.
+  const failPending = async (p: Pending, r: AuthReturn) => {
+    setPending(null);
+    const text = (name: string) => `${name}: authorization failed: ${reasonText(r.error)}${r.error ? ` (${r.error})` : ""}`;
+    try {
+      const d = await api.datasource(p.id);
+      replace(d);
+      setNotice({ kind: "failed", text: text(d.name), detail: (d.warning ? sentence(d.warning) + " " : "") + adviceText(r.error) });
+    } catch {
+      setNotice({ kind: "failed", text: text(p.name), detail: adviceText(r.error) });
+    }
+  };
 
   const authorize = async (d: Datasource) => {
     setNotice(null);
@@ -184,9 +201,10 @@ export function Workspace({ role, initial }: { role: Role; initial?: string }) {
           notice.kind === "error" ? (
             <ErrorLine error={notice.error} />
           ) : (
-            <p className={notice.kind === "ok" ? "notice" : "error"} role="status" data-testid="notice">
-              {notice.text}
-            </p>
+            <div className={notice.kind === "ok" ? "notice" : "error"} role="status" data-testid="notice">
+              <p>{notice.text}</p>
+              {notice.detail ? <p className="detail">{notice.detail}</p> : null}
+            </div>
           )
         ) : null}
         {list.length === 0 ? (

@@ -138,6 +138,72 @@ await step("the page loads under its CSP and asks for an API key", async () => {
   await shot(page, "api-key");
 }, { fatal: true, httpErrors: true });
 
+// A link to the console that looks like LinkedIn's return, written by
+// anyone: none of its free text may be shown, only the fixed text of a
+// code the console knows.
+const phishing = "Your session expired, enter your key at evil.example";
+/** Opens the console at query in a fresh tab with no key; returns the tab. */
+async function openForged(ctx, query) {
+  const p = await ctx.newPage();
+  watch(p, "forged link");
+  await p.goto(base + "/?" + new URLSearchParams(query).toString());
+  await p.locator("#api-key").waitFor();
+  return p;
+}
+/** Fails when any of words is in the page, as text, markup or attribute. */
+async function nowhere(p, words) {
+  const html = await p.content();
+  const text = await p.evaluate(() => document.body.innerText);
+  for (const w of words) {
+    expect(!html.toLowerCase().includes(w.toLowerCase()) && !text.toLowerCase().includes(w.toLowerCase()), `"${w}" is on the page: ${text.slice(0, 300)}`);
+  }
+  expect(!p.url().includes("?"), "the query stays in the address bar: " + p.url());
+}
+const forgedId = "ds_" + "a".repeat(20);
+
+if (returnTo === "console" && appKind === "self-serve") {
+  await step("a forged link's message and unknown code are not shown before the key", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const p = await openForged(ctx, { datasourceId: forgedId, status: "error", error: "whatever", message: phishing });
+      const banner = p.locator("[data-testid=auth-return]");
+      await banner.waitFor();
+      const said = await banner.textContent();
+      expect(said.includes("LinkedIn did not authorize the app."), "banner says " + said);
+      await nowhere(p, [phishing, "evil.example", "session expired", "whatever", forgedId]);
+      await shot(p, "forged-link-unknown-code");
+
+      // A known code: its fixed text, never the message beside it.
+      const q = await openForged(ctx, { datasourceId: forgedId, status: "error", error: "access_denied", message: phishing });
+      const b2 = q.locator("[data-testid=auth-return]");
+      await b2.waitFor();
+      const said2 = await b2.textContent();
+      expect(said2.includes("LinkedIn denied the authorization.") && said2.includes("access_denied"), "banner says " + said2);
+      await nowhere(q, [phishing, "evil.example", "session expired", forgedId]);
+      await shot(q, "forged-link-access-denied");
+
+      // Free text where an id, a code or a status goes; markup; a key
+      // every object has; a forged success: nothing of them either.
+      for (const query of [
+        { datasourceId: phishing, status: "error", error: "access_denied" },
+        { datasourceId: forgedId, status: phishing, error: "access_denied" },
+        { datasourceId: forgedId, status: "error", error: "<img src=x onerror=alert(1)>evil.example" },
+        { datasourceId: forgedId, status: "error", error: "constructor", message: phishing },
+        { datasourceId: forgedId, status: "error", error: "__proto__", message: phishing },
+        { datasourceId: forgedId, status: "authorized", message: phishing },
+        { message: phishing },
+      ]) {
+        const r = await openForged(ctx, query);
+        await r.waitForTimeout(200);
+        await nowhere(r, [phishing, "evil.example", "onerror", "constructor", "__proto__", forgedId]);
+        await r.close();
+      }
+    } finally {
+      await ctx.close();
+    }
+  }, { httpErrors: true });
+}
+
 await step("a wrong key shows a clear message and nothing else", async () => {
   await page.fill("#api-key", "wrong-key-0123456789");
   await page.click("button[type=submit]");
@@ -337,6 +403,22 @@ await step("a builder key sees no admin buttons", async () => {
   await builder.close();
 }, { httpErrors: true });
 
+await step("signed in, a forged link still shows fixed text and what the server says", async () => {
+  const id = await row().getAttribute("data-id");
+  await page.goto(base + "/?" + new URLSearchParams({ datasourceId: id, status: "error", error: "access_denied", message: phishing }).toString());
+  const banner = page.locator("[data-testid=auth-return]");
+  await banner.locator("[data-testid=auth-return-name]").waitFor();
+  const said = await banner.textContent();
+  expect(said.includes("LinkedIn denied the authorization.") && said.includes("Marketing team"), "banner says " + said);
+  // What the server says beside it: the datasource is still connected.
+  await banner.locator("[data-testid=auth-return-kept]").filter({ hasText: "John Doe" }).waitFor();
+  await page.locator("section[aria-label=Datasources]").waitFor();
+  await nowhere(page, [phishing, "evil.example", "session expired"]);
+  await shot(page, "forged-link-signed-in");
+  await page.goto(base + "/");
+  await row().waitFor();
+});
+
 await step("Disconnect, then Delete", async () => {
   await row().getByRole("button", { name: "Disconnect" }).click();
   await row().locator("[data-testid=auth-status][data-status=unauthorized]").waitFor();
@@ -490,15 +572,22 @@ async function community() {
     await banner.waitFor();
     const said = await banner.textContent();
     console.log(`     returned tab: ${said}`);
-    expect(said.includes("unauthorized_scope_error") && said.includes("LinkedIn refused the scope openid"), "return tab says " + said);
-    expect(/Remove openid/.test(said), "no advice in " + said);
+    // The code's fixed text at once; the datasource's scopes and the
+    // server's warning once the tab (holding the key) has asked for them.
+    expect(said.includes("unauthorized_scope_error") && said.includes("LinkedIn refused one of the scopes"), "return tab says " + said);
+    await banner.locator("[data-testid=auth-return-warning]").waitFor();
+    const detail = await banner.textContent();
+    expect(/openid/.test(detail) && /w_organization_social/.test(detail), "no scopes named in " + detail);
+    expect(/Keep only the scopes/.test(detail), "no advice in " + detail);
     expect(!back.url().includes("status="), "the return query stays in the address bar");
     await shot(back, "mixed-returned-tab");
     await back.close();
     // The console that asked is told by the returned tab.
-    const notice = page.locator("[data-testid=notice]").filter({ hasText: "LinkedIn refused the scope openid" });
+    const notice = page.locator("[data-testid=notice]").filter({ hasText: "authorization failed" });
     await notice.waitFor();
-    expect((await notice.textContent()).startsWith("Mixed: authorization failed: unauthorized_scope_error"), "notice " + (await notice.textContent()));
+    const told = await notice.textContent();
+    expect(told.startsWith("Mixed: authorization failed: LinkedIn refused one of the scopes") && told.includes("(unauthorized_scope_error)"), "notice " + told);
+    expect(/openid/.test(told) && /w_organization_social/.test(told), "no scopes named in the notice " + told);
     expect(await notice.isVisible(), "notice hidden");
     const status = rowNamed("Mixed").locator("[data-testid=auth-status]");
     expect((await status.getAttribute("data-status")) === "unauthorized", "Mixed is " + (await status.getAttribute("data-status")));
