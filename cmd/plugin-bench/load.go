@@ -173,9 +173,12 @@ func (t *tally) String() string {
 // the server's error envelope; body is at most the answer's first bytes.
 func outcome(status int, body []byte) string {
 	var env struct {
-		Error struct{ Code string }
+		Error struct{ Code, Message string }
 	}
 	if json.Unmarshal(body, &env) == nil && env.Error.Code != "" {
+		if status >= 500 { // LinkedIn's failure, as the server saw it: say which
+			return fmt.Sprintf("%d %s (%.100s)", status, env.Error.Code, env.Error.Message)
+		}
 		return fmt.Sprintf("%d %s", status, env.Error.Code)
 	}
 	return fmt.Sprint(status)

@@ -12,7 +12,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"pluginserver/internal/share"
@@ -236,7 +238,29 @@ func transportError(ctx context.Context, err error, answered bool) error {
 	case dial && !answered:
 		return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "LinkedIn could not be reached"}
 	}
-	return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the connection to LinkedIn failed", MaybeSent: true}
+	return &plugin.Error{Code: plugin.UpstreamUnavailable, Message: "the connection to LinkedIn failed (" + brokenBy(err) + ")", MaybeSent: true}
+}
+
+// brokenBy says how a connection to LinkedIn broke, without the URL the
+// transport's error names.
+func brokenBy(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNRESET):
+		return "LinkedIn reset it"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.EPIPE):
+		return "LinkedIn closed it before answering"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return msg
 }
 
 // Cancelled is the error of a call its caller gave up (its context was
