@@ -12,7 +12,7 @@ POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
 .PHONY: test memory fuzz soak bench load benchmarks run console console-check
 
-test:
+test: web/node_modules
 	go vet ./...
 	go test -race -short ./...
 	$(MAKE) --no-print-directory memory soak fuzz load bench
@@ -21,6 +21,13 @@ test:
 # the race detector, which multiplies memory.
 memory:
 	go test -run '^TestLargeBodiesKeepMemoryBounded$$' -v ./cmd/plugin-server
+
+# The console's browser test drives Chromium with playwright-core from
+# web/node_modules, installed from the committed lock file.
+web/node_modules: web/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs npm (apt-get install npm) for the console's browser test"; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	@touch web/node_modules
 
 # The hot steps' benchmarks, briefly, so they cannot rot.
 bench:

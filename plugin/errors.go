@@ -27,6 +27,9 @@ const (
 	RequestInProgress Code = "request_in_progress"
 	// UnsupportedMediaType: a body sent as a type the route does not take.
 	UnsupportedMediaType Code = "unsupported_media_type"
+	// MethodNotAllowed: a route asked with a method it does not answer;
+	// the Allow header lists those it does.
+	MethodNotAllowed Code = "method_not_allowed"
 )
 
 var httpStatus = map[Code]int{
@@ -43,6 +46,7 @@ var httpStatus = map[Code]int{
 	UpstreamTimeout:       http.StatusGatewayTimeout,
 	RequestInProgress:     http.StatusConflict,
 	UnsupportedMediaType:  http.StatusUnsupportedMediaType,
+	MethodNotAllowed:      http.StatusMethodNotAllowed,
 }
 
 // HTTPStatus is the status the server answers with for an error code.

@@ -4,6 +4,7 @@ package catalog
 
 import (
 	"fmt"
+	"strings"
 
 	"pluginserver/plugin"
 	"pluginserver/schema"
@@ -59,6 +60,9 @@ func (c *Catalog) Command(pluginID, commandID string) (*plugin.Command, *schema.
 	}
 	cmd, ok := p.Command(commandID)
 	if !ok {
+		if likely := closest(commandID, p.Commands); likely != "" {
+			return nil, nil, plugin.Errorf(plugin.NotFound, "unknown command %q of plugin %s; did you mean %s?", commandID, pluginID, likely)
+		}
 		return nil, nil, plugin.Errorf(plugin.NotFound, "unknown command %q of plugin %s", commandID, pluginID)
 	}
 	return cmd, c.validators[key(pluginID, commandID)], nil
@@ -74,4 +78,41 @@ func (c *Catalog) Datasource(pluginID string) (*schema.Validator, error) {
 		return nil, fmt.Errorf("no datasource form for %s", pluginID)
 	}
 	return v, nil
+}
+
+// closest is the command whose id is nearest to a mistyped one, by edits
+// (case aside), when near enough to be what was meant: at most two edits,
+// or a quarter of the id's length.
+func closest(id string, commands []*plugin.Command) string {
+	if len(id) > 64 {
+		return ""
+	}
+	best, bestDistance := "", max(2, len(id)/4)+1
+	for _, c := range commands {
+		if d := edits(strings.ToLower(id), strings.ToLower(c.ID)); d < bestDistance {
+			best, bestDistance = c.ID, d
+		}
+	}
+	return best
+}
+
+// edits is the Levenshtein distance between a and b, in bytes.
+func edits(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -28,7 +28,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 }
 
 var callbackPage = template.Must(template.New("callback").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{if .Error}}Authorization failed{{else}}Authorized{{end}}</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>{{if .Error}}Authorization failed{{else}}Authorized{{end}}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;color:#1d2226}.err{color:#b24020}</style></head>
 <body>{{if .Error}}<h1 class="err">LinkedIn was not connected</h1>
 <p id="message">{{.Message}}</p><p><small>Reason: <code id="reason">{{.Error}}</code></small></p>

@@ -292,6 +292,7 @@ var oaCodes = []struct {
 	{plugin.RequestInProgress, "an execute with the same Idempotency-Key is running, or was interrupted"},
 	{plugin.PayloadTooLarge, "a body over the server's limit"},
 	{plugin.UnsupportedMediaType, "an execute body that is neither JSON nor a file"},
+	{plugin.MethodNotAllowed, "a route asked with a method it does not answer; the Allow header lists those it does"},
 	{plugin.LinkedInRejected, "LinkedIn answered 4xx (not 401 or 429): status and output are LinkedIn's"},
 	{plugin.RateLimited, "LinkedIn answered 429, a limit it reported still holds, or the workspace is using its whole share of the server (Retry-After)"},
 	{plugin.Internal, "the server's fault: the detail is in its log under meta.requestId"},

@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"pluginserver/internal/console"
+	"pluginserver/plugin"
 )
 
 // Handler lists every route of the server.
@@ -16,8 +18,11 @@ func (s *Server) Handler() http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNoRoute)
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, errNoRoute)
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		allowed := allowedMethods(r, req.URL.Path)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		s.writeError(w, req, plugin.Errorf(plugin.MethodNotAllowed, "%s is not answered here; this route answers %s (see /openapi.json)",
+			req.Method, strings.Join(allowed, ", ")))
 	})
 
 	r.Get("/healthz", s.healthz)
@@ -50,4 +55,15 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/datasources/{id}/options/{command}/{field}", s.listOptions)
 	})
 	return r
+}
+
+// allowedMethods are the methods the router answers on path.
+func allowedMethods(router *chi.Mux, path string) []string {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if router.Match(chi.NewRouteContext(), m, path) {
+			allowed = append(allowed, m)
+		}
+	}
+	return allowed
 }

@@ -14,7 +14,7 @@ import (
 )
 
 var authorizePage = template.Must(template.New("authorize").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>LinkedIn sandbox: authorize</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>LinkedIn sandbox: authorize</title>
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;color:#1d2226}
 h1{font-size:1.4rem}.who{background:#f3f6f8;padding:1rem;border-radius:8px}
 button{font-size:1rem;padding:.6rem 1.4rem;border-radius:1.5rem;border:1px solid #0a66c2;margin-right:.5rem;cursor:pointer}
