@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,6 +26,8 @@ import (
 // Proxy sends calls with a member's token.
 type Proxy struct {
 	Client *http.Client
+	// left counts the calls left to end on their own (doUntilGone).
+	left atomic.Int64
 	// UploadClient, when set, sends the calls that carry a file to an
 	// upload URL, on connections of its own: a crowd of slow uploads
 	// then waits for its own connections and never for those of API
@@ -157,7 +160,7 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	if c.Upload && p.UploadClient != nil {
 		client = p.UploadClient
 	}
-	answer, left, err := doUntilGone(ctx, client, req, stop)
+	answer, left, err := p.doUntilGone(ctx, client, req, stop)
 	if err != nil {
 		return nil, true, transportError(ctx, err, false)
 	}
@@ -197,11 +200,18 @@ func detached(ctx context.Context) (context.Context, func()) {
 	return context.WithoutCancel(ctx), func() {}
 }
 
+// maxLeft bounds the calls left to end on their own after their callers
+// hung up, the server's whole: past it, such a call is cancelled at once,
+// as any call was before, so callers who hang up on purpose while LinkedIn
+// is slow cannot hold the connections to it that others need.
+const maxLeft = 64
+
 // doUntilGone sends req and returns its answer, or ctx's error as soon as
 // ctx is cancelled (the caller hung up): the call then ends on its own,
 // within its deadline, and its answer is read and dropped so its
-// connection goes back to the pool; stop is called then.
-func doUntilGone(ctx context.Context, client *http.Client, req *http.Request, stop func()) (answer *http.Response, left bool, err error) {
+// connection goes back to the pool; stop is called then. Past maxLeft
+// such calls, stop is called at once, cancelling it.
+func (p *Proxy) doUntilGone(ctx context.Context, client *http.Client, req *http.Request, stop func()) (answer *http.Response, left bool, err error) {
 	type result struct {
 		answer *http.Response
 		err    error
@@ -215,7 +225,16 @@ func doUntilGone(ctx context.Context, client *http.Client, req *http.Request, st
 	case r := <-done:
 		return r.answer, false, r.err
 	case <-ctx.Done():
+		if p.left.Add(1) > maxLeft {
+			p.left.Add(-1)
+			stop()
+			if r := <-done; r.answer != nil {
+				r.answer.Body.Close()
+			}
+			return nil, false, context.Cause(ctx)
+		}
 		go func() {
+			defer p.left.Add(-1)
 			defer stop()
 			if r := <-done; r.answer != nil {
 				io.Copy(io.Discard, io.LimitReader(r.answer.Body, DefaultMaxBody))
