@@ -117,16 +117,30 @@ func (h *harness) do(method, path, key, body string) (int, map[string]any) {
 // authorizes it through the emulator.
 func (h *harness) authorizedDatasource() string {
 	h.t.Helper()
-	_, ds := h.do("POST", "/v1/datasources", admin, `{"plugin":"linkedin","name":"Marketing"}`)
+	return h.authorizedIn(admin)
+}
+
+// authorizedIn creates a datasource with an admin key of its workspace and
+// authorizes it through the emulator.
+func (h *harness) authorizedIn(key string) string {
+	h.t.Helper()
+	_, ds := h.do("POST", "/v1/datasources", key, `{"plugin":"linkedin","name":"Marketing"}`)
 	id := ds["id"].(string)
-	h.authorize(id)
+	h.authorizeAs(key, id)
 	return id
 }
 
-// authorize clicks Authorize and Allow for a datasource.
+// authorize clicks Authorize and Allow for a datasource of acme.
 func (h *harness) authorize(id string) map[string]any {
 	h.t.Helper()
-	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", admin, ``)
+	return h.authorizeAs(admin, id)
+}
+
+// authorizeAs clicks Authorize and Allow for a datasource, as the admin
+// whose key is given.
+func (h *harness) authorizeAs(key, id string) map[string]any {
+	h.t.Helper()
+	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", key, ``)
 	back, err := sandbox.Consent(h.srv.Client().Transport, auth["authorizationUrl"].(string), true)
 	if err != nil {
 		h.t.Fatal(err)
@@ -136,7 +150,7 @@ func (h *harness) authorize(id string) map[string]any {
 		h.t.Fatal(err)
 	}
 	resp.Body.Close()
-	_, ds := h.do("GET", "/v1/datasources/"+id, admin, "")
+	_, ds := h.do("GET", "/v1/datasources/"+id, key, "")
 	if ds["authStatus"] != "authorized" {
 		h.t.Fatalf("not authorized: %v", ds)
 	}

@@ -14,25 +14,6 @@ import (
 	"pluginserver/plugin/linkedin/sandbox"
 )
 
-// authorizedIn creates a datasource with an admin key of its workspace and
-// authorizes it through the emulator.
-func (h *harness) authorizedIn(key string) string {
-	h.t.Helper()
-	_, ds := h.do("POST", "/v1/datasources", key, `{"plugin":"linkedin","name":"Marketing"}`)
-	id := ds["id"].(string)
-	_, auth := h.do("POST", "/v1/datasources/"+id+"/authorize", key, ``)
-	back, err := sandbox.Consent(h.srv.Client().Transport, auth["authorizationUrl"].(string), true)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	resp, err := h.srv.Client().Get(back.String())
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return id
-}
-
 // A few workspaces cannot pause LinkedIn for everyone: an upload host
 // answering 500 to one upload of each of 5 datasources in each of 3
 // workspaces leaves a fourth workspace's getUserInfo working. LinkedIn's

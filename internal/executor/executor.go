@@ -199,7 +199,7 @@ func (e *Executor) execute(ctx context.Context, ds *ps.Datasource, req Request, 
 		if req.File != nil {
 			out = map[string]any{"steps": cmd.Steps, "bodyBytes": file.Length}
 		}
-		env.Output = marshalPlain(out)
+		env.Output = plugin.MarshalPlain(out)
 		return nil
 	}
 	if req.DryRun {
@@ -445,11 +445,7 @@ func output(body []byte) json.RawMessage {
 	case len(body) > maxTextOutput:
 		body = append(body[:maxTextOutput:maxTextOutput], "…"...)
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(string(body))
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return plugin.MarshalPlain(string(body))
 }
 
 // usefulHeaders are LinkedIn's headers a builder may need, lower-case and
@@ -482,17 +478,7 @@ func dryRun(c *plugin.Call) json.RawMessage {
 	default:
 		out["bodyBytes"] = len(c.Body)
 	}
-	return marshalPlain(out)
-}
-
-// marshalPlain is JSON without HTML's escapes: a body of '<' would
-// otherwise grow six times in the answer ("\u003c"), a megabyte into six.
-func marshalPlain(v any) json.RawMessage {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(v)
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return plugin.MarshalPlain(out)
 }
 
 // countingReader counts a streamed file's bytes and keeps its read error,

@@ -162,14 +162,14 @@ func appsmithExport(p *plugin.Plugin, callTimeout time.Duration) (*appsmithPlugi
 
 	options := []appsmithOption{}
 	for _, c := range p.Commands {
-		options = append(options, appsmithOption{Label: c.Title, Value: jsonString(c.ID)})
+		options = append(options, appsmithOption{Label: c.Title, Value: plugin.MarshalPlain(c.ID)})
 	}
 	selector := &appsmithControl{
 		Label: "Command", Description: "Choose the " + p.Title + " command to run",
 		ConfigProperty: commandPath, ControlType: asDropDown, IsSearchable: true, IsRequired: ptr(true), Options: options,
 	}
 	if len(p.Commands) > 0 {
-		selector.InitialValue = jsonString(p.Commands[0].ID)
+		selector.InitialValue = plugin.MarshalPlain(p.Commands[0].ID)
 	}
 	root := []*appsmithContainer{{ControlType: asSection, Identifier: "SELECTOR", Children: []any{
 		&appsmithContainer{ControlType: asDoubleColumn, Identifier: "SELECTOR-Z1", Children: []any{selector}},
@@ -187,7 +187,7 @@ func appsmithExport(p *plugin.Plugin, callTimeout time.Duration) (*appsmithPlugi
 		Info:           "How long Appsmith waits for the plugin server to answer",
 		ConfigProperty: "actionConfiguration.timeoutInMillisecond", ControlType: asInputText, DataType: "NUMBER"}
 	if callTimeout > 0 {
-		timeout.InitialValue = jsonString(strconv.FormatInt(callTimeout.Milliseconds(), 10))
+		timeout.InitialValue = plugin.MarshalPlain(strconv.FormatInt(callTimeout.Milliseconds(), 10))
 	}
 	out.Setting.Setting = []appsmithFormSection{{ID: 1, Children: []*appsmithControl{
 		{Label: "Run query on page load", Info: "Runs the query each time the page loads",
@@ -279,9 +279,9 @@ func appsmithDatasourceForm(f plugin.Form) ([]*appsmithControl, error) {
 	}
 	out := []*appsmithControl{
 		{Label: "Authentication type", ConfigProperty: "datasourceConfiguration.authentication.authenticationType",
-			ControlType: asInputText, IsRequired: ptr(false), Hidden: true, InitialValue: jsonString("oAuth2")},
+			ControlType: asInputText, IsRequired: ptr(false), Hidden: true, InitialValue: plugin.MarshalPlain("oAuth2")},
 		{Label: "Grant type", ConfigProperty: "datasourceConfiguration.authentication.grantType",
-			ControlType: asInputText, IsRequired: ptr(false), Hidden: true, InitialValue: jsonString("authorization_code")},
+			ControlType: asInputText, IsRequired: ptr(false), Hidden: true, InitialValue: plugin.MarshalPlain("authorization_code")},
 	}
 	property := 0
 	add := func(name string, s *jsonSchema, ui fieldUI, required bool) {
@@ -296,7 +296,7 @@ func appsmithDatasourceForm(f plugin.Form) ([]*appsmithControl, error) {
 		c.ConfigProperty = prefix + "value"
 		out = append(out,
 			&appsmithControl{Label: c.Label + " (key)", ConfigProperty: prefix + "key", ControlType: asInputText,
-				IsRequired: ptr(false), Hidden: true, InitialValue: jsonString(name)},
+				IsRequired: ptr(false), Hidden: true, InitialValue: plugin.MarshalPlain(name)},
 			c)
 	}
 	for _, name := range fieldOrder(sch, ui) {
@@ -469,17 +469,7 @@ func textValue(v json.RawMessage) json.RawMessage {
 	if len(v) == 0 {
 		return nil
 	}
-	return jsonString(textOf(v))
-}
-
-// jsonString is s as a JSON string, with <, > and & as they are (the
-// answer is JSON, never HTML).
-func jsonString(s string) json.RawMessage {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s)
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return plugin.MarshalPlain(textOf(v))
 }
 
 func ptr[T any](v T) *T { return &v }
