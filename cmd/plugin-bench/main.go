@@ -323,4 +323,3 @@ func silent(servers []*serverProc, cases []benchCase, results []result) []string
 	}
 	return names
 }
-

@@ -433,7 +433,7 @@ func TestDBPasswordNeverShown(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			env := map[string]string{"PLUGIN_SERVER_DB": db, "PLUGIN_SERVER_SANDBOX": "1", "PLUGIN_SERVER_ADDR": "127.0.0.1:0",
 				"PLUGIN_SERVER_SECRET_KEY": key}
-			stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+			stdout, stderr := &syncBuffer{}, &syncBuffer{}
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, nil, func(k string) string { return env[k] }, stdout, stderr) }()
@@ -461,22 +461,4 @@ func TestDBPasswordNeverShown(t *testing.T) {
 			}
 		})
 	}
-}
-
-// lockedBuffer is a bytes.Buffer the server writes to while the test reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

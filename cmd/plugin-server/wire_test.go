@@ -358,10 +358,8 @@ func TestSlowBodiesHoldNoWorker(t *testing.T) {
 func TestSlowUploadsKeepToTheirShare(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f, "PLUGIN_SERVER_MAX_UPLOADS", "8", "PLUGIN_SERVER_CALL_TIMEOUT", "2s")
-	hostile := s.authorizedAs(adminKey, nil)
+	hostile, upload := s.uploadTarget(adminKey)
 	quiet := s.authorizedAs(otherKey, nil)
-	_, reg := s.execute(adminKey, hostile, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
-	upload := get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var refused atomic.Int64
@@ -370,29 +368,8 @@ func TestSlowUploadsKeepToTheirShare(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			body, w := io.Pipe()
-			go func() {
-				defer w.Close()
-				for range 100 {
-					if _, err := w.Write([]byte{0}); err != nil {
-						return
-					}
-					select {
-					case <-ctx.Done():
-						return
-					case <-time.After(100 * time.Millisecond):
-					}
-				}
-			}()
-			req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/v1/datasources/"+hostile+"/execute?command=uploadMedia&uploadUrl="+urlQuery(upload), body)
-			req.Header.Set("Authorization", "Bearer "+adminKey)
-			req.Header.Set("Content-Type", "image/png")
-			resp, err := http.DefaultClient.Do(req)
-			if err == nil {
-				if resp.StatusCode == 429 {
-					refused.Add(1)
-				}
-				resp.Body.Close()
+			if status, err := s.uploadMedia(ctx, adminKey, hostile, upload, trickle100(ctx)); err == nil && status == 429 {
+				refused.Add(1)
 			}
 		}()
 	}
@@ -423,61 +400,33 @@ func TestUploadStreamsLeaveSomeForOthers(t *testing.T) {
 	f := newWireLinkedIn(t)
 	s, _ := startWire(t, f, "PLUGIN_SERVER_MAX_UPLOADS", "8", "PLUGIN_SERVER_CALL_TIMEOUT", "3s",
 		"PLUGIN_SERVER_API_KEYS", adminKey+":admin:acme,"+otherKey+":admin:other,"+thirdKey+":admin:third")
-	uploadURL := func(key string) (id, upload string) {
-		id = s.authorizedAs(key, nil)
-		_, reg := s.execute(key, id, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
-		return id, get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
-	}
-	upload := func(ctx context.Context, key, id, target string, body io.Reader) (int, error) {
-		req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/v1/datasources/"+id+"/execute?command=uploadMedia&uploadUrl="+urlQuery(target), body)
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "image/png")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		resp.Body.Close()
-		return resp.StatusCode, nil
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
 	for _, key := range []string{adminKey, otherKey} {
-		id, target := uploadURL(key)
+		id, target := s.uploadTarget(key)
 		for range 8 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				body, w := io.Pipe()
-				go func() {
-					defer w.Close()
-					for ctx.Err() == nil {
-						if _, err := w.Write([]byte{0}); err != nil {
-							return
-						}
-						select {
-						case <-ctx.Done():
-						case <-time.After(100 * time.Millisecond):
-						}
-					}
-				}()
-				upload(ctx, key, id, target, body)
+				s.uploadMedia(ctx, key, id, target, trickle100(ctx))
 			}()
 		}
 	}
-	id, target := uploadURL(thirdKey)
+	id, target := s.uploadTarget(thirdKey)
 	time.Sleep(500 * time.Millisecond) // the trickles take what streams they may
-	status, err := upload(context.Background(), thirdKey, id, target, bytes.NewReader([]byte("\x89PNG\r\n\x1a\n")))
+	status, err := s.uploadMedia(context.Background(), thirdKey, id, target, bytes.NewReader([]byte("\x89PNG\r\n\x1a\n")))
 	if err != nil || status/100 != 2 {
 		t.Fatalf("the third workspace's upload beside two trickling ones: %d %v", status, err)
 	}
 }
 
 // Callers that ask for a large answer and never read it hold neither the
-// server's memory nor its handlers: a large answer counts against the
-// workspace's share while it is written, one that does not fit is refused
-// at once, the write has a deadline that ends a connection that stopped
-// reading, and another workspace's calls go through meanwhile.
+// server's memory nor its handlers: LinkedIn's answer counts against the
+// workspace's share from when it arrives until it is written, one that
+// does not fit waits and is refused when its call's time is up, the write
+// has a deadline that ends a connection that stopped reading, and another
+// workspace's calls go through meanwhile.
 func TestCallersThatNeverReadHoldLittle(t *testing.T) {
 	const answer = 7 << 20 // more than the kernel's socket buffers take, less than the 8 MiB LinkedIn may answer
 	f := newWireLinkedIn(t)
@@ -545,6 +494,49 @@ func TestCallersThatNeverReadHoldLittle(t *testing.T) {
 			t.Errorf("peak RSS %d MiB with %d callers never reading a 7 MiB answer", rss>>20, callers)
 		}
 	}
+}
+
+// uploadTarget authorizes a datasource in key's workspace and registers an
+// image upload on it: the datasource and the upload URL LinkedIn gave.
+func (s *server) uploadTarget(key string) (id, upload string) {
+	s.t.Helper()
+	id = s.authorizedAs(key, nil)
+	_, reg := s.execute(key, id, "registerMediaUpload", map[string]any{"author": "person:782bbtaQ", "mediaCategory": "image"})
+	return id, get(reg, "output", "value", "uploadMechanism", "com.linkedin.digitalmedia.uploading.MediaUploadHttpRequest", "uploadUrl").(string)
+}
+
+// uploadMedia streams body to uploadMedia as an image, and says what the
+// server answered.
+func (s *server) uploadMedia(ctx context.Context, key, id, target string, body io.Reader) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/v1/datasources/"+id+"/execute?command=uploadMedia&uploadUrl="+urlQuery(target), body)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "image/png")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// trickle100 is a body that sends a byte every 100 ms, a hundred in all,
+// until ctx ends.
+func trickle100(ctx context.Context) io.Reader {
+	body, w := io.Pipe()
+	go func() {
+		defer w.Close()
+		for range 100 {
+			if _, err := w.Write([]byte{0}); err != nil {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	return body
 }
 
 // peakRSS is a process's peak resident memory in bytes (VmHWM).
