@@ -154,7 +154,27 @@ func fieldsTable(t *testing.T, b *bytes.Buffer, f plugin.Form) {
 	}
 	b.WriteString("| field | type | required | what it is | values |\n|---|---|---|---|---|\n")
 	for _, name := range order {
-		p := s.Properties[name]
+		fieldRow(b, name, s.Properties[name], yes(slices.Contains(s.Required, name)))
+	}
+	// A form whose content is one choice (sharePost) lists each branch's
+	// field after the others.
+	var choice struct {
+		OneOf []struct {
+			Title      string              `json:"title"`
+			Properties map[string]property `json:"properties"`
+		} `json:"oneOf"`
+	}
+	json.Unmarshal(f.Schema, &choice)
+	for _, branch := range choice.OneOf {
+		for name, p := range branch.Properties {
+			fieldRow(b, name, p, "one content at most: "+branch.Title)
+		}
+	}
+	b.WriteString("\n")
+}
+
+func fieldRow(b *bytes.Buffer, name string, p property, required string) {
+	{
 		typ := fmt.Sprint(p.Type)
 		if p.Type == nil && len(p.AnyOf) > 0 {
 			var ts []string
@@ -185,10 +205,9 @@ func fieldsTable(t *testing.T, b *bytes.Buffer, f plugin.Form) {
 		if p.WriteOnly {
 			desc += " Write-only."
 		}
-		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", name, typ, yes(slices.Contains(s.Required, name)),
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", name, typ, required,
 			strings.ReplaceAll(desc, "|", "\\|"), strings.ReplaceAll(strings.Join(values, ", "), "|", "\\|"))
 	}
-	b.WriteString("\n")
 }
 
 // pretty is indented JSON that keeps & and < as they are.

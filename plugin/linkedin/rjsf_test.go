@@ -121,9 +121,20 @@ func rjsfProblems(path string, node, ui map[string]any, required bool) []string 
 	}
 	for _, kw := range []string{"anyOf", "oneOf"} {
 		alts, _ := node[kw].([]any)
+		altsUI, _ := ui[kw].([]any)
 		for i, a := range alts {
-			if alt, _ := a.(map[string]any); alt["title"] == nil {
+			alt, _ := a.(map[string]any)
+			if alt["title"] == nil {
 				bad("%s option %d has no title", kw, i)
+			}
+			// A branch of an object (sharePost's content) renders as an
+			// object of its own under the picker.
+			if alt["properties"] != nil {
+				var altUI map[string]any
+				if i < len(altsUI) {
+					altUI, _ = altsUI[i].(map[string]any)
+				}
+				problems = append(problems, rjsfProblems(fmt.Sprintf("%s.%s[%d]", path, kw, i), alt, altUI, required)...)
 			}
 		}
 	}
@@ -149,6 +160,9 @@ func rjsfProblems(path string, node, ui map[string]any, required bool) []string 
 			bad("is an object with neither properties nor typed additionalProperties: RJSF renders an empty fieldset")
 		}
 		for key := range ui {
+			if key == "oneOf" && node["oneOf"] != nil {
+				continue
+			}
 			if !strings.HasPrefix(key, "ui:") && props[key] == nil && key != "additionalProperties" {
 				bad("uiSchema names %q, no such field", key)
 			}

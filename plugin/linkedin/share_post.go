@@ -1,12 +1,16 @@
 package linkedin
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"pluginserver/plugin"
 )
@@ -16,40 +20,7 @@ var sharePost = &plugin.Command{
 	Title:       "Share Post",
 	Description: "Post as the member or a page they administer with LinkedIn's Posts API: text, an article, an image, video or document, several images, a poll, or a reshare. The text reads exactly as typed. The new post's URN is output.id.",
 	Endpoints:   []string{"POST /rest/posts"},
-	Form: form([]field{restAuthorField,
-		{name: "commentary", schema: `{"type":"string","title":"Text","description":"What the post says, up to 3,000 characters. #hashtags and links stay as they are; see textFormat.","examples":["Hello World! (our first post) #launch"],"maxLength":3000}`,
-			ui: `{"ui:widget":"textarea","ui:options":{"rows":5}}`},
-		textFormatField, mentionsField,
-		{name: "visibility", schema: `{"type":"string","title":"Visibility","description":"Who can see the post.","default":"PUBLIC","examples":["PUBLIC"],
-			"oneOf":[{"const":"PUBLIC","title":"Anyone"},{"const":"CONNECTIONS","title":"Connections only"},{"const":"LOGGED_IN","title":"Signed-in members"}]}`},
-		{name: "lifecycleState", schema: `{"type":"string","title":"Lifecycle state","description":"PUBLISHED posts now; DRAFT keeps it unpublished.","default":"PUBLISHED","examples":["PUBLISHED"],
-			"oneOf":[{"const":"PUBLISHED","title":"Published"},{"const":"DRAFT","title":"Draft"}]}`},
-		{name: "feedDistribution", schema: `{"type":"string","title":"Feed distribution","description":"MAIN_FEED shows the post in feeds; NONE only on the author's page (for ads).","default":"MAIN_FEED","examples":["MAIN_FEED"],
-			"oneOf":[{"const":"MAIN_FEED","title":"Main feed"},{"const":"NONE","title":"Not in feeds"}]}`},
-		{name: "isReshareDisabledByAuthor", schema: `{"type":"boolean","title":"Disable reshares","default":false,"examples":[false]}`},
-		{name: "article", schema: `{"type":"object","title":"Article","description":"A link preview. One content at most: article, media, multiImage, poll or reshareOf.","additionalProperties":false,"required":["source"],
-			"examples":[{"source":"https://example.com/launch","title":"We launched"}],"properties":{
-			"source":{"type":"string","title":"URL","pattern":"^https?://","errorMessage":"must be an http(s) URL","maxLength":2000},
-			"title":{"type":"string","title":"Title","maxLength":400},
-			"description":{"type":"string","title":"Description","maxLength":4086},
-			"thumbnail":` + urnSchema("Thumbnail", "An image uploaded with Upload Image.", "image:C4D10AQ", imageKinds...) + `}}`},
-		{name: "media", schema: `{"type":"object","title":"Media","description":"An image, video or document uploaded with Upload Image, Upload Video or Upload Document.","additionalProperties":false,"required":["id"],
-			"examples":[{"id":"urn:li:image:C4E10AQFoyyAjHPMQuQ","altText":"Our team"}],"properties":{
-			"id":` + urnSchema("Media", "image:ID, video:ID or document:ID, or its URN.", "urn:li:image:C4E10AQFoyyAjHPMQuQ", mediaKinds...) + `,
-			"title":{"type":"string","title":"Title","description":"Shown for a document or video.","maxLength":400},
-			"altText":{"type":"string","title":"Alt text","description":"Describes an image to those who cannot see it.","maxLength":4086}}}`},
-		{name: "multiImage", schema: `{"type":"object","title":"Several images","additionalProperties":false,"required":["images"],
-			"examples":[{"images":[{"id":"image:C4E10AQ1"},{"id":"image:C4E10AQ2"}]}],"properties":{
-			"images":{"type":"array","title":"Images","minItems":2,"maxItems":20,"items":{"type":"object","title":"Image","additionalProperties":false,"required":["id"],"properties":{
-				"id":` + urnSchema("Image", "image:ID or its URN.", "image:C4E10AQ1", imageKinds...) + `,
-				"altText":{"type":"string","title":"Alt text","maxLength":4086}}}}}}`},
-		{name: "poll", schema: `{"type":"object","title":"Poll","additionalProperties":false,"required":["question","options"],
-			"examples":[{"question":"Tabs or spaces?","options":["Tabs","Spaces"],"duration":"THREE_DAYS"}],"properties":{
-			"question":{"type":"string","title":"Question","minLength":1,"maxLength":140},
-			"options":{"type":"array","title":"Options","minItems":2,"maxItems":4,"items":{"type":"string","title":"Option","minLength":1,"maxLength":30}},
-			"duration":{"type":"string","title":"Open for","description":"Three days when empty.","oneOf":[{"const":"ONE_DAY","title":"One day"},{"const":"THREE_DAYS","title":"Three days"},{"const":"SEVEN_DAYS","title":"A week"},{"const":"FOURTEEN_DAYS","title":"Two weeks"}]}}}`},
-		{name: "reshareOf", schema: urnSchema("Reshare of", "A post to reshare, with the commentary as what the author adds.", "urn:li:share:6844785523593134080", postKinds...)},
-	},
+	Form: contentChoice(form(sharePostFields,
 		answered("A text post with a hashtag", `{"author":"person:782bbtaQ","commentary":"Hello World! (our first post) #launch"}`,
 			201, map[string]string{"x-restli-id": "urn:li:share:6844785523593134080"}, `{"id":"urn:li:share:6844785523593134080"}`),
 		answered("A page's post mentioning a member", `{"author":"organization:2414183","commentary":"Welcome @Jane Doe to the team","mentions":[{"name":"Jane Doe","urn":"person:8675309"}],"visibility":"PUBLIC"}`,
@@ -64,7 +35,8 @@ var sharePost = &plugin.Command{
 			201, map[string]string{"x-restli-id": "urn:li:share:6844785523593134085"}, `{"id":"urn:li:share:6844785523593134085"}`),
 		answered("A reshare", `{"author":"person:782bbtaQ","commentary":"Worth a read","reshareOf":"share:6844785523593134080"}`,
 			201, map[string]string{"x-restli-id": "urn:li:share:6844785523593134086"}, `{"id":"urn:li:share:6844785523593134086"}`),
-	),
+	)),
+	Normalize: normalizeSharePost,
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[sharePostParams](raw)
 		if err != nil {
@@ -241,4 +213,146 @@ func (p sharePostParams) content(post *restPost) error {
 		}{Parent: parent}
 	}
 	return err
+}
+
+// sharePostFields are the fields of every post, whatever its content.
+var sharePostFields = []field{restAuthorField,
+	{name: "commentary", schema: `{"type":"string","title":"Text","description":"What the post says, up to 3,000 characters. #hashtags and links stay as they are; see textFormat.","examples":["Hello World! (our first post) #launch"],"maxLength":3000}`,
+		ui: `{"ui:widget":"textarea","ui:options":{"rows":5}}`},
+	textFormatField, mentionsField,
+	{name: "visibility", schema: `{"type":"string","title":"Visibility","description":"Who can see the post.","default":"PUBLIC","examples":["PUBLIC"],
+			"oneOf":[{"const":"PUBLIC","title":"Anyone"},{"const":"CONNECTIONS","title":"Connections only"},{"const":"LOGGED_IN","title":"Signed-in members"}]}`},
+	{name: "lifecycleState", schema: `{"type":"string","title":"Lifecycle state","description":"PUBLISHED posts now; DRAFT keeps it unpublished.","default":"PUBLISHED","examples":["PUBLISHED"],
+			"oneOf":[{"const":"PUBLISHED","title":"Published"},{"const":"DRAFT","title":"Draft"}]}`},
+	{name: "feedDistribution", schema: `{"type":"string","title":"Feed distribution","description":"MAIN_FEED shows the post in feeds; NONE only on the author's page (for ads).","default":"MAIN_FEED","examples":["MAIN_FEED"],
+			"oneOf":[{"const":"MAIN_FEED","title":"Main feed"},{"const":"NONE","title":"Not in feeds"}]}`},
+	{name: "isReshareDisabledByAuthor", schema: `{"type":"boolean","title":"Disable reshares","default":false,"examples":[false]}`},
+}
+
+// contentKind is one content a post may carry: one branch of the form's
+// oneOf, which requires its own property.
+type contentKind struct {
+	name, title string
+	schema      string
+	ui          string
+}
+
+// postContents are the contents of sharePost, one at most, in the order the
+// picker lists them after "Text only".
+var postContents = []contentKind{
+	{name: "article", title: "Article (a link)", schema: `{"type":"object","title":"Article","description":"A link preview.","additionalProperties":false,"required":["source"],
+		"examples":[{"source":"https://example.com/launch","title":"We launched"}],"properties":{
+		"source":{"type":"string","title":"URL","pattern":"^https?://","errorMessage":"must be an http(s) URL","maxLength":2000},
+		"title":{"type":"string","title":"Title","maxLength":400},
+		"description":{"type":"string","title":"Description","maxLength":4086},
+		"thumbnail":` + urnSchema("Thumbnail", "An image uploaded with Upload Image.", "image:C4D10AQ", imageKinds...) + `}}`,
+		ui: `{"ui:label":false}`},
+	{name: "media", title: "Image, video or document", schema: `{"type":"object","title":"Media","description":"An image, video or document uploaded with Upload Image, Upload Video or Upload Document.","additionalProperties":false,"required":["id"],
+		"examples":[{"id":"urn:li:image:C4E10AQFoyyAjHPMQuQ","altText":"Our team"}],"properties":{
+		"id":` + urnSchema("Media", "image:ID, video:ID or document:ID, or its URN.", "urn:li:image:C4E10AQFoyyAjHPMQuQ", mediaKinds...) + `,
+		"title":{"type":"string","title":"Title","description":"Shown for a document or video.","maxLength":400},
+		"altText":{"type":"string","title":"Alt text","description":"Describes an image to those who cannot see it.","maxLength":4086}}}`,
+		ui: `{"ui:label":false}`},
+	{name: "multiImage", title: "Several images", schema: `{"type":"object","title":"Several images","additionalProperties":false,"required":["images"],
+		"examples":[{"images":[{"id":"image:C4E10AQ1"},{"id":"image:C4E10AQ2"}]}],"properties":{
+		"images":{"type":"array","title":"Images","minItems":2,"maxItems":20,"items":{"type":"object","title":"Image","additionalProperties":false,"required":["id"],"properties":{
+			"id":` + urnSchema("Image", "image:ID or its URN.", "image:C4E10AQ1", imageKinds...) + `,
+			"altText":{"type":"string","title":"Alt text","maxLength":4086}}}}}}`,
+		ui: `{"ui:label":false,"images":{"items":{"ui:label":false}}}`},
+	{name: "poll", title: "Poll", schema: `{"type":"object","title":"Poll","additionalProperties":false,"required":["question","options"],
+		"examples":[{"question":"Tabs or spaces?","options":["Tabs","Spaces"],"duration":"THREE_DAYS"}],"properties":{
+		"question":{"type":"string","title":"Question","minLength":1,"maxLength":140},
+		"options":{"type":"array","title":"Options","minItems":2,"maxItems":4,"items":{"type":"string","title":"Option","minLength":1,"maxLength":30}},
+		"duration":{"type":"string","title":"Open for","description":"How long members can vote. LinkedIn needs one of these four; three days unless you choose another.","default":"THREE_DAYS","oneOf":[{"const":"ONE_DAY","title":"One day"},{"const":"THREE_DAYS","title":"Three days"},{"const":"SEVEN_DAYS","title":"A week"},{"const":"FOURTEEN_DAYS","title":"Two weeks"}]}}}`,
+		ui: `{"ui:label":false,"options":{"items":{"ui:label":false}}}`},
+	{name: "reshareOf", title: "Reshare", schema: urnSchema("Reshare of", "A post to reshare, with the commentary as what the author adds.", "urn:li:share:6844785523593134080", postKinds...)},
+}
+
+// contentChoice adds the post's content to a form as one choice: a oneOf
+// whose first branch, "Text only", carries none, and whose other branches
+// each require their own property, so RJSF and Appsmith show a picker and
+// only the chosen content's fields. The params keep their names (article,
+// media, multiImage, poll, reshareOf), as callers send them. The content
+// properties live in the branches, so the top level cannot refuse unknown
+// fields with additionalProperties; normalizeSharePost refuses them.
+func contentChoice(f plugin.Form) plugin.Form {
+	var branches, uis []string
+	var none []string
+	for _, k := range postContents {
+		none = append(none, fmt.Sprintf(`{"required":[%q]}`, k.name))
+	}
+	branches = append(branches, `{"title":"Text only","type":"object","properties":{},"not":{"anyOf":[`+strings.Join(none, ",")+`]}}`)
+	uis = append(uis, `{"ui:label":false}`)
+	for _, k := range postContents {
+		branches = append(branches, fmt.Sprintf(`{"title":%q,"type":"object","properties":{%q:%s},"required":[%q]}`, k.title, k.name, k.schema, k.name))
+		ui := `{"ui:label":false}`
+		if k.ui != "" {
+			ui = fmt.Sprintf(`{"ui:label":false,%q:%s}`, k.name, k.ui)
+		}
+		uis = append(uis, ui)
+	}
+	schema := strings.Replace(string(f.Schema), `"additionalProperties":false,`, "", 1)
+	// The validator says errorMessage when no branch matches, next to the
+	// field problems of the closest one.
+	schema = strings.TrimSuffix(schema, "}") + `,"errorMessage":"carries one content at most, complete: see its fields","oneOf":[` + strings.Join(branches, ",") + `]}`
+	ui := strings.TrimSuffix(string(f.UISchema), "}") + `,"ui:choiceTitle":"Content","ui:choiceDescription":"What the post carries besides its text: one content at most.","oneOf":[` + strings.Join(uis, ",") + `]}`
+	f.Schema, f.UISchema = compactJSON(schema), compactJSON(ui)
+	return f
+}
+
+func compactJSON(s string) json.RawMessage {
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		panic("sharePost's form: " + err.Error())
+	}
+	return b.Bytes()
+}
+
+// normalizeSharePost drops a content left empty (null, "", {} or []), then
+// refuses a field the form does not know and a second content, naming it:
+// the schema's oneOf would only say that one branch must match.
+func normalizeSharePost(params json.RawMessage) (json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(params, &m) != nil {
+		return params, nil
+	}
+	changed := false
+	var named []string
+	for _, k := range postContents {
+		v, ok := m[k.name]
+		if !ok {
+			continue
+		}
+		switch string(bytes.TrimSpace(v)) {
+		case "null", `""`, "{}", "[]":
+			delete(m, k.name)
+			changed = true
+			continue
+		}
+		named = append(named, k.name)
+	}
+	known := map[string]bool{}
+	for _, f := range sharePostFields {
+		known[f.name] = true
+	}
+	for _, k := range postContents {
+		known[k.name] = true
+	}
+	var unknown []string
+	for name := range m {
+		if !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return nil, plugin.InvalidField(unknown[0], "is not a known field")
+	}
+	if len(named) > 1 {
+		return nil, plugin.InvalidField(named[1], "cannot go with %s: a post carries one content at most", named[0])
+	}
+	if !changed {
+		return params, nil
+	}
+	return marshalJSON(m)
 }

@@ -1,9 +1,9 @@
 import { useMemo, useState } from "react";
 import Form from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
-import { deepEquals, getDefaultFormState, type ErrorSchema, type RJSFSchema } from "@rjsf/utils";
+import type { ErrorSchema } from "@rjsf/utils";
 import { api, type Answer, type Command, type Datasource, type Envelope, type FieldError, type Plugin } from "./api";
-import { FormBoundary, fieldErrors, widgets, withOptionWidgets, type FormContext } from "./forms";
+import { FormBoundary, defaultFormStateBehavior, fieldErrors, leaveOutUntouched, templates, widgets, withOptionWidgets, type FormContext } from "./forms";
 import { Result } from "./Result";
 
 /** The fields that name who acts, filled with the authorized member by default. */
@@ -16,24 +16,6 @@ function defaults(c: Command, d: Datasource): Record<string, unknown> {
   for (const f of memberFields) {
     const p = props[f];
     if (sub && p && p.type === "string" && !p["x-options"]) out[f] = `person:${sub}`;
-  }
-  return out;
-}
-
-/**
- * untouched drops the optional object fields left as RJSF filled them in:
- * it fills an optional object's arrays up to minItems with empty items
- * (sharePost's multiImage and poll), which the server rightly refuses as
- * incomplete, when the person meant to leave them out.
- */
-function untouched(schema: Record<string, unknown>, params: Record<string, unknown>): Record<string, unknown> {
-  const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
-  const required = new Set((schema.required as string[] | undefined) ?? []);
-  const filled = getDefaultFormState(validator, schema as RJSFSchema, {}, schema as RJSFSchema) as Record<string, unknown>;
-  const out = { ...params };
-  for (const [name, prop] of Object.entries(props)) {
-    if (required.has(name) || prop?.type !== "object" || !(name in out)) continue;
-    if (deepEquals(out[name], filled?.[name]) || deepEquals(out[name], {})) delete out[name];
   }
   return out;
 }
@@ -75,7 +57,7 @@ function CommandForm({ command, datasource }: { command: Command; datasource: Da
     setExtraErrors(undefined);
     setOther([]);
     try {
-      const a = await api.execute(datasource.id, command.id, untouched(command.schema, params ?? {}), dryRun);
+      const a = await api.execute(datasource.id, command.id, leaveOutUntouched(command.schema, params ?? {}), dryRun);
       setAnswer(a);
       if (a.body?.error?.fields?.length) {
         const { errors, other } = fieldErrors(a.body.error.fields, command.schema);
@@ -110,11 +92,13 @@ function CommandForm({ command, datasource }: { command: Command; datasource: Da
           uiSchema={uiSchema}
           validator={validator}
           widgets={widgets}
+          templates={templates}
           formContext={context}
           formData={formData}
           onChange={(e) => setFormData(e.formData)}
           onSubmit={(e) => run(e.formData)}
           extraErrors={extraErrors}
+          experimental_defaultFormStateBehavior={defaultFormStateBehavior}
           noValidate
           noHtml5Validate
           showErrorList={false}

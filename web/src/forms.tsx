@@ -2,7 +2,7 @@
 // dropdowns for fields that name a source of choices in x-options, and
 // the server's field errors shown on their fields.
 import { Component, useEffect, useState, type ReactNode } from "react";
-import type { ErrorSchema, RegistryWidgetsType, UiSchema, WidgetProps } from "@rjsf/utils";
+import { getUiOptions, type ErrorSchema, type MultiSchemaFieldTemplateProps, type RegistryWidgetsType, type TemplatesType, type UiSchema, type WidgetProps } from "@rjsf/utils";
 import { api, type FieldError, type Option } from "./api";
 
 /** What the widgets need to know about the form they are in. */
@@ -54,8 +54,12 @@ function hasPath(schema: Record<string, unknown>, path: string[]): boolean {
   for (const p of path) {
     if (!s) return false;
     const props = s.properties as Record<string, Record<string, unknown>> | undefined;
+    const branch = branchProperty(s, p);
     if (props && props[p]) {
       s = props[p];
+    } else if (branch) {
+      // A field of a oneOf/anyOf branch (sharePost's content).
+      s = branch;
     } else if (/^\d+$/.test(p) && (s.items || s.anyOf || s.oneOf)) {
       s = (s.items as Record<string, unknown>) ?? {};
     } else if (s.additionalProperties && typeof s.additionalProperties === "object") {
@@ -66,6 +70,16 @@ function hasPath(schema: Record<string, unknown>, path: string[]): boolean {
     }
   }
   return true;
+}
+
+function branchProperty(s: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+  for (const kw of ["oneOf", "anyOf"]) {
+    for (const b of (s[kw] as Record<string, unknown>[] | undefined) ?? []) {
+      const p = (b?.properties as Record<string, Record<string, unknown>> | undefined)?.[name];
+      if (p) return p;
+    }
+  }
+  return undefined;
 }
 
 type OptionsState = { loading: boolean; list: Option[]; warning?: string; error?: string };
@@ -143,6 +157,25 @@ function ServerOptionsWidget(props: WidgetProps) {
 
 export const widgets: RegistryWidgetsType = { serverOptions: ServerOptionsWidget };
 
+/**
+ * A oneOf/anyOf choice (sharePost's content): its picker under the label
+ * the uiSchema gives in ui:choiceTitle (RJSF shows none for an object's
+ * own oneOf), then the chosen branch's fields, without RJSF's panel box.
+ */
+function ChoiceTemplate({ selector, optionSchemaField, uiSchema }: MultiSchemaFieldTemplateProps) {
+  const { choiceTitle, choiceDescription } = getUiOptions(uiSchema);
+  return (
+    <div className="choice" role="group" aria-label={typeof choiceTitle === "string" ? choiceTitle : undefined}>
+      {typeof choiceTitle === "string" ? <label className="control-label">{choiceTitle}</label> : null}
+      {typeof choiceDescription === "string" ? <p className="hint">{choiceDescription}</p> : null}
+      <div className="form-group">{selector}</div>
+      {optionSchemaField}
+    </div>
+  );
+}
+
+export const templates: Partial<TemplatesType> = { MultiSchemaFieldTemplate: ChoiceTemplate };
+
 /** Keeps one form that cannot render from taking the page down. */
 export class FormBoundary extends Component<{ name: string; children: ReactNode }, { error: Error | null }> {
   state = { error: null as Error | null };
@@ -162,4 +195,86 @@ export class FormBoundary extends Component<{ name: string; children: ReactNode 
     }
     return this.props.children;
   }
+}
+
+type Schema = Record<string, unknown>;
+
+/**
+ * The behaviour of RJSF's defaults for every form: a choice written as a
+ * oneOf of consts (a poll's duration) is not filled with its first value
+ * unless the schema gives a default.
+ */
+export const defaultFormStateBehavior = { constAsDefaults: "skipOneOf" } as const;
+
+/** The schema of an object's property, also when a oneOf/anyOf branch declares it. */
+function propertySchema(schema: Schema | undefined, name: string): { schema?: Schema; required: boolean } {
+  if (!schema) return { required: false };
+  const own = (schema.properties as Record<string, Schema> | undefined)?.[name];
+  if (own) return { schema: own, required: ((schema.required as string[] | undefined) ?? []).includes(name) };
+  for (const kw of ["oneOf", "anyOf"]) {
+    for (const branch of (schema[kw] as Schema[] | undefined) ?? []) {
+      const p = (branch?.properties as Record<string, Schema> | undefined)?.[name];
+      // A branch that requires its property (sharePost's content) is the
+      // user's choice: sending it is the point, so it counts as optional
+      // here only in being left out when empty.
+      if (p) return { schema: p, required: false };
+    }
+  }
+  return { required: false };
+}
+
+function isEmpty(v: unknown): boolean {
+  return (
+    v === undefined ||
+    v === null ||
+    v === "" ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)
+  );
+}
+
+/**
+ * onlyDefaults says whether an object holds nothing but values its schema
+ * gives as defaults: what RJSF fills in for a section nobody touched.
+ */
+function onlyDefaults(schema: Schema | undefined, v: Record<string, unknown>): boolean {
+  return Object.entries(v).every(([k, x]) => {
+    const s = propertySchema(schema, k).schema;
+    if (s && "default" in s && JSON.stringify(s.default) === JSON.stringify(x)) return true;
+    return typeof x === "object" && x !== null && !Array.isArray(x) && onlyDefaults(s, x as Record<string, unknown>);
+  });
+}
+
+/**
+ * leaveOutUntouched is the params a form sends: what the user filled, not
+ * what RJSF filled in to render the form. Left out, at any depth: nulls,
+ * empty strings, array items that are empty (RJSF adds minItems of them),
+ * empty arrays and objects, and an optional object holding only its
+ * defaults (an untouched poll's duration). What the schema requires stays,
+ * empty or not, for the server to name.
+ */
+export function leaveOutUntouched(schema: Schema, params: Record<string, unknown>): Record<string, unknown> {
+  const out = prune(schema, params, true);
+  return (out ?? {}) as Record<string, unknown>;
+}
+
+function prune(schema: Schema | undefined, v: unknown, required: boolean): unknown {
+  if (Array.isArray(v)) {
+    const items = schema?.items as Schema | undefined;
+    const kept = v.map((x) => prune(items, x, false)).filter((x) => !isEmpty(x));
+    return kept.length === 0 && !required ? undefined : kept;
+  }
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const p = propertySchema(schema, k);
+      const kept = prune(p.schema, x, p.required);
+      if (kept !== undefined && (p.required || !isEmpty(kept))) out[k] = kept;
+    }
+    if (!required && (Object.keys(out).length === 0 || onlyDefaults(schema, out))) return undefined;
+    return out;
+  }
+  if (v === null || v === undefined) return undefined;
+  if (v === "" && !required) return undefined;
+  return v;
 }

@@ -321,6 +321,7 @@ await step("empty text shows the server's error on the text field, with code and
   await shot(page, "createPost-empty-text");
 }, { httpErrors: true });
 
+let mediaUrn = "";
 await step("the media flow: pick, upload with progress, AVAILABLE, post", async () => {
   const flow = page.locator("[data-testid=media-flow]");
   // A PNG-looking file of 3 MiB, so that the upload takes a few progress events.
@@ -345,6 +346,7 @@ await step("the media flow: pick, upload with progress, AVAILABLE, post", async 
   expect(seen.at(-1) === 100 && seen.some((v) => v > 0 && v < 100), "progress went " + JSON.stringify(seen));
   const urn = await flow.locator("[data-testid=media-urn]").textContent();
   expect(/^urn:li:image:/.test(urn), "media " + urn);
+  mediaUrn = urn;
   await shot(page, "media-available");
   await flow.locator("#media-text").fill("Our new office");
   await flow.locator("#media-title").fill("The office");
@@ -353,6 +355,167 @@ await step("the media flow: pick, upload with progress, AVAILABLE, post", async 
   expect(/urn:li:(share|ugcPost):/.test(await flow.locator("[data-testid=posted]").textContent()), "post id");
   console.log(`     progress values seen: ${JSON.stringify(seen.slice(0, 12))}${seen.length > 12 ? "…" : ""}`);
   await shot(page, "media-posted");
+});
+
+// sharePost's content is one choice: the picker shows only the chosen
+// content's fields, and the form sends only what was filled (issue 21).
+async function sharePostRun(dry) {
+  const s = commandSection("sharePost");
+  const box = s.locator("[data-testid=dry-run]");
+  if (dry) await box.check();
+  else await box.uncheck();
+  const sent = page.waitForRequest((r) => r.method() === "POST" && /\/execute/.test(r.url()));
+  const r = await run("sharePost");
+  const params = JSON.parse((await sent).postData()).params;
+  return { ...r, params };
+}
+const contentKeys = ["article", "media", "multiImage", "poll", "reshareOf"];
+/** Fails when params carry another content than kind, or an empty value anywhere. */
+function onlyContent(params, kind) {
+  const given = contentKeys.filter((k) => k in params);
+  expect(JSON.stringify(given) === JSON.stringify(kind ? [kind] : []), `sent ${JSON.stringify(params)}`);
+  const empty = (v) => v === null || v === "" || (typeof v === "object" && Object.keys(v).length === 0);
+  const walk = (v, path) => {
+    expect(!empty(v), `sent an empty ${path}: ${JSON.stringify(params)}`);
+    if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, path + "." + k);
+  };
+  for (const [k, v] of Object.entries(params)) if (typeof v !== "boolean") walk(v, k);
+}
+function succeeded(r, what) {
+  expect(r.status === 200 && !r.envelope.error && r.envelope.status !== 400, `${what}: ${JSON.stringify(r.envelope).slice(0, 400)}`);
+}
+async function pickContent(label) {
+  const s = commandSection("sharePost");
+  const picker = s.locator("select[id$=__oneof_select]");
+  await picker.selectOption({ label });
+  return s;
+}
+/** The form's height, in CSS pixels. */
+async function formHeight() {
+  return (await commandSection("sharePost").locator("form").boundingBox()).height;
+}
+let textPostId = "";
+/** A screenshot of the page, and one of sharePost's section alone. */
+async function sharePostShot(name) {
+  await shot(page, name);
+  await commandSection("sharePost").screenshot({ path: join(out, "forms", `${name}.png`) });
+}
+
+await step("sharePost: Fill with the example, then Run, sends only the text post", async () => {
+  await chooseCommand("sharePost");
+  const s = commandSection("sharePost");
+  const picker = s.locator("select[id$=__oneof_select]");
+  const labels = (await picker.locator("option").allTextContents()).map((t) => t.trim());
+  expect(JSON.stringify(labels) === JSON.stringify(["Text only", "Article (a link)", "Image, video or document", "Several images", "Poll", "Reshare"]),
+    "picker lists " + JSON.stringify(labels));
+  expect((await s.locator("#cmd-sharePost_article_source, #cmd-sharePost_poll_question").count()) === 0, "content fields shown for a text post");
+  const height = await formHeight();
+  console.log(`     sharePost form, text only: ${Math.round(height)} px`);
+  expect(height < 1400, `the form is ${height} px tall`);
+  await s.getByRole("button", { name: /Fill with the example/ }).click();
+  await sharePostShot("sharePost-text-only");
+  let r = await sharePostRun(true);
+  succeeded(r, "dry run");
+  onlyContent(r.params, "");
+  expect(r.envelope.meta?.dryRun === true && r.envelope.output.body.content === undefined, "request " + JSON.stringify(r.envelope.output).slice(0, 300));
+  r = await sharePostRun(false);
+  succeeded(r, "run");
+  expect(r.envelope.status === 201 && /^urn:li:share:/.test(r.envelope.output?.id ?? ""), "answer " + JSON.stringify(r.envelope).slice(0, 300));
+  textPostId = r.envelope.output.id;
+  await shot(page, "sharePost-text-posted");
+});
+
+await step("sharePost: an article, dry run then posted", async () => {
+  const s = await pickContent("Article (a link)");
+  // Without its URL: the server names article.source, shown on the field.
+  await s.locator("#cmd-sharePost_article_title").fill("We launched");
+  const bad = await sharePostRun(true);
+  expect(bad.status === 400 && bad.envelope.error?.fields?.some((f) => f.field === "article.source"), "answer " + JSON.stringify(bad.envelope).slice(0, 400));
+  onlyContent(bad.params, "article");
+  await s.locator(".has-error, .field-error").filter({ has: page.locator("#cmd-sharePost_article_source") }).waitFor();
+  await s.locator("#cmd-sharePost_article_source").fill("https://example.com/launch");
+  await s.locator("#cmd-sharePost_article_title").fill("We launched");
+  expect((await s.locator("#cmd-sharePost_poll_question, #cmd-sharePost_media_id").count()) === 0, "other contents' fields shown");
+  await s.locator("#cmd-sharePost_commentary").fill("Read about our launch (from the console)");
+  await sharePostShot("sharePost-article");
+  let r = await sharePostRun(true);
+  succeeded(r, "dry run");
+  onlyContent(r.params, "article");
+  expect((await s.locator("#cmd-sharePost_article_source").locator("xpath=ancestor::*[contains(@class,'has-error')]").count()) === 0, "the error stays on the URL");
+  expect(r.envelope.output.body.content?.article?.source === "https://example.com/launch", "request " + JSON.stringify(r.envelope.output.body));
+  r = await sharePostRun(false);
+  succeeded(r, "run");
+  expect(r.envelope.status === 201 && /^urn:li:share:/.test(r.envelope.output?.id ?? ""), "answer " + JSON.stringify(r.envelope).slice(0, 300));
+}, { httpErrors: true });
+
+await step("sharePost: an image, dry run then posted", async () => {
+  const s = await pickContent("Image, video or document");
+  expect((await s.locator("#cmd-sharePost_article_source").count()) === 0, "the article's fields stay");
+  await s.locator("#cmd-sharePost_media_id").fill(mediaUrn || "image:C4E10AQ1");
+  await s.locator("#cmd-sharePost_media_altText").fill("Our office");
+  await sharePostShot("sharePost-media");
+  let r = await sharePostRun(true);
+  succeeded(r, "dry run");
+  onlyContent(r.params, "media");
+  expect(/^urn:li:image:/.test(r.envelope.output.body.content?.media?.id ?? ""), "request " + JSON.stringify(r.envelope.output.body));
+  if (mediaUrn) {
+    r = await sharePostRun(false);
+    succeeded(r, "run");
+    expect(r.envelope.status === 201 && /^urn:li:share:/.test(r.envelope.output?.id ?? ""), "answer " + JSON.stringify(r.envelope).slice(0, 300));
+  }
+});
+
+await step("sharePost: several images, dry run", async () => {
+  const s = await pickContent("Several images");
+  for (let i = 0; i < 2; i++) {
+    const id = s.locator(`#cmd-sharePost_multiImage_images_${i}_id`);
+    if ((await id.count()) === 0) await s.locator("button.btn-add").first().click();
+    await id.fill(`image:C4E10AQ${i + 1}`);
+  }
+  await sharePostShot("sharePost-multiImage");
+  const r = await sharePostRun(true);
+  succeeded(r, "dry run");
+  onlyContent(r.params, "multiImage");
+  expect(r.envelope.output.body.content?.multiImage?.images?.length === 2, "request " + JSON.stringify(r.envelope.output.body));
+});
+
+await step("sharePost: a poll, its duration three days as its help says, dry run", async () => {
+  const s = await pickContent("Poll");
+  const duration = s.locator("select#cmd-sharePost_poll_duration");
+  const shown = (await duration.locator("option:checked").textContent()).trim();
+  expect(shown === "Three days", `"Open for" shows ${shown}`);
+  await s.locator("#cmd-sharePost_poll_question").fill("Tabs or spaces?");
+  for (let i = 0; i < 2; i++) {
+    const o = s.locator(`#cmd-sharePost_poll_options_${i}`);
+    if ((await o.count()) === 0) await s.locator("button.btn-add").first().click();
+    await o.fill(["Tabs", "Spaces"][i]);
+  }
+  const text = await s.locator("form").innerText();
+  expect(!/Option\*?\s*\n\s*Option/.test(text) && !/Poll\s*\n\s*Poll/.test(text), "labels repeat: " + text.slice(0, 600));
+  await sharePostShot("sharePost-poll");
+  const r = await sharePostRun(true);
+  succeeded(r, "dry run");
+  onlyContent(r.params, "poll");
+  expect(r.envelope.output.body.content?.poll?.settings?.duration === "THREE_DAYS", "request " + JSON.stringify(r.envelope.output.body));
+});
+
+await step("sharePost: a reshare, dry run", async () => {
+  const s = await pickContent("Reshare");
+  await s.locator("#cmd-sharePost_reshareOf").fill(textPostId || "share:6844785523593134080");
+  await sharePostShot("sharePost-reshare");
+  const r = await sharePostRun(true);
+  succeeded(r, "dry run");
+  onlyContent(r.params, "reshareOf");
+  expect(/^urn:li:share:/.test(r.envelope.output.body.reshareContext?.parent ?? ""), "request " + JSON.stringify(r.envelope.output.body));
+});
+
+await step("sharePost: back to Text only, nothing of the poll or reshare is sent", async () => {
+  const s = await pickContent("Text only");
+  await s.locator("#cmd-sharePost_commentary").fill("Only text again");
+  const r = await sharePostRun(true);
+  succeeded(r, "dry run");
+  onlyContent(r.params, "");
+  await s.locator("[data-testid=dry-run]").uncheck();
 });
 
 // Every command's form, as the server declares it, with no error.
