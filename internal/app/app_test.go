@@ -214,6 +214,29 @@ func TestBodyOverTheLimit(t *testing.T) {
 	if len(h.app.Sandbox.Requests()) != 0 {
 		t.Fatal("LinkedIn received an oversized request")
 	}
+	// A body announced at 20 MiB for a command that carries no file is
+	// refused on its first bytes, not after a mebibyte read for nothing.
+	big := &countingBody{Reader: io.MultiReader(strings.NewReader(`{"command":"createPost","params":{"text":"`), strings.NewReader(strings.Repeat("a", 20<<20)))}
+	req := httptest.NewRequest("POST", "/v1/datasources/"+id+"/execute", big)
+	req.ContentLength = 20<<20 + 44
+	req.Header.Set("Authorization", "Bearer "+builder)
+	w := httptest.NewRecorder()
+	h.app.Handler.ServeHTTP(w, req)
+	if w.Code != 413 || big.n > 64<<10 {
+		t.Fatalf("a 20 MiB createPost: %d after reading %d bytes", w.Code, big.n)
+	}
+}
+
+// countingBody counts what the server read of a body.
+type countingBody struct {
+	io.Reader
+	n int
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.Reader.Read(p)
+	c.n += n
+	return n, err
 }
 
 // TestEveryRouteChecksWhoCalls tries each /v1 route without a key, with a

@@ -117,6 +117,10 @@ type heldBody struct {
 	release func()
 }
 
+// peekLarge is how much of a body announced too large is read to learn
+// its command.
+const peekLarge = 4 << 10
+
 // readHeld reads a body of at most small bytes within BodyTimeout, or
 // more when allowLarge, seeing the first small+1 bytes, says how far the
 // body may go. The bytes held are reserved up front (the Content-Length,
@@ -145,6 +149,22 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 	if r.ContentLength > small && allowLarge == nil {
 		return held, tooLargeError(small)
 	}
+	// A body announced larger than small is refused on its first bytes
+	// when they name a command that may not send more: reading small bytes
+	// first, to refuse them, was a fifth of the server's CPU beside a
+	// flood of 20 MiB bodies.
+	var peeked []byte
+	if r.ContentLength > small {
+		peeked = make([]byte, min(peekLarge, small))
+		n, err := io.ReadFull(r.Body, peeked)
+		if err != nil {
+			return held, readError(err, small)
+		}
+		peeked = peeked[:n]
+		if _, err := allowLarge(peeked); err != nil && leadingCommand(peeked) != "" {
+			return held, err
+		}
+	}
 	first := small
 	if r.ContentLength >= 0 {
 		first = min(r.ContentLength, small)
@@ -155,7 +175,7 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 	// A body of unknown length grows its buffer as it comes, rather than
 	// taking the limit from the start.
 	known := max(r.ContentLength, 0)
-	raw, err := readAllSized(nil, io.LimitReader(r.Body, small+1), min(known, small), small+1)
+	raw, err := readAllSized(peeked, io.LimitReader(r.Body, small+1-int64(len(peeked))), min(known, small), small+1)
 	if err != nil {
 		return held, readError(err, small)
 	}
