@@ -25,7 +25,11 @@ const consoleShots = "testdata/console-shots"
 // the sandbox's consent page in a new tab, getUserInfo and createPost from
 // their forms, the server's field error for empty text, the media flow
 // with its progress bar, and every command's form and the datasource form
-// rendered by RJSF with no console error and no unsupported field; then,
+// rendered by RJSF with no console error and no unsupported field, every
+// command's example filled and run as a dry run with no invalid_input
+// (createPost's as the authorized member, and uploadMedia's with the
+// upload URL of Register Media Upload, also run for real), and the consent
+// tab ending on a small page that closes itself; then,
 // on the sandbox's Community Management app, posting as a page chosen in
 // the author dropdown and a refused scope told to the admin. Links forged
 // to look like LinkedIn's return (?status=error&error=…&message=…) show
@@ -223,5 +227,24 @@ func TestConsoleKnowsEveryCallbackReason(t *testing.T) {
 		if regexp.MustCompile("\\.get\\(\\s*[\"'`]message").Match(b) {
 			t.Errorf("%s reads a message from a query", f)
 		}
+	}
+}
+
+// TestConsoleHasNoImportCircle: no module of web/src imports another that
+// imports it back, directly or through others (web/tests/cycles.mjs, which
+// needs only node); App.tsx and Workspace.tsx share what both need through
+// session.ts.
+func TestConsoleHasNoImportCircle(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("PLUGIN_SERVER_SKIP_BROWSER") != "" {
+			t.Skip("PLUGIN_SERVER_SKIP_BROWSER is set and there is no node")
+		}
+		t.Fatal("the console's import check needs node")
+	}
+	out, err := exec.Command(node, "../../web/tests/cycles.mjs", "../../web/src").CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("web/src has an import circle: %v", err)
 	}
 }

@@ -79,7 +79,9 @@ func renderCommands(t *testing.T, p *plugin.Plugin) []byte {
 			if err != nil {
 				t.Fatalf("%s: %v", c.ID, err)
 			}
-			if c.Run != nil {
+			if c.Run != nil && bytes.Contains(ex.Params, []byte(`"data":`)) {
+				w("The file is in data; the command then calls LinkedIn several times: first\n\n")
+			} else if c.Run != nil {
 				w("Send the file as the request's body (raw, or multipart after its fields); ")
 				w("the command then calls LinkedIn several times: first\n\n")
 			} else {

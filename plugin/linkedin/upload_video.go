@@ -23,7 +23,8 @@ var uploadVideo = &plugin.Command{
 		{name: "data", schema: `{"type":"string","title":"File","description":"The video as base64 or a data: URL, for a small one. Leave empty to send the file as the request's body, which streams it.","examples":["data:video/mp4;base64,AAAAGGZ0eXBtcDQy"]}`,
 			ui: `{"ui:widget":"file"}`},
 		{name: "waitUntilAvailable", schema: `{"type":"boolean","title":"Wait until available","description":"Answer once LinkedIn has processed the video (status AVAILABLE), within the call's time.","default":false,"examples":[true]}`},
-	}, example("Upload a video (the file is the body)", `{"author":"person:123456789"}`)),
+	}, example("Upload a small video given as data", `{"author":"person:123456789","data":"data:video/mp4;base64,AAAAGGZ0eXBtcDQy"}`),
+		example("Upload a video (the file is the body)", `{"author":"person:123456789"}`)),
 	Normalize: normalize(map[string]func(json.RawMessage) (json.RawMessage, error){"fileSizeBytes": numberInString}),
 	Build: func(_ context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		p, err := decode[videoParams](raw)

@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useState } from "react";
 import { apiKey, raw, setUnauthenticatedHandler, type Envelope } from "./api";
 import { KeyGate } from "./KeyGate";
-import { Workspace, CHANNEL } from "./Workspace";
+import { Workspace } from "./Workspace";
+import { CHANNEL, inConsentTab, type Role } from "./session";
+import { ConsentDone } from "./ConsentDone";
 import { ErrorLine } from "./Result";
 import { AuthReturnBanner, readAuthReturn, type AuthReturn } from "./AuthReturn";
 
-export type Role = "admin" | "builder";
 type Session =
   | { state: "checking" }
   | { state: "key"; message?: string }
@@ -31,6 +32,8 @@ async function whoAmI(key: string | null): Promise<Session> {
 
 export function App() {
   const [session, setSession] = useState<Session>({ state: "checking" });
+  // Read before readAuthReturn clears the address.
+  const [consentTab] = useState(inConsentTab);
   const [authReturn] = useState<AuthReturn | null>(readAuthReturn);
 
   const check = useCallback((key: string | null) => {
@@ -64,6 +67,8 @@ export function App() {
     apiKey.clear();
     setSession({ state: "key" });
   };
+
+  if (authReturn && consentTab) return <ConsentDone r={authReturn} signedIn={session.state === "ready"} />;
 
   return (
     <>

@@ -5,6 +5,7 @@ import type { ErrorSchema } from "@rjsf/utils";
 import { api, type Answer, type Command, type Datasource, type Envelope, type FieldError, type Plugin } from "./api";
 import { FormBoundary, defaultFormStateBehavior, fieldErrors, leaveOutUntouched, templates, widgets, withOptionWidgets, type FormContext } from "./forms";
 import { Result } from "./Result";
+import { knownUploadUrl, learn } from "./known";
 
 /** The fields that name who acts, filled with the authorized member by default. */
 const memberFields = ["author", "owner", "actor"];
@@ -17,6 +18,24 @@ function defaults(c: Command, d: Datasource): Record<string, unknown> {
     const p = props[f];
     if (sub && p && p.type === "string" && !p["x-options"]) out[f] = `person:${sub}`;
   }
+  return out;
+}
+
+/**
+ * fillExample is the example's params with what the console knows in place
+ * of the example's placeholders: the member (or the page) the form names
+ * now, or else the authorized member, for the fields that name who acts;
+ * the upload URL of the last Register Media Upload for uploadUrl.
+ */
+function fillExample(c: Command, d: Datasource, example: Record<string, unknown>, now: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...example };
+  const known = defaults(c, d);
+  for (const f of memberFields) {
+    const keep = now[f] || known[f];
+    if (typeof keep === "string" && keep) out[f] = keep;
+  }
+  const url = knownUploadUrl(d.id);
+  if ("uploadUrl" in out && url) out.uploadUrl = url;
   return out;
 }
 
@@ -50,6 +69,7 @@ function CommandForm({ command, datasource }: { command: Command; datasource: Da
   const uiSchema = useMemo(() => withOptionWidgets(command.schema, command.uiSchema), [command]);
   const context: FormContext = useMemo(() => ({ datasourceId: datasource.id, command: command.id }), [datasource.id, command.id]);
   const example = command.examples?.[0];
+  const needsUploadUrl = "uploadUrl" in ((command.schema.properties ?? {}) as object);
 
   const run = async (params: Record<string, unknown>) => {
     setBusy(true);
@@ -59,6 +79,7 @@ function CommandForm({ command, datasource }: { command: Command; datasource: Da
     try {
       const a = await api.execute(datasource.id, command.id, leaveOutUntouched(command.schema, params ?? {}), dryRun);
       setAnswer(a);
+      if (!dryRun && a.httpStatus === 200 && a.body && !a.body.error) learn(datasource.id, command.id, a.body.output);
       if (a.body?.error?.fields?.length) {
         const { errors, other } = fieldErrors(a.body.error.fields, command.schema);
         setExtraErrors(errors);
@@ -82,9 +103,14 @@ function CommandForm({ command, datasource }: { command: Command; datasource: Da
         </p>
       ) : null}
       {example ? (
-        <button type="button" className="secondary" onClick={() => setFormData({ ...example.params })}>
+        <button type="button" className="secondary" onClick={() => setFormData(fillExample(command, datasource, example.params, formData))}>
           Fill with the example{example.title ? `: ${example.title}` : ""}
         </button>
+      ) : null}
+      {example && needsUploadUrl && !knownUploadUrl(datasource.id) ? (
+        <p className="hint" data-testid="upload-url-hint">
+          Run Register Media Upload first: its upload URL takes the place of the example's LinkedIn one.
+        </p>
       ) : null}
       <FormBoundary name={command.id}>
         <Form

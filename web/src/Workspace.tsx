@@ -3,15 +3,12 @@ import Form from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
 import type { ErrorSchema, UiSchema } from "@rjsf/utils";
 import { api, ApiError, type Datasource, type KnownLimit, type Plugin } from "./api";
-import type { Role } from "./App";
+import { CHANNEL, CONSENT_TAB, type Role } from "./session";
 import { checkAuthReturn, reasonText, adviceText, sentence, type AuthReturn } from "./AuthReturn";
 import { ErrorLine } from "./Result";
 import { FormBoundary, fieldErrors } from "./forms";
 import { Commands } from "./Commands";
 import { MediaFlow } from "./Media";
-
-/** The channel a console tab that LinkedIn sent back tells the others on. */
-export const CHANNEL = "plugin-server-console";
 
 const PLUGIN = "linkedin";
 type Notice = { kind: "ok" | "failed"; text: string; detail?: string } | { kind: "error"; error: unknown };
@@ -121,7 +118,7 @@ export function Workspace({ role, initial }: { role: Role; initial?: string }) {
     const tab = window.open("about:blank", "_blank");
     if (tab) tab.opener = null;
     try {
-      const returnUrl = location.origin + location.pathname;
+      const returnUrl = `${location.origin}${location.pathname}?${CONSENT_TAB.name}=${CONSENT_TAB.value}`;
       let auth;
       try {
         auth = await api.authorize(d.id, returnUrl);
