@@ -160,7 +160,15 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	if c.Upload && p.UploadClient != nil {
 		client = p.UploadClient
 	}
-	answer, left, err := p.doUntilGone(ctx, client, req, stop)
+	var answer *http.Response
+	if c.Stream != nil {
+		// A file streams from the caller: when the caller goes, the
+		// stream ends and so does the call, on its own, and the file
+		// cut short is told apart from LinkedIn's failure.
+		answer, err = client.Do(req)
+	} else {
+		answer, left, err = p.doUntilGone(ctx, client, req, stop)
+	}
 	if err != nil {
 		return nil, true, transportError(ctx, err, false)
 	}
