@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -22,7 +23,7 @@ func JSONError(within string, err error) *Error {
 		}
 		return within + "." + field
 	}
-	whole := cmpOr(within, "body")
+	whole := cmp.Or(within, "body")
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		return InvalidField(at(typeErr.Field), "must be %s", kindInWords(typeErr.Type.Kind().String()))
@@ -37,13 +38,6 @@ func JSONError(within string, err error) *Error {
 		return InvalidField(whole, "is empty or cut short")
 	}
 	return InvalidField(whole, "is not valid JSON")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func kindInWords(kind string) string {

@@ -33,7 +33,7 @@ func main() {
 }
 
 // heapFloor is the heap target the collector keeps while the live heap
-// is small: 64 MiB, or a quarter of the memory limit when that is less.
+// is small: 32 MiB, or a quarter of the memory limit when that is less.
 func heapFloor(memoryLimit int64) uint64 {
 	floor := int64(32 << 20)
 	if memoryLimit > 0 {

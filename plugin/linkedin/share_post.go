@@ -308,6 +308,18 @@ func compactJSON(s string) json.RawMessage {
 	return b.Bytes()
 }
 
+// sharePostNames are the params sharePost knows: its fields and contents.
+var sharePostNames = func() map[string]bool {
+	known := map[string]bool{}
+	for _, f := range sharePostFields {
+		known[f.name] = true
+	}
+	for _, k := range postContents {
+		known[k.name] = true
+	}
+	return known
+}()
+
 // normalizeSharePost drops a content left empty (null, "", {} or []), then
 // refuses a field the form does not know and a second content, naming it:
 // the schema's oneOf would only say that one branch must match.
@@ -331,16 +343,9 @@ func normalizeSharePost(params json.RawMessage) (json.RawMessage, error) {
 		}
 		named = append(named, k.name)
 	}
-	known := map[string]bool{}
-	for _, f := range sharePostFields {
-		known[f.name] = true
-	}
-	for _, k := range postContents {
-		known[k.name] = true
-	}
 	var unknown []string
 	for name := range m {
-		if !known[name] {
+		if !sharePostNames[name] {
 			unknown = append(unknown, name)
 		}
 	}

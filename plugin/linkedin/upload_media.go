@@ -200,7 +200,7 @@ const maxMediaType = 255
 // slash is checked here because ParseMediaType, which also reads
 // Content-Disposition, takes a lone token.
 func mediaType(v string) (string, bool) {
-	if len(v) > maxMediaType || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+	if len(v) > maxMediaType || strings.ContainsFunc(v, isControl) {
 		return "", false
 	}
 	mt, _, err := mime.ParseMediaType(v)
