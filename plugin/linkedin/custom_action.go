@@ -152,9 +152,10 @@ func isSpace(r rune) bool {
 	return r == ' ' || r == 0x85 || r == 0xa0 || r == 0x2028 || r == 0x2029 || r == 0x3000
 }
 
-// maxHeaderValue bounds a caller's header value: LinkedIn, like most
-// servers, refuses a request whose headers pass 8 KiB or so (431), after
-// the request was sent.
+// maxHeaderValue bounds a caller's header value, refused before sending:
+// HTTP servers commonly refuse headers past 8 KiB or so (431) only after
+// the request was sent. LinkedIn's own header limit is not documented, so
+// this is our bound, not a LinkedIn fact.
 const maxHeaderValue = 4096
 
 // forbiddenHeaders are the caller headers that would let a builder replace
