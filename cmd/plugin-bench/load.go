@@ -45,6 +45,9 @@ type benchCase struct {
 	// upstream, when set, counts the calls the fake LinkedIn received, so
 	// the case reports LinkedIn calls per answer.
 	upstream *atomic.Int64
+	// serverLog, when set, is the measured server's log, from which the
+	// case reads what the quiet workspace's executes took inside it.
+	serverLog *logDrain
 }
 
 // result is what a case measured, over one round or all of them.
@@ -62,6 +65,9 @@ type result struct {
 	// time that was used meanwhile, by anyone.
 	wall, busy float64
 	latencies  []time.Duration
+	// inServer are the quiet workspace's executes as the server logged
+	// them, when the case reads its log.
+	inServer []loggedExecute
 	// upstream is how many calls LinkedIn received meanwhile, -1 when not
 	// counted.
 	upstream int64
@@ -98,6 +104,7 @@ func (r *result) add(round result) {
 	r.cpu += round.cpu
 	r.wall += round.wall
 	r.latencies = append(r.latencies, round.latencies...)
+	r.inServer = append(r.inServer, round.inServer...)
 	r.peakRSS = max(r.peakRSS, round.peakRSS)
 	r.rssReset = r.rssReset && round.rssReset
 	r.roundP99s = append(r.roundP99s, round.roundP99s...)
@@ -278,6 +285,10 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 	if c.upstream != nil {
 		upstreamBefore = c.upstream.Load()
 	}
+	var logged int
+	if c.serverLog != nil {
+		logged = c.serverLog.quietLogged()
+	}
 	var mu sync.Mutex
 	var latencies []time.Duration
 	var requests, failures, hungUp atomic.Int64
@@ -332,7 +343,11 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 			return result{}, fmt.Errorf("the hostile workspace's process: %w", err)
 		}
 	}
-	return result{name: c.name, requests: requests.Load(), upstream: upstream, failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
+	var inServer []loggedExecute
+	if c.serverLog != nil {
+		inServer, _ = c.serverLog.quietSince(logged)
+	}
+	return result{name: c.name, inServer: inServer, requests: requests.Load(), upstream: upstream, failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
 		seconds: seconds, cpu: c.measured.cpuSeconds() - cpuBefore, wall: time.Since(began).Seconds(), busy: machineCPU().busySince(machineBefore), latencies: latencies, peakRSS: c.measured.peakRSS(), rssReset: rssReset,
 		concurrency: c.concurrency, pacedAt: c.rate, process: c.measured.name}, nil
 }

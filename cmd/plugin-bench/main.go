@@ -174,7 +174,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	harness := &process{name: "harness", pids: []int{os.Getpid()}}
 	quietCase := func(hostileKind string) benchCase {
-		c := benchCase{name: caseQuietAlone, req: serverUserInfo, measured: server.process, rate: *paced, group: groupWorkspaces}
+		c := benchCase{name: caseQuietAlone, req: serverUserInfo, measured: server.process, rate: *paced, group: groupWorkspaces, serverLog: server.log}
 		if hostileKind != "" {
 			c.name = caseQuietBeside + hostileKind
 			c.hostile = &hostileSpec{Kind: hostileKind, ServerURL: server.url, Datasource: server.hostile.datasource, Key: server.hostile.builderKey, FakeURL: fakeURL, Sizes: hostile}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -364,6 +365,10 @@ type logDrain struct {
 	done                                chan struct{}
 
 	mu sync.Mutex
+	// quiet are the durations the server logged for the quiet
+	// workspace's executes, in the order logged: what a quiet caller's
+	// latency spent inside the server, beside what it spent on the way.
+	quiet []loggedExecute
 	// notable are the first lines at warn or above other than the
 	// server's own start-up notices, for the report.
 	notable      []string
@@ -399,6 +404,15 @@ func (d *logDrain) take(line []byte) {
 	d.lines.Add(1)
 	if bytes.Contains(line, []byte(`"message":"request"`)) {
 		d.requestLines.Add(1)
+		if bytes.Contains(line, []byte(`"workspace":"quiet"`)) && bytes.Contains(line, []byte(`"command":`)) {
+			var l struct{ Duration, Queued, LinkedIn float64 }
+			if json.Unmarshal(line, &l) == nil {
+				ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
+				d.mu.Lock()
+				d.quiet = append(d.quiet, loggedExecute{took: ms(l.Duration), queued: ms(l.Queued), linkedIn: ms(l.LinkedIn)})
+				d.mu.Unlock()
+			}
+		}
 		return
 	}
 	var l struct {
@@ -419,6 +433,26 @@ func (d *logDrain) take(line []byte) {
 	if len(d.notable) < 5 {
 		d.notable = append(d.notable, strings.TrimSpace(string(line)))
 	}
+}
+
+// quietLogged is how many of the quiet workspace's executes were logged.
+func (d *logDrain) quietLogged() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.quiet)
+}
+
+// loggedExecute is an execute as the server logged it: how long it took,
+// how long of that it waited for a worker and its turns, and how long on
+// LinkedIn.
+type loggedExecute struct{ took, queued, linkedIn time.Duration }
+
+// quietSince is what the quiet workspace's executes took in the server,
+// as logged, after the first n of them.
+func (d *logDrain) quietSince(n int) ([]loggedExecute, int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.quiet[min(n, len(d.quiet)):]), len(d.quiet)
 }
 
 // settle waits until the log has been quiet for a moment: the server

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -68,6 +69,11 @@ type Options struct {
 	// retire recent versions).
 	Emulate func(*sandbox.Options)
 }
+
+// turnStall is how long an execute may compute in one turn before another
+// turn is lent past it: an execute's turns last well under a millisecond
+// unless it waits on something Outside did not see.
+const turnStall = 10 * time.Millisecond
 
 // New builds the server for a resolved configuration.
 func New(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Options) (*App, error) {
@@ -180,6 +186,9 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		MaxBody: cfg.MaxBody, MaxUpload: cfg.MaxUpload, MaxStream: cfg.MaxStream,
 		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout},
 		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout, Workers: workers.New(cfg.MaxExecutes),
+		// Whose turn it is to compute: each workspace's, round robin,
+		// about one turn per core.
+		Turns: workers.NewTurns(runtime.GOMAXPROCS(0), turnStall),
 		// Whose share is whose: every workspace, and every datasource in
 		// it, may hold at most WorkspaceShare of each pool.
 		Executes:    share.New(int64(cfg.MaxExecutes), cfg.WorkspaceShare),

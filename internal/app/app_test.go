@@ -541,6 +541,16 @@ func TestRequestLogNamesTheExecute(t *testing.T) {
 			if d, ok := l["duration"].(float64); !ok || d <= 0 {
 				t.Errorf("request line without its duration: %v", l)
 			}
+			// An execute that ran says how long it queued and how long
+			// it waited on LinkedIn, within its duration.
+			queued, okQ := l["queued"].(float64)
+			linkedIn, okL := l["linkedin"].(float64)
+			if ran := w["status"] != 404.0 && w["command"] != nil; ran != (okQ && okL) || ran && (queued < 0 || linkedIn < 0 || queued+linkedIn > l["duration"].(float64)) {
+				t.Errorf("request line's queued and linkedin: %v", l)
+			}
+			if w["command"] == "getUserInfo" && linkedIn <= 0 {
+				t.Errorf("getUserInfo's line says it did not wait on LinkedIn: %v", l)
+			}
 		}
 		if !found {
 			t.Errorf("no request line like %v in:\n%s", w, h.logs.String())

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"pluginserver/internal/workers"
 	"strings"
 	"sync"
 	"time"
@@ -56,8 +57,10 @@ func (e *Executor) read(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource
 	}
 	// The shared call is no one caller's: it runs detached from every
 	// caller's context, within the call's own timeout (send sets it).
-	detached := context.WithoutCancel(ctx)
-	shared, coalesced, err := e.flights.share(ctx, flight, func() (*plugin.Envelope, error) {
+	// Its goroutine computes without a turn, while its callers wait theirs
+	// out (Outside).
+	detached := workers.Without(context.WithoutCancel(ctx))
+	read := func() (*plugin.Envelope, error) {
 		var began uint64
 		if ttl > 0 {
 			began = e.reads.begin(owner, gen)
@@ -68,7 +71,11 @@ func (e *Executor) read(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource
 			e.reads.end(owner, gen, began, key, out, err == nil && out.Status >= 200 && out.Status < 300, e.now())
 		}
 		return out, err
-	})
+	}
+	var shared *plugin.Envelope
+	var coalesced bool
+	var err error
+	workers.Outside(ctx, func() { shared, coalesced, err = e.flights.share(ctx, flight, read) })
 	if shared != nil {
 		env.Status, env.Output = shared.Status, shared.Output
 		env.Meta.LinkedInRequestID, env.Meta.Coalesced = shared.Meta.LinkedInRequestID, coalesced

@@ -12,6 +12,7 @@ import (
 
 	ps "pluginserver"
 	"pluginserver/internal/catalog"
+	"pluginserver/internal/workers"
 	"pluginserver/plugin"
 	"pluginserver/plugin/linkedin"
 )
@@ -302,4 +303,65 @@ func TestDryRunsAreNotShared(t *testing.T) {
 		t.Fatalf("dry run: %+v", env)
 	}
 	close(g.open)
+}
+
+// turnChecker is a LinkedIn that notes any call made while its caller
+// holds a CPU turn.
+type turnChecker struct {
+	*gate
+	mu   sync.Mutex
+	held int
+}
+
+func (c *turnChecker) Do(ctx context.Context, call *plugin.Call, token string) (*plugin.Response, error) {
+	if workers.From(ctx).Holds() {
+		c.mu.Lock()
+		c.held++
+		c.mu.Unlock()
+	}
+	return c.gate.Do(ctx, call, token)
+}
+
+// Waits on LinkedIn and on a shared read give the CPU turn up: with one
+// turn and none lent, three identical reads and a write all get to wait
+// on LinkedIn at once, and LinkedIn never sees a call made under a turn.
+func TestWaitsGiveTheTurnUp(t *testing.T) {
+	g := &turnChecker{gate: newGate()}
+	e := testExecutor(t, g)
+	d := authorized("ds1", 0)
+	turns := workers.NewTurns(1, 0)
+	var wg sync.WaitGroup
+	run := func(command, params string) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			turn, err := turns.Take(context.Background(), d.Workspace)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer turn.Leave()
+			env, err := e.Execute(workers.With(context.Background(), turn), d, Request{Command: command, Params: json.RawMessage(params)})
+			if err != nil || env.Error != nil {
+				t.Errorf("%s: %v %+v", command, err, env.Error)
+			}
+			if !turn.Holds() {
+				t.Errorf("%s: the turn did not come back after the wait", command)
+			}
+		}()
+	}
+	for range 3 {
+		run("getUserInfo", `{}`)
+	}
+	eventually(t, "three readers waiting on one call", func() bool { return e.waiting() == 3 })
+	run("createPost", writeParams) // a write: its own call, not the reads'
+	eventually(t, "the write sent", func() bool { return g.count("POST") == 1 })
+	close(g.open)
+	wg.Wait()
+	if g.count("GET") != 1 || g.held != 0 {
+		t.Fatalf("%d GETs (want 1), %d calls made under a turn", g.count("GET"), g.held)
+	}
+	if turns.Held() != 0 {
+		t.Fatalf("%d turns still held", turns.Held())
+	}
 }

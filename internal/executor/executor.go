@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"pluginserver/internal/workers"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,11 +100,14 @@ const OptionsCall = "options"
 
 // do sends one call and tells OnCall.
 func (e *Executor) do(ctx context.Context, command string, c *plugin.Call, token string) (*plugin.Response, error) {
-	if e.OnCall == nil {
-		return e.Sender.Do(ctx, c, token)
-	}
+	// The call waits on LinkedIn: others compute meanwhile.
+	var resp *plugin.Response
+	var err error
 	start := time.Now()
-	resp, err := e.Sender.Do(ctx, c, token)
+	workers.Outside(ctx, func() { resp, err = e.Sender.Do(ctx, c, token) })
+	if e.OnCall == nil {
+		return resp, err
+	}
 	status := 0
 	if err == nil && resp != nil {
 		status = resp.Status

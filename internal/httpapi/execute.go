@@ -16,6 +16,7 @@ import (
 	"pluginserver/internal/idempotency"
 	"pluginserver/internal/jsontext"
 	"pluginserver/internal/share"
+	"pluginserver/internal/workers"
 	"pluginserver/plugin"
 )
 
@@ -79,7 +80,25 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 	// The body is checked and decoded on the worker, not here: decoding
 	// grows a stack that a thousand callers waiting their turn would
 	// otherwise each keep (twice the stacks, at 1,000 callers).
+	queued := time.Now()
 	work := func() {
+		// The execute computes in its workspace's turn, given up while
+		// it waits (on LinkedIn, a shared read, an earlier request with
+		// its Idempotency-Key) and once its answer is ready to write.
+		onWorker := time.Since(queued)
+		turn, err := s.Turns.Take(r.Context(), d.Workspace)
+		defer turn.Leave()
+		defer func() {
+			if info := infoOf(r.Context()); info != nil {
+				forTurns, outside := turn.Waited()
+				info.queued, info.waited, info.turned = onWorker+forTurns, outside, true
+			}
+		}()
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		r := r.WithContext(workers.With(r.Context(), turn))
 		req, err := decodeExecute(held.raw)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -124,6 +143,11 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 		}
 	}
 	execute := func() *plugin.Envelope {
+		turn := workers.From(r.Context())
+		defer turn.Leave()
+		if err := turn.Retake(r.Context()); err != nil {
+			return &plugin.Envelope{Error: plugin.AsError(err)}
+		}
 		env, err := s.Executor.Execute(r.Context(), d, req)
 		if err != nil && r.Context().Err() == nil {
 			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", req.Command).Msg("execute failed")
@@ -155,6 +179,8 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 	}
 	// The refresh a call may wait on, and the store, take a little more.
 	lease += 30 * time.Second
+	// The earlier request with the key is waited on outside the turn.
+	workers.Leave(r.Context())
 	run := func() (idempotency.Answer, bool) {
 		env := execute()
 		return answer(env), settled(env, req.DryRun)

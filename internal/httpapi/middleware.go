@@ -44,6 +44,12 @@ type requestInfo struct {
 	// request's context when a read fails, a timeout included, so the
 	// context ending once it passed is our deadline, not a hang-up.
 	bodyDue time.Time
+	// queued is how long a JSON execute waited for a worker and its CPU
+	// turns; waited how long it waited with its turn given up: on
+	// LinkedIn's answers (its own calls, a shared read's, the pauses
+	// between an upload's checks). turned says they were measured.
+	queued, waited time.Duration
+	turned         bool
 }
 
 // maxLoggedCommand cuts a command name, and a datasource id, in the log:
@@ -190,6 +196,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			}
 			if info.execute {
 				line = line.Str("command", info.command)
+				if info.turned {
+					line = line.Dur("queued", info.queued).Dur("linkedin", info.waited)
+				}
 			}
 			line.Str("outcome", outcome).Msg("request")
 		}()

@@ -3,17 +3,21 @@ package wait
 
 import (
 	"context"
+	"pluginserver/internal/workers"
 	"time"
 )
 
-// Sleep waits d, or until ctx is done, whichever comes first.
-func Sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done, whichever comes first, giving up
+// ctx's CPU turn meanwhile.
+func Sleep(ctx context.Context, d time.Duration) (err error) {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	workers.Outside(ctx, func() {
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-t.C:
+		}
+	})
+	return err
 }

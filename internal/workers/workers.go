@@ -30,9 +30,14 @@ type Pool struct {
 	quit chan struct{}
 	stop sync.Once
 
-	mu      sync.Mutex
-	cond    sync.Cond // a worker waits on it for a job
-	closed  bool
+	mu     sync.Mutex
+	cond   sync.Cond // a worker waits on it for a job
+	closed bool
+	ring
+}
+
+// ring is the jobs waiting, in a queue per owner, and whose turn is next.
+type ring struct {
 	waiting int
 	queues  map[string]*queue
 	// turn is the queue whose turn is next, in a ring of the queues with
@@ -61,7 +66,7 @@ type job struct {
 
 // New starts n workers.
 func New(n int) *Pool {
-	p := &Pool{quit: make(chan struct{}), queues: map[string]*queue{}}
+	p := &Pool{quit: make(chan struct{}), ring: ring{queues: map[string]*queue{}}}
 	p.cond.L = &p.mu
 	for range n {
 		go p.work()
@@ -140,7 +145,7 @@ func raise(v any) error {
 
 // enqueue puts j at the back of owner's queue; an owner that had nothing
 // waiting joins the ring at the end of the round, just before the turn.
-func (p *Pool) enqueue(owner string, j *job) {
+func (p *ring) enqueue(owner string, j *job) {
 	q := p.queues[owner]
 	if q == nil {
 		if q = p.spare; q != nil {
@@ -169,7 +174,7 @@ func (p *Pool) enqueue(owner string, j *job) {
 
 // next takes the oldest job of the owner whose turn it is and passes the
 // turn on. p.turn is not nil.
-func (p *Pool) next() *job {
+func (p *ring) next() *job {
 	q := p.turn
 	j := q.head
 	p.turn = q.next
@@ -179,7 +184,7 @@ func (p *Pool) next() *job {
 
 // remove takes a job out of its queue, and a queue left empty out of the
 // ring.
-func (p *Pool) remove(j *job) {
+func (p *ring) remove(j *job) {
 	q := j.q
 	if j.prev == nil {
 		q.head = j.next
