@@ -210,12 +210,20 @@ func (s *Server) readHeld(w http.ResponseWriter, r *http.Request, owners []strin
 	return held, nil
 }
 
+// leftoverGrace is how long net/http may read away the rest of a body
+// left unread (readWithin).
+const leftoverGrace = time.Second
+
 // readWithin gives a request's body until timeout to arrive, and returns
 // what to do once reading is over: lift the deadline when the body came
 // whole, since net/http's watch for the caller hanging up reads
 // the connection during the call and must not meet it; otherwise end it
-// now, so net/http does not wait for the rest of a body that trickles or
-// falls short of its length before answering, and closes the connection.
+// within leftoverGrace, so net/http does not wait long for the rest of a
+// body that trickles or falls short of its length before answering, and
+// closes the connection. The grace lets net/http read away what is left
+// of a body refused unread (up to its 256 KiB): closing on unread bytes
+// resets the connection, and a caller still sending would meet the reset
+// instead of our answer.
 // The request's info keeps the deadline, so that the context it ends is
 // not taken for the caller hanging up (hungUp).
 func readWithin(w http.ResponseWriter, r *http.Request, timeout time.Duration, whole func() bool) func() {
@@ -237,10 +245,10 @@ func readWithin(w http.ResponseWriter, r *http.Request, timeout time.Duration, w
 			// The body ended with the request: the caller hung up,
 			// or our deadline passed, as bodyDue says.
 		default:
-			now := time.Now()
-			rc.SetReadDeadline(now)
+			due := time.Now().Add(leftoverGrace)
+			rc.SetReadDeadline(due)
 			if info != nil {
-				info.bodyDue = now
+				info.bodyDue = due
 			}
 		}
 	}
