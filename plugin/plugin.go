@@ -242,6 +242,11 @@ type Command struct {
 	// Map turns the upstream answer into the envelope's output. Nil means the
 	// JSON body as it came.
 	Map func(r *Response) json.RawMessage
+	// Rows, when set, flattens a successful answer (the envelope's output)
+	// into the envelope's rows: a JSON array of flat objects, one per day,
+	// month or breakdown value, that a table or chart binds as it is. Nil
+	// when the output cannot be read so.
+	Rows func(output json.RawMessage) json.RawMessage
 }
 
 // Settings are what a command needs to know about the datasource and server.
@@ -255,6 +260,9 @@ type Settings struct {
 	// Scopes are what the member granted; nil when not known (a dry run
 	// before Authorize), which admits every call.
 	Scopes []string
+	// Now is when the call is made, which relative dates ("last 30
+	// days") are read against; zero reads the clock.
+	Now time.Time
 }
 
 // Call is a request a command wants sent. The proxy adds the token.
@@ -303,8 +311,15 @@ type Envelope struct {
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers"`
 	Output  json.RawMessage   `json:"output"`
-	Error   *Error            `json:"error,omitempty"`
-	Meta    Meta              `json:"meta"`
+	// Rows are the output as its command's Rows flattens it, for a
+	// command that has them and an answer LinkedIn gave.
+	Rows json.RawMessage `json:"rows,omitempty"`
+	// Series are the rows' numbers as chart series, one per column:
+	// {"followerGains":[{"x":"2026-11-01","y":12},…]}, the shape a
+	// builder's chart (Appsmith's Series data) binds as it is.
+	Series json.RawMessage `json:"series,omitempty"`
+	Error  *Error          `json:"error,omitempty"`
+	Meta   Meta            `json:"meta"`
 }
 
 // Meta describes the execution itself.

@@ -318,7 +318,7 @@ func TestScopesOfTwoAppKindsWarn(t *testing.T) {
 // endpoint of the table of facts that the command lists.
 func TestEveryCallIsInTheFacts(t *testing.T) {
 	h := newHarness(t)
-	id := h.pageDatasource(`["r_basicprofile","w_member_social","w_organization_social","r_organization_social","rw_organization_admin","r_organization_admin","r_member_social"]`)
+	id := h.pageDatasource(`["r_basicprofile","w_member_social","w_organization_social","r_organization_social","rw_organization_admin","r_organization_admin","r_member_social","r_member_postAnalytics"]`)
 	plugin := linkedin.Plugin()
 	for _, cmd := range plugin.Commands {
 		if len(cmd.Endpoints) == 0 {

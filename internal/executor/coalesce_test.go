@@ -128,7 +128,8 @@ func TestReadsAreTheCommandsThatOnlyRead(t *testing.T) {
 			reads[c.ID] = true
 		}
 	}
-	for _, id := range []string{"getUserInfo", "getPost", "listPosts", "listComments", "listOrganizations", "getMediaUploadStatus"} {
+	for _, id := range []string{"getUserInfo", "getPost", "listPosts", "listComments", "listOrganizations", "getMediaUploadStatus",
+		"getFollowerCount", "getFollowerStatistics", "getShareStatistics", "getPageStatistics", "getSocialMetadata", "getMemberPostAnalytics", "listReactions"} {
 		if !reads[id] {
 			t.Errorf("%s only reads but is not Read", id)
 		}

@@ -44,6 +44,7 @@ func versionKey(pluginID string) string { return pluginID + ".version" }
 // current one.
 func (e *Executor) settings(ctx context.Context, p *plugin.Plugin, ds *ps.Datasource) plugin.Settings {
 	s := e.Settings(ds)
+	s.Now = e.now()
 	if ds.Token != nil && len(ds.Token.Scopes) > 0 {
 		// The plugin refuses, before sending, a call they do not admit.
 		s.Scopes = ds.Token.Scopes

@@ -152,6 +152,7 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, d *ps.Datasource, r
 		if err != nil && r.Context().Err() == nil {
 			s.Log.Error().Err(err).Str("requestId", req.RequestID).Str("command", req.Command).Msg("execute failed")
 		}
+		s.addRows(d.Plugin, env)
 		if info != nil {
 			info.outcome = "ok"
 			if env.Error != nil {

@@ -34,6 +34,10 @@ func openAPI(c *catalog.Catalog) []byte {
 			"headers": oaStringMap("LinkedIn's useful answer headers, lower-case."),
 			"output": map[string]any{"type": []string{"object", "array", "string", "number", "boolean", "null"},
 				"description": "LinkedIn's JSON answer as it sent it, null when it sent none; with dryRun, the request that would be sent, token redacted."},
+			"series": map[string]any{"type": "object", "description": "The rows' numbers as chart series, one per numeric column, each a list of {x, y}: x is the row's date, or a breakdown's value (the series then named facet.column). Absent when no row has a date or a breakdown value.",
+				"additionalProperties": map[string]any{"type": "array", "items": oaObject([]string{"x", "y"}, map[string]any{"x": oaString("The day (YYYY-MM-DD) or the breakdown's value."), "y": map[string]any{"type": "number"}})}},
+			"rows": map[string]any{"type": "array", "items": map[string]any{"type": "object"},
+				"description": "For a command that declares them (the analytics commands), output flattened for a table or chart: one flat object per day, month or breakdown value, e.g. {\"date\":\"2026-11-01\",\"organicFollowerGain\":12}. Absent on errors, dry runs and other commands."},
 			"error": oaRef("Error"),
 			"meta":  oaRef("Meta"),
 		}),
@@ -126,7 +130,7 @@ func openAPI(c *catalog.Catalog) []byte {
 						headers = map[string]string{}
 					}
 					answers[fmt.Sprintf("%s.%s.%d", p.ID, cmd.ID, len(answers)+1)] = map[string]any{"summary": cmd.Title + ": " + ex.Title,
-						"value": plugin.Envelope{Status: a.Status, Headers: headers, Output: a.Output, Meta: plugin.Meta{Command: cmd.ID, DurationMs: 41}}}
+						"value": exampleEnvelope(cmd, a, headers)}
 				}
 			}
 			if examples != nil {
@@ -462,4 +466,14 @@ func oaObject(required []string, props map[string]any) map[string]any {
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(s.openAPIDoc)
+}
+
+// exampleEnvelope is the envelope an example's documented answer gets,
+// with the rows the command makes of it.
+func exampleEnvelope(cmd *plugin.Command, a *plugin.Answer, headers map[string]string) plugin.Envelope {
+	env := plugin.Envelope{Status: a.Status, Headers: headers, Output: a.Output, Meta: plugin.Meta{Command: cmd.ID, DurationMs: 41}}
+	if cmd.Rows != nil {
+		env.Rows = cmd.Rows(a.Output)
+	}
+	return env
 }

@@ -53,6 +53,66 @@ func replyOf(env *plugin.Envelope) reply {
 	return rep
 }
 
+// addRows gives an envelope the rows its command makes of LinkedIn's
+// answer (Command.Rows), for a table or chart to bind: only for an answer
+// LinkedIn gave with success, never for an error or a dry run, whose
+// output is something else.
+func (s *Server) addRows(pluginID string, env *plugin.Envelope) {
+	if env.Error != nil || env.Meta.DryRun || env.Status < 200 || env.Status > 299 || len(env.Output) == 0 || s.Catalog == nil {
+		return
+	}
+	cmd, _, err := s.Catalog.Command(pluginID, env.Meta.Command)
+	if err != nil || cmd.Rows == nil {
+		return
+	}
+	env.Rows = cmd.Rows(env.Output)
+	env.Series = seriesOf(env.Rows)
+}
+
+// seriesOf turns rows into chart series, one per numeric column, each
+// point's x the row's date, or for a breakdown its value (the series then
+// named facet.column, since each facet is a chart of its own). Rows with
+// neither make no series.
+func seriesOf(rows json.RawMessage) json.RawMessage {
+	var decoded []map[string]any
+	d := json.NewDecoder(bytes.NewReader(rows))
+	d.UseNumber()
+	if d.Decode(&decoded) != nil {
+		return nil
+	}
+	type point struct {
+		X string      `json:"x"`
+		Y json.Number `json:"y"`
+	}
+	series := map[string][]point{}
+	for _, row := range decoded {
+		x, _ := row["date"].(string)
+		prefix := ""
+		if x == "" {
+			x, _ = row["value"].(string)
+			if facet, _ := row["facet"].(string); facet != "" {
+				prefix = facet + "."
+			}
+		}
+		if x == "" {
+			continue
+		}
+		for column, v := range row {
+			if y, ok := v.(json.Number); ok {
+				series[prefix+column] = append(series[prefix+column], point{x, y})
+			}
+		}
+	}
+	if len(series) == 0 {
+		return nil
+	}
+	out, err := json.Marshal(series)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
 // replyOfAnswer is an answer kept for an Idempotency-Key, as a reply.
 func replyOfAnswer(a idempotency.Answer) reply {
 	return reply{status: a.Status, retryAfter: a.RetryAfter, replayed: a.Replayed, head: a.Envelope}

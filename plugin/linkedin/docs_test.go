@@ -60,7 +60,8 @@ func renderCommands(t *testing.T, p *plugin.Plugin) []byte {
 	w("# %s commands\n\n", p.Title)
 	w("<!-- Generated from plugin/linkedin by `go test ./plugin/linkedin -update`; do not edit. -->\n\n")
 	w("Run a command with `POST /v1/datasources/{id}/execute` and `{\"command\": ID, \"params\": {...}}`.\n")
-	w("The answer is the envelope (see [api.md](api.md)): LinkedIn's `status`, useful `headers` and JSON `output`.\n")
+	w("The answer is the envelope (see [api.md](api.md)): LinkedIn's `status`, useful `headers` and JSON `output`;\n")
+	w("the analytics commands add `rows`, their output flattened for a table or chart (see [appsmith.md](appsmith.md)).\n")
 	w("`GET /v1/plugins/%s/commands/{command}` serves each form below as JSON Schema with its uiSchema.\n\n", p.ID)
 	for _, c := range p.Commands {
 		w("- [%s](#%s) (`%s`)\n", c.Title, strings.ToLower(strings.ReplaceAll(c.Title, " ", "-")), c.ID)
@@ -114,8 +115,12 @@ func renderCommands(t *testing.T, p *plugin.Plugin) []byte {
 				if headers == nil {
 					headers = map[string]string{}
 				}
-				env := pretty(plugin.Envelope{Status: a.Status, Headers: headers, Output: a.Output,
-					Meta: plugin.Meta{Command: c.ID, DurationMs: 41, RequestID: "5f2c9a1d0e3b4c7a", LinkedInRequestID: "tCAnHXdTj39cjDyvaH6v7m"}})
+				e := plugin.Envelope{Status: a.Status, Headers: headers, Output: a.Output,
+					Meta: plugin.Meta{Command: c.ID, DurationMs: 41, RequestID: "5f2c9a1d0e3b4c7a", LinkedInRequestID: "tCAnHXdTj39cjDyvaH6v7m"}}
+				if c.Rows != nil {
+					e.Rows = c.Rows(a.Output)
+				}
+				env := pretty(e)
 				w("The envelope:\n\n```json\n%s```\n\n", env)
 			}
 		}

@@ -42,7 +42,7 @@ func linkedInClient(fake *httptest.Server) *http.Client {
 
 func testSettings() plugin.Settings {
 	api, _ := url.Parse("https://api.linkedin.com")
-	return plugin.Settings{APIURL: api, Version: "202610", UploadHosts: []string{"api.linkedin.com", "www.linkedin.com"}}
+	return plugin.Settings{APIURL: api, Version: "202610", UploadHosts: []string{"api.linkedin.com", "www.linkedin.com"}, Now: fixedNow}
 }
 
 // recorded is a request as the golden files hold it.

@@ -52,6 +52,8 @@ var commands = []*plugin.Command{
 	uploadMedia, uploadVideo, getMediaUploadStatus, customAction,
 	sharePost, getPost, listPosts, updatePost, deletePost, uploadImage, uploadDocument,
 	addComment, listComments, deleteComment, addReaction, removeReaction, listOrganizations,
+	getFollowerCount, getFollowerStatistics, getShareStatistics, getPageStatistics,
+	getSocialMetadata, getMemberPostAnalytics, listReactions,
 }
 
 func init() {

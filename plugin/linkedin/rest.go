@@ -157,10 +157,16 @@ type page struct {
 }
 
 // postablePages lists the pages on which the member holds an approved
-// role that may post, named and labelled with the role: one call for the
-// roles, one batch call for the names. A datasource whose scopes cannot
-// list pages is told so without asking LinkedIn to refuse.
+// role that may post, named and labelled with the role.
 func postablePages(ctx context.Context, s plugin.Settings, send plugin.Send) ([]page, error) {
+	return rolePages(ctx, s, send, facts.PostingRoles)
+}
+
+// rolePages lists the pages on which the member holds an approved role
+// among roles, named and labelled with the role: one call for the roles,
+// one batch call for the names. A datasource whose scopes cannot list
+// pages is told so without asking LinkedIn to refuse.
+func rolePages(ctx context.Context, s plugin.Settings, send plugin.Send, roles []string) ([]page, error) {
 	acls, err := apiCall(s, http.MethodGet, "/rest/organizationAcls", url.Values{"q": {"roleAssignee"}, "state": {"APPROVED"}}, nil)
 	if err != nil {
 		if pe := plugin.AsError(err); pe.Code == plugin.AuthorizationRequired {
@@ -188,8 +194,8 @@ func postablePages(ctx context.Context, s plugin.Settings, send plugin.Send) ([]
 	var ids []string
 	for _, e := range list.Elements {
 		id, ok := strings.CutPrefix(e.Organization, "urn:li:organization:")
-		if !ok || !numeric.MatchString(id) || !slices.Contains(facts.PostingRoles, e.Role) || slices.Contains(ids, id) {
-			continue // one entry a page, under its first posting role
+		if !ok || !numeric.MatchString(id) || !slices.Contains(roles, e.Role) || slices.Contains(ids, id) {
+			continue // one entry a page, under its first role among roles
 		}
 		ids = append(ids, id)
 		pages = append(pages, page{URN: e.Organization, Role: e.Role})
@@ -218,9 +224,8 @@ func pageNames(ctx context.Context, s plugin.Settings, send plugin.Send, ids []s
 	if err != nil {
 		return nil
 	}
-	// Rest.li 2.0 reads List( , ) as syntax: written literally, the
-	// numeric ids need no escaping.
-	batch.URL.RawQuery = "ids=List(" + strings.Join(ids, ",") + ")"
+	// Rest.li 2.0 reads List( , ) as syntax, written as it is.
+	batch.URL.RawQuery = RestliQuery(Record{{"ids", ids}})
 	if admit(s, batch) != nil {
 		return nil
 	}
@@ -243,19 +248,14 @@ func pageNames(ctx context.Context, s plugin.Settings, send plugin.Send, ids []s
 	return names
 }
 
-// restliKey is a Rest.li 2.0 compound key: (name:value,...) with each value
-// percent-encoded and the syntax itself literal.
+// restliKey is a Rest.li 2.0 compound key, (name:value,...), for a path:
+// each value encoded, the syntax itself literal.
 func restliKey(pairs ...string) string {
-	var b strings.Builder
-	b.WriteByte('(')
+	var key Record
 	for i := 0; i+1 < len(pairs); i += 2 {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(pairs[i] + ":" + EncodeURN(pairs[i+1]))
+		key = append(key, Field{pairs[i], pairs[i+1]})
 	}
-	b.WriteByte(')')
-	return b.String()
+	return RestliEncode(key)
 }
 
 // changed is the output of a call LinkedIn answers with 204 and no body:

@@ -35,6 +35,12 @@ const (
 	pageOrganizations = "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-lookup-api"
 	pageRateLimits    = "https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits"
 	pageErrors        = "https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling"
+	// Analytics.
+	pageFollowerStats   = "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/follower-statistics"
+	pageShareStats      = "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics"
+	pagePageStats       = "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/page-statistics"
+	pageSocialMetadata  = "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/social-metadata-api"
+	pageMemberPostStats = "https://learn.microsoft.com/en-us/linkedin/marketing/community-management/members/post-statistics"
 )
 
 // Access is how an app comes to hold a permission.
@@ -80,8 +86,9 @@ var Permissions = []Permission{
 	{"w_organization_social", productCommunity, Approval, "post, comment and react as a page the member may post for", pagePosts},
 	{"r_organization_social", productCommunity, Approval, "read a page's posts, comments and reactions", pagePosts},
 	{"rw_organization_admin", productCommunity, Approval, "list the pages the member holds a role on, manage them, read their analytics", pageACLs},
-	{"r_organization_admin", productCommunity, Approval, "list the pages the member holds a role on, read their analytics", pageACLs},
+	{"r_organization_admin", productCommunity, Approval, "list the pages the member holds a role on (their statistics ask for rw_organization_admin)", pageACLs},
 	{"r_member_social", productCommunity, Restricted, "read the member's posts, comments and reactions (granted to selected developers only)", pagePosts},
+	{"r_member_postAnalytics", productCommunity, Approval, "read the analytics of the member's own posts (memberCreatorPostAnalytics)", pageMemberPostStats},
 }
 
 // Lookup finds a scope's entry.
@@ -106,7 +113,7 @@ var AppKinds = []plugin.AppKind{
 		Source:      pageAccess},
 	{ID: "community", Title: "Community Management app (" + productCommunity + ")",
 		Description: "An app LinkedIn approved for the Community Management API, alone on its app: posts as the member and as the pages they may post for, reads pages. Its member is read from /v2/me.",
-		Scopes:      []string{"r_basicprofile", "w_member_social", "w_organization_social", "r_organization_social", "rw_organization_admin", "r_organization_admin", "r_member_social"},
+		Scopes:      []string{"r_basicprofile", "w_member_social", "w_organization_social", "r_organization_social", "rw_organization_admin", "r_organization_admin", "r_member_social", "r_member_postAnalytics"},
 		Default:     []string{"r_basicprofile", "w_member_social", "w_organization_social", "r_organization_social", "rw_organization_admin"},
 		Source:      pageCommunityApp},
 }
@@ -158,7 +165,12 @@ var (
 	memberReads  = []string{"r_member_social"}
 	pageReads    = []string{"r_organization_social"}
 	pageAdmin    = []string{"rw_organization_admin", "r_organization_admin"}
-	postText     = map[string]TextFormat{
+	// pageAnalytics: LinkedIn's statistics pages name rw_organization_admin
+	// alone (not r_organization_admin), for a page the member is an
+	// ADMINISTRATOR of (AnalyticsRoles).
+	pageAnalytics       = []string{"rw_organization_admin"}
+	memberPostAnalytics = []string{"r_member_postAnalytics"}
+	postText            = map[string]TextFormat{
 		"commentary":                          LittleText,
 		"content.article.title":               PlainText,
 		"content.article.description":         PlainText,
@@ -203,6 +215,17 @@ var Endpoints = []*Endpoint{
 	{Method: "GET", Path: "/rest/organizationAcls", Query: "q=roleAssignee", Restli: "FINDER", Member: pageAdmin, Source: pageACLs},
 	{Method: "GET", Path: "/rest/organizations/{id}", Restli: "GET", Member: slices.Concat(pageAdmin, pageReads, pageWrites), Source: pageOrganizations},
 	{Method: "GET", Path: "/rest/organizations", Query: "ids", Restli: "BATCH_GET", Member: slices.Concat(pageAdmin, pageReads, pageWrites), Source: pageOrganizations},
+	// Analytics. The statistics finders read a page the member is an
+	// ADMINISTRATOR of; the follower count is in Organization Lookup (the
+	// follower statistics page sends there for it).
+	{Method: "GET", Path: "/rest/networkSizes/{organization}", Restli: "GET", Member: slices.Concat(pageAdmin, pageReads, pageWrites), Source: pageOrganizations},
+	{Method: "GET", Path: "/rest/organizationalEntityFollowerStatistics", Query: "q=organizationalEntity", Restli: "FINDER", Member: pageAnalytics, Source: pageFollowerStats},
+	{Method: "GET", Path: "/rest/organizationalEntityShareStatistics", Query: "q=organizationalEntity", Restli: "FINDER", Member: pageAnalytics, Source: pageShareStats},
+	{Method: "GET", Path: "/rest/organizationPageStatistics", Query: "q=organization", Restli: "FINDER", Member: pageAnalytics, Source: pagePageStats},
+	{Method: "GET", Path: "/rest/socialMetadata/{post}", Restli: "GET", Member: slices.Concat(memberReads, pageReads), Source: pageSocialMetadata},
+	{Method: "GET", Path: "/rest/memberCreatorPostAnalytics", Query: "q=me", Restli: "FINDER", Member: memberPostAnalytics, Source: pageMemberPostStats},
+	{Method: "GET", Path: "/rest/memberCreatorPostAnalytics", Query: "q=entity", Restli: "FINDER", Member: memberPostAnalytics, Source: pageMemberPostStats},
+	{Method: "GET", Path: "/rest/reactions/{key}", Query: "q=entity", Restli: "FINDER", Member: slices.Concat(memberReads, pageReads), Source: pageReactions},
 	Upload,
 }
 
@@ -289,3 +312,14 @@ func (e *Endpoint) Any() []string {
 // sponsored content posters make sponsored content, not page posts).
 // Source: pagePosts, pageACLs.
 var PostingRoles = []string{"ADMINISTRATOR", "CONTENT_ADMINISTRATOR"}
+
+// AnalyticsRoles are the page roles, approved, that let a member read a
+// page's follower, share and page statistics with rw_organization_admin.
+// Source: pageFollowerStats, pageShareStats, pagePageStats.
+var AnalyticsRoles = []string{"ADMINISTRATOR"}
+
+// ShareStatisticsMonths is how far back LinkedIn keeps share statistics:
+// "The organizationalEntityShareStatistics endpoint returns share data
+// only within the past 12 months, using a rolling 12-month window."
+// Source: pageShareStats.
+const ShareStatisticsMonths = 12

@@ -208,6 +208,13 @@ func New(opts Options) *Sandbox {
 	r.Get("/rest/organizationAcls", s.api(s.versioned(s.organizationACLs)))
 	r.Get("/rest/organizations/{id}", s.api(s.versioned(s.organization)))
 	r.Get("/rest/organizations", s.api(s.versioned(s.organizations)))
+	r.Get("/rest/networkSizes/{urn}", s.api(s.versioned(s.networkSize)))
+	r.Get("/rest/organizationalEntityFollowerStatistics", s.api(s.versioned(s.followerStatistics)))
+	r.Get("/rest/organizationalEntityShareStatistics", s.api(s.versioned(s.shareStatistics)))
+	r.Get("/rest/organizationPageStatistics", s.api(s.versioned(s.pageStatistics)))
+	r.Get("/rest/socialMetadata/{urn}", s.api(s.versioned(s.socialMetadata)))
+	r.Get("/rest/memberCreatorPostAnalytics", s.api(s.versioned(s.memberPostAnalytics)))
+	r.Get("/rest/reactions/{key}", s.api(s.versioned(s.listReactions)))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "No virtual resource found")
 	})
