@@ -24,19 +24,23 @@ const consoleShots = "testdata/console-shots"
 // sandbox mode: a wrong key, creating a datasource, authorizing it through
 // the sandbox's consent page in a new tab, getUserInfo and createPost from
 // their forms, the server's field error for empty text, the media flow
-// with its progress bar, and every command's form and the datasource form
+// with its progress bar and again after Post another, the datasource list,
+// a command's form and result and the media flow at 390 px and 1280 px
+// wide with no sideways scroll and no button cut off (a datasource's
+// buttons on one line at 1280 px), and every command's form and the datasource form
 // rendered by RJSF with no console error and no unsupported field, every
 // command's example filled and run as a dry run with no invalid_input
 // (createPost's as the authorized member, and uploadMedia's with the
 // upload URL of Register Media Upload, also run for real), and the consent
-// tab ending on a small page that closes itself; then,
+// tab ending on a small page ("Authorized. You can close this tab.")
+// that closes itself; then,
 // on the sandbox's Community Management app, posting as a page chosen in
 // the author dropdown and a refused scope told to the admin. Links forged
 // to look like LinkedIn's return (?status=error&error=…&message=…) show
 // none of their free text, before the key or after: only the fixed text of
 // a known code, and what the server says of the datasource.
-// .ci/run installs chromium and web/node_modules; elsewhere the test is
-// skipped without them.
+// .ci/run installs chromium and web/node_modules; elsewhere the test
+// fails naming what is missing, unless PLUGIN_SERVER_SKIP_BROWSER is set.
 func TestConsoleInBrowser(t *testing.T) {
 	web, err := filepath.Abs("../../web")
 	if err != nil {

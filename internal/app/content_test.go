@@ -195,6 +195,13 @@ func TestPagesAsAuthors(t *testing.T) {
 		!strings.Contains(warning, "rw_organization_admin") || h.sent("GET", "/rest/organizationAcls") != 0 {
 		t.Fatalf("options without a page scope: %d %v", status, body)
 	}
+	// The analytics page picker has no member to offer: no choices, the
+	// same warning, and still nothing asked of LinkedIn.
+	status, body = h.do("GET", "/v1/datasources/"+memberOnly+"/options/getFollowerStatistics/organization", builder, "")
+	if options, ok := body["options"].([]any); status != 200 || !ok || len(options) != 0 || !strings.Contains(fmt.Sprint(body["warning"]), "rw_organization_admin") ||
+		h.sent("GET", "/rest/organizationAcls") != 0 {
+		t.Fatalf("analytics pages without a page scope: %d %v", status, body)
+	}
 	h.app.Sandbox.Reset()
 	status, env = h.execute(memberOnly, "sharePost", `{"author":"organization:`+sandbox.Pages[0].ID+`","commentary":"hi"}`)
 	msg, _ := env["error"].(map[string]any)["message"].(string)

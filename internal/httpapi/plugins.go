@@ -102,7 +102,10 @@ func (s *Server) listOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	options, err := s.Executor.Options(r.Context(), d, chi.URLParam(r, "command"), chi.URLParam(r, "field"))
-	if err != nil && len(options) == 0 {
+	// A datasource whose member did not grant what lists the choices
+	// (a page scope, for a page picker) gets none and the reason, which a
+	// form shows under a field the user may still type in.
+	if err != nil && len(options) == 0 && plugin.AsError(err).Code != plugin.AuthorizationRequired {
 		s.writeError(w, r, err)
 		return
 	}

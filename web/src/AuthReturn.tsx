@@ -105,9 +105,10 @@ export function sentence(s: string): string {
 /**
  * AuthReturnBanner says how the authorization ended: fixed text only until
  * the console holds a key (signedIn), then the datasource as the server
- * shows it; askingKey is set while the console asks for the key.
+ * shows it; askingKey is set while the console asks for the key. short
+ * (the consent tab's own page) says a success in one sentence.
  */
-export function AuthReturnBanner({ r, signedIn, askingKey }: { r: AuthReturn; signedIn: boolean; askingKey: boolean }) {
+export function AuthReturnBanner({ r, signedIn, askingKey, short = false }: { r: AuthReturn; signedIn: boolean; askingKey: boolean; short?: boolean }) {
   // undefined: not asked yet; null: the server does not show it to this key.
   const [d, setD] = useState<Datasource | null | undefined>(undefined);
   useEffect(() => {
@@ -133,7 +134,9 @@ export function AuthReturnBanner({ r, signedIn, askingKey }: { r: AuthReturn; si
     const connected = !d || d.authStatus === "authorized" || d.authStatus === "expiring";
     return (
       <div className={"banner " + (connected ? "ok" : "failed")} role="status" data-testid="auth-return" data-status={r.status}>
-        {connected ? (
+        {connected && short ? (
+          <p>Authorized. You can close this tab.</p>
+        ) : connected ? (
           <p>
             LinkedIn connected{named}
             {d?.authorizedAs?.name ? ` as ${d.authorizedAs.name}` : ""}. You can close this tab: the console that asked has been told.

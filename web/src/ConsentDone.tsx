@@ -6,27 +6,31 @@ const closeAfterMs = 2000;
 
 /**
  * ConsentDone is what the consent tab the console opened shows once
- * LinkedIn sent it back: how the authorization ended, and that the tab can
- * close, where it used to become a second console. Once connected it
- * closes itself (a tab the console opened may); a refusal stays on screen
- * to be read, as the console that asked is told too.
+ * LinkedIn sent it back, where it used to become a second console: after
+ * a success one sentence, "Authorized. You can close this tab.", and the
+ * tab closes itself (a tab the console opened may); a refusal stays on
+ * screen to be read, with its reason, as the console that asked is told
+ * too.
  */
 export function ConsentDone({ r, signedIn }: { r: AuthReturn; signedIn: boolean }) {
+  const ok = r.status === "authorized";
   useEffect(() => {
-    if (r.status !== "authorized") return;
+    document.title = ok ? "Authorized" : "Not authorized";
+    if (!ok) return;
     const t = setTimeout(() => window.close(), closeAfterMs);
     return () => clearTimeout(t);
-  }, [r.status]);
+  }, [ok]);
   return (
     <main className="consent-done" data-testid="consent-done">
-      <h1>LinkedIn authorization</h1>
-      <AuthReturnBanner r={r} signedIn={signedIn} askingKey={false} />
-      <p className="hint">
-        {r.status === "authorized" ? "This tab closes by itself; if it stays open, close it." : "The console that asked has been told; you can close this tab."}
-      </p>
-      <button type="button" className="secondary" onClick={() => window.close()}>
-        Close this tab
-      </button>
+      <AuthReturnBanner r={r} signedIn={signedIn} askingKey={false} short />
+      {ok ? null : (
+        <p className="consent-close">
+          <span className="hint">The console that asked has been told; you can close this tab.</span>{" "}
+          <button type="button" className="secondary" onClick={() => window.close()}>
+            Close this tab
+          </button>
+        </p>
+      )}
     </main>
   );
 }

@@ -26,7 +26,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The media flow as one path: pick a file, stream it to LinkedIn with a
- * progress bar, wait until LinkedIn has processed it, post with it.
+ * progress bar, wait until LinkedIn has processed it, post with it; then
+ * "Post another" starts over with the same author.
  */
 export function MediaFlow({ datasource }: { datasource: Datasource }) {
   const connected = datasource.authStatus === "authorized" || datasource.authStatus === "expiring";
@@ -42,6 +43,10 @@ export function MediaFlow({ datasource }: { datasource: Datasource }) {
   const [title, setTitle] = useState("");
   const [posted, setPosted] = useState<Answer<Envelope> | null>(null);
   const [failure, setFailure] = useState("");
+  // The posts made here, newest first, still listed after "Post another".
+  const [earlier, setEarlier] = useState<string[]>([]);
+  // Changed to empty the file input (a file input cannot be set).
+  const [fileKey, setFileKey] = useState(0);
 
   useEffect(() => {
     if (!connected) return;
@@ -54,6 +59,26 @@ export function MediaFlow({ datasource }: { datasource: Datasource }) {
       })
       .catch(() => setOwners([]));
   }, [datasource.id, connected]);
+
+  /** clear forgets the file and all that came of it; the author stays. */
+  const clear = () => {
+    setStep("pick");
+    setProgress({ sent: 0, total: 0 });
+    setUploaded(null);
+    setMedia("");
+    setStatus("");
+    setPosted(null);
+    setFailure("");
+  };
+
+  /** again starts over for another post: the author stays, the rest is emptied. */
+  const again = () => {
+    clear();
+    setFile(null);
+    setFileKey((k) => k + 1);
+    setText("");
+    setTitle("");
+  };
 
   const fail = (msg: string) => {
     setFailure(msg);
@@ -102,9 +127,10 @@ export function MediaFlow({ datasource }: { datasource: Datasource }) {
   };
 
   const post = async () => {
-    if (!file || !media) return;
+    if (!file || !media || status !== "AVAILABLE") return;
     const kind = kindOf(file);
     setStep("posting");
+    setFailure("");
     const m: Record<string, string> = { id: media };
     if (title.trim()) m[kind.urn === "image" ? "altText" : "title"] = title.trim();
     const a = await api.execute(datasource.id, "sharePost", { author: owner, commentary: text, media: m }, false).catch((e) => {
@@ -113,14 +139,20 @@ export function MediaFlow({ datasource }: { datasource: Datasource }) {
     });
     if (!a) return;
     setPosted(a);
-    if (a.httpStatus >= 400) return fail("The post failed: see its answer below.");
+    if (a.httpStatus >= 400 || a.body?.error) return fail("The post failed: see its answer below; change the text and post again.");
+    const id = (a.body?.output as { id?: string } | undefined)?.id;
+    if (id) setEarlier((e) => [id, ...e]);
     setStep("posted");
   };
 
   const pct = progress.total > 0 ? Math.round((100 * progress.sent) / progress.total) : 0;
   const busy = step === "uploading" || step === "processing" || step === "posting";
   const reached = (s: Step) => order.indexOf(step) >= order.indexOf(s);
-  const postId = (posted?.body?.output as { id?: string } | undefined)?.id;
+  const postId = step === "posted" ? (posted?.body?.output as { id?: string } | undefined)?.id : undefined;
+  // A file LinkedIn has processed can be posted, again after a failed post.
+  const canPost = !!media && status === "AVAILABLE" && (step === "available" || step === "failed");
+  const processingStarted = !!media || step === "processing";
+  const isImage = !!file && kindOf(file).urn === "image";
 
   return (
     <section className="panel" aria-label="Post a file" data-testid="media-flow">
@@ -142,18 +174,17 @@ export function MediaFlow({ datasource }: { datasource: Datasource }) {
           )}
           <label htmlFor="media-file">File (PNG, JPEG or GIF image; PDF or Office document; MP4 video)</label>
           <input
+            key={fileKey}
             id="media-file"
             type="file"
             accept="image/png,image/jpeg,image/gif,application/pdf,.ppt,.pptx,.doc,.docx,video/mp4"
             disabled={busy}
             onChange={(e) => {
               setFile(e.target.files?.[0] ?? null);
-              setStep("pick");
-              setUploaded(null);
-              setPosted(null);
+              clear();
             }}
           />
-          <button type="button" onClick={start} disabled={!file || !owner || busy || !connected} data-testid="upload">
+          <button type="button" onClick={start} disabled={!file || !owner || busy || !connected || step === "posted"} data-testid="upload">
             Upload
           </button>
         </li>
@@ -165,8 +196,16 @@ export function MediaFlow({ datasource }: { datasource: Datasource }) {
           <span data-testid="upload-percent">{pct}%</span>
           {progress.total ? <span className="hint"> ({progress.sent} of {progress.total} bytes)</span> : null}
         </li>
-        <li className={reached("available") && step !== "failed" ? "done" : step === "processing" ? "active" : ""}>
-          LinkedIn processes it: <strong data-testid="media-status">{status || (step === "processing" ? "waiting…" : "")}</strong>
+        <li className={reached("available") && step !== "failed" ? "done" : step === "processing" ? "active" : ""} data-testid="media-processing">
+          {processingStarted ? (
+            <>
+              LinkedIn processes it: <strong data-testid="media-status">{status || "waiting…"}</strong>
+            </>
+          ) : (
+            <>
+              LinkedIn processes it <span className="hint">once uploaded; the post can be made when it is <code>AVAILABLE</code>.</span>
+            </>
+          )}
           {media ? (
             <span className="hint">
               {" "}
@@ -177,21 +216,37 @@ export function MediaFlow({ datasource }: { datasource: Datasource }) {
         <li className={step === "posted" ? "done" : step === "available" ? "active" : ""}>
           <label htmlFor="media-text">Text of the post</label>
           <textarea id="media-text" rows={3} value={text} onChange={(e) => setText(e.target.value)} disabled={busy || step === "posted"} />
-          <label htmlFor="media-title">{file && kindOf(file).urn === "image" ? "Alt text" : "Title"} (optional)</label>
+          <label htmlFor="media-title">{isImage ? "Alt text" : "Title"} (optional)</label>
           <input id="media-title" value={title} onChange={(e) => setTitle(e.target.value)} disabled={busy || step === "posted"} />
-          <button type="button" onClick={post} disabled={step !== "available"} data-testid="post">
-            Post
-          </button>
-          {postId ? (
-            <p className="notice" data-testid="posted">
-              Posted: <code>{postId}</code>
-            </p>
-          ) : null}
+          {step === "posted" ? (
+            <div className="posted">
+              {postId ? (
+                <p className="notice" data-testid="posted">
+                  Posted: <code>{postId}</code>
+                </p>
+              ) : null}
+              <button type="button" onClick={again} data-testid="post-another">
+                Post another
+              </button>
+            </div>
+          ) : (
+            <button type="button" onClick={post} disabled={!canPost || busy} data-testid="post">
+              Post
+            </button>
+          )}
         </li>
       </ol>
       {failure ? (
         <p className="error" role="alert">
           {failure}
+        </p>
+      ) : null}
+      {earlier.length > (step === "posted" ? 1 : 0) ? (
+        <p className="hint" data-testid="posted-earlier">
+          Posted before from here:{" "}
+          {earlier.slice(step === "posted" ? 1 : 0).map((id) => (
+            <code key={id}>{id}</code>
+          ))}
         </p>
       ) : null}
       {uploaded ? <Result answer={uploaded} label="Upload answer" /> : null}

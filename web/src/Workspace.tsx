@@ -259,12 +259,14 @@ export function Workspace({ role, initial }: { role: Role; initial?: string }) {
                     {admin && confirmDelete === d.id ? (
                       <span className="confirm">
                         Delete {d.name}?{" "}
-                        <button type="button" className="danger" onClick={() => remove(d)}>
-                          Yes, delete
-                        </button>
-                        <button type="button" className="secondary" onClick={() => setConfirmDelete(null)}>
-                          Keep
-                        </button>
+                        <span className="confirm-buttons">
+                          <button type="button" className="danger" onClick={() => remove(d)}>
+                            Yes, delete
+                          </button>
+                          <button type="button" className="secondary" onClick={() => setConfirmDelete(null)}>
+                            Keep
+                          </button>
+                        </span>
                       </span>
                     ) : null}
                   </td>

@@ -124,6 +124,48 @@ async function run(id) {
   return { status: Number(status.replace("HTTP ", "")), envelope };
 }
 
+/**
+ * fitsWidths fails when page p, at 390 px (a phone) or at 1280 px wide,
+ * scrolls sideways or shows a button cut off at the right edge; it takes a
+ * screenshot at each width (name-390px, name-1280px) and calls also(width)
+ * for the screen's own checks. The viewport is put back as it was.
+ */
+async function fitsWidths(p, name, also) {
+  const was = p.viewportSize();
+  try {
+    for (const width of [390, 1280]) {
+      await p.setViewportSize({ width, height: 900 });
+      await p.waitForTimeout(150);
+      const m = await p.evaluate(() => {
+        const doc = document.documentElement;
+        const edge = doc.clientWidth + 0.5;
+        const over = (e) => e.getBoundingClientRect().right > edge;
+        // The outermost elements past the right edge, to name in a failure.
+        const wide = [...document.body.querySelectorAll("*")]
+          .filter((e) => over(e) && e.getClientRects().length && !over(e.parentElement))
+          .slice(0, 6)
+          .map((e) => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}${e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\s+/).join(".") : ""} (${Math.round(e.getBoundingClientRect().width)} px wide)`);
+        const cut = [...document.querySelectorAll("button")]
+          .filter((b) => b.getClientRects().length && b.getBoundingClientRect().right > edge)
+          .map((b) => b.textContent.trim());
+        return { scroll: doc.scrollWidth, client: doc.clientWidth, wide, cut };
+      });
+      expect(m.scroll <= m.client, `${name} at ${width} px scrolls sideways: ${m.scroll} px of content in ${m.client} px; wider: ${m.wide.join(", ")}`);
+      expect(m.cut.length === 0, `${name} at ${width} px: buttons cut off at the right: ${m.cut.join(", ")}`);
+      if (also) await also(width);
+      await shot(p, `${name}-${width}px`);
+    }
+  } finally {
+    if (was) await p.setViewportSize(was);
+  }
+}
+
+/** Fails when a row's action buttons are not all on one line. */
+async function actionsOnOneLine(r, what) {
+  const tops = await r.locator("td.actions button").evaluateAll((bs) => bs.map((b) => Math.round(b.getBoundingClientRect().top)));
+  expect(tops.length >= 2 && tops.every((t) => t === tops[0]), `${what}: the action buttons wrap (tops ${JSON.stringify(tops)})`);
+}
+
 function noUnsupported(text, what) {
   expect(!text.includes("Unsupported field schema"), `${what}: "Unsupported field schema" is shown`);
   expect(!text.includes("could not be rendered"), `${what}: ${text.match(/The form of .* could not be rendered[^\n]*/)?.[0]}`);
@@ -258,7 +300,9 @@ await step("Authorize opens the consent page in a new tab; Allow updates the lis
     // says it and closes itself: no second console.
     const closed = consent.waitForEvent("close", { timeout: 15000 });
     await consent.locator("[data-testid=consent-done] [data-testid=auth-return]").waitFor();
-    expect((await consent.locator("[data-testid=auth-return]").textContent()).includes("LinkedIn connected"), "return tab says " + (await consent.locator("[data-testid=auth-return]").textContent()));
+    // One sentence, said once.
+    const said = (await consent.locator("[data-testid=consent-done]").innerText()).trim();
+    expect(said === "Authorized. You can close this tab.", "the consent tab says " + JSON.stringify(said));
     expect(!consent.url().includes("status="), "the return query stays in the address bar");
     expect((await consent.locator("section[aria-label=Datasources], header.top").count()) === 0, "the consent tab shows a console");
     await shot(consent, "returned-tab");
@@ -276,6 +320,15 @@ await step("Authorize opens the consent page in a new tab; Allow updates the lis
   await shot(page, "authorized");
 }, { fatal: true, httpErrors: true });
 
+await step("the datasource list fits 390 px and 1280 px; its buttons are on one line at 1280 px", async () => {
+  await fitsWidths(page, "datasources", async (width) => {
+    const actions = row().locator("td.actions");
+    const box = await actions.boundingBox();
+    expect(box && box.width > 0, "no Actions column");
+    if (width === 1280) await actionsOnOneLine(row(), "Marketing at 1280 px");
+  });
+});
+
 await step("Test says the connection works", async () => {
   await row().getByRole("button", { name: "Test" }).click();
   await page.locator("[data-testid=notice]").filter({ hasText: "Marketing:" }).waitFor();
@@ -290,6 +343,7 @@ await step("getUserInfo runs from its form", async () => {
   expect(r.status === 200 && r.envelope.output?.sub, "answer " + JSON.stringify(r).slice(0, 300));
   sub = r.envelope.output.sub;
   await shot(page, "getUserInfo");
+  await fitsWidths(page, "getUserInfo-result");
 });
 if (returnTo !== "console") await finish();
 
@@ -310,6 +364,7 @@ await step("createPost runs from its form", async () => {
   const r = await run("createPost");
   expect(r.status === 200 && r.envelope.status === 201 && r.envelope.output?.id, "answer " + JSON.stringify(r.envelope).slice(0, 300));
   await shot(page, "createPost");
+  await fitsWidths(page, "createPost-form");
 });
 
 await step("empty text shows the server's error on the text field, with code and request id", async () => {
@@ -327,8 +382,28 @@ await step("empty text shows the server's error on the text field, with code and
 }, { httpErrors: true });
 
 let mediaUrn = "";
+const flow = page.locator("[data-testid=media-flow]");
+/** Posts with the media flow's Post button and returns the post's id. */
+async function mediaPost(text, title) {
+  await flow.locator("#media-text").fill(text);
+  await flow.locator("#media-title").fill(title);
+  await flow.locator("[data-testid=post]").click();
+  await flow.locator("[data-testid=posted]").waitFor({ timeout: 30000 });
+  const id = (await flow.locator("[data-testid=posted] code").textContent()).trim();
+  expect(/^urn:li:(share|ugcPost):/.test(id), "post id " + id);
+  // Posted: the fields are done with, and the way to post again is offered.
+  expect(await flow.locator("#media-text").isDisabled(), "the text can still be edited after posting");
+  expect(await flow.locator("[data-testid=post-another]").isEnabled(), "no Post another");
+  return id;
+}
+/** Before an upload, step 3 says what will happen instead of showing nothing. */
+async function processingSaysWhatComes() {
+  const said = (await flow.locator("[data-testid=media-processing]").innerText()).trim();
+  expect(/AVAILABLE/.test(said) && said.length > "LinkedIn processes it:".length + 10, "step 3 before an upload says " + JSON.stringify(said));
+}
+let firstMediaPost = "";
 await step("the media flow: pick, upload with progress, AVAILABLE, post", async () => {
-  const flow = page.locator("[data-testid=media-flow]");
+  await processingSaysWhatComes();
   // A PNG-looking file of 3 MiB, so that the upload takes a few progress events.
   const png = Buffer.alloc(3 << 20, 7);
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(png);
@@ -353,13 +428,39 @@ await step("the media flow: pick, upload with progress, AVAILABLE, post", async 
   expect(/^urn:li:image:/.test(urn), "media " + urn);
   mediaUrn = urn;
   await shot(page, "media-available");
-  await flow.locator("#media-text").fill("Our new office");
-  await flow.locator("#media-title").fill("The office");
-  await flow.locator("[data-testid=post]").click();
-  await flow.locator("[data-testid=posted]").waitFor({ timeout: 30000 });
-  expect(/urn:li:(share|ugcPost):/.test(await flow.locator("[data-testid=posted]").textContent()), "post id");
+  firstMediaPost = await mediaPost("Our new office", "The office");
   console.log(`     progress values seen: ${JSON.stringify(seen.slice(0, 12))}${seen.length > 12 ? "…" : ""}`);
   await shot(page, "media-posted");
+  await flow.screenshot({ path: join(out, "forms", "media-posted.png") });
+  await fitsWidths(page, "media-posted");
+});
+
+await step("the media flow again: Post another, then a PDF posted the same way", async () => {
+  const owner = await flow.locator("#media-owner").inputValue();
+  await flow.locator("[data-testid=post-another]").click();
+  // A fresh start: no file, no text, nothing uploaded; the author stays.
+  expect((await flow.locator("#media-owner").inputValue()) === owner, `the author became ${await flow.locator("#media-owner").inputValue()}, was ${owner}`);
+  expect((await flow.locator("#media-file").inputValue()) === "", "the file stays chosen");
+  expect((await flow.locator("#media-text").inputValue()) === "" && (await flow.locator("#media-text").isEnabled()), "the text is not emptied and editable");
+  expect((await flow.locator("[data-testid=media-urn], [data-testid=posted], [data-testid=result]").count()) === 0, "the last upload is still shown");
+  expect((await flow.locator("[data-testid=upload-percent]").textContent()) === "0%", "progress not back at 0%");
+  expect(await flow.locator("[data-testid=post]").isDisabled(), "Post is enabled before an upload");
+  expect((await flow.locator("[data-testid=posted-earlier]").textContent()).includes(firstMediaPost), "the first post is no longer listed");
+  await processingSaysWhatComes();
+  await shot(page, "media-again");
+  await flow.screenshot({ path: join(out, "forms", "media-again.png") });
+  await flow.locator("#media-file").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+  await flow.locator("[data-testid=upload]").click();
+  await flow.locator("[data-testid=media-status]").filter({ hasText: "AVAILABLE" }).waitFor({ timeout: 60000 });
+  const urn = await flow.locator("[data-testid=media-urn]").textContent();
+  expect(/^urn:li:document:/.test(urn), "media " + urn);
+  const id = await mediaPost("Our report", "Q3 report");
+  expect(id !== firstMediaPost, "the same post id twice: " + id);
+  await shot(page, "media-posted-again");
+  await flow.screenshot({ path: join(out, "forms", "media-posted-again.png") });
+  await fitsWidths(page, "media-posted-again", async (width) => {
+    await flow.screenshot({ path: join(out, "forms", `media-posted-again-${width}px.png`) });
+  });
 });
 
 // sharePost's content is one choice: the picker shows only the chosen
@@ -663,6 +764,7 @@ await step("Disconnect, then Delete", async () => {
   await row().getByRole("button", { name: "Disconnect" }).click();
   await row().locator("[data-testid=auth-status][data-status=unauthorized]").waitFor();
   await row().getByRole("button", { name: "Delete" }).click();
+  await fitsWidths(page, "confirm-delete");
   await row().getByRole("button", { name: "Yes, delete" }).click();
   await page.locator("[data-testid=notice]").filter({ hasText: "deleted" }).waitFor();
   expect((await row().count()) === 0, "still listed");
@@ -737,8 +839,8 @@ async function community() {
     const closed = consent.waitForEvent("close", { timeout: 15000 });
     await consent.click("#approve");
     await consent.locator("[data-testid=consent-done] [data-testid=auth-return]").waitFor();
-    const said = await consent.locator("[data-testid=auth-return]").textContent();
-    expect(said.includes("LinkedIn connected"), "return tab says " + said);
+    const said = (await consent.locator("[data-testid=consent-done]").innerText()).trim();
+    expect(said === "Authorized. You can close this tab.", "return tab says " + JSON.stringify(said));
     await closed;
     await rowNamed("Pages").locator("[data-testid=auth-status][data-status=authorized]").waitFor();
     const status = await rowNamed("Pages").locator("[data-testid=auth-status]").textContent();
