@@ -70,6 +70,22 @@ func (r row) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// elementRows is a command's Rows over a LinkedIn collection: each of
+// its elements flattened into rows.
+func elementRows(each func(e object) []row) func(json.RawMessage) json.RawMessage {
+	return func(output json.RawMessage) json.RawMessage {
+		o := decodeObject(output)
+		if o == nil {
+			return nil
+		}
+		var rows []row
+		for _, e := range elements(o) {
+			rows = append(rows, each(e)...)
+		}
+		return rowsJSON(rows)
+	}
+}
+
 // rowsJSON is the envelope's rows; never null, so a widget always gets an
 // array.
 func rowsJSON(rows []row) json.RawMessage {

@@ -3,7 +3,6 @@ package linkedin
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 
 	"pluginserver/plugin"
 )
@@ -23,23 +22,14 @@ var getFollowerStatistics = &plugin.Command{
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		return statisticsCall(raw, s, "/rest/organizationalEntityFollowerStatistics", "organizationalEntity", rangeLimits{}, nil)
 	},
-	Rows: func(output json.RawMessage) json.RawMessage {
-		o := decodeObject(output)
-		if o == nil {
-			return nil
+	Rows: elementRows(func(e object) []row {
+		if date := rangeDate(e); date != "" {
+			gains, _ := e["followerGains"].(object)
+			r := metrics(row{{"date", date}}, gains)
+			return []row{append(r, Field{"followerGains", sum(gains["organicFollowerGain"], gains["paidFollowerGain"])})}
 		}
-		var rows []row
-		for _, e := range elements(o) {
-			if date := rangeDate(e); date != "" {
-				gains, _ := e["followerGains"].(object)
-				r := metrics(row{{"date", date}}, gains)
-				rows = append(rows, append(r, Field{"followerGains", sum(gains["organicFollowerGain"], gains["paidFollowerGain"])}))
-				continue
-			}
-			rows = append(rows, facetRows(e, "followerCountsBy", "followerCounts", func(c object) row { return metrics(nil, c) })...)
-		}
-		return rowsJSON(rows)
-	},
+		return facetRows(e, "followerCountsBy", "followerCounts", func(c object) row { return metrics(nil, c) })
+	}),
 }
 
 // sum adds LinkedIn's integer counts, a missing one counting 0.
@@ -84,13 +74,5 @@ func statisticsCall(raw json.RawMessage, s plugin.Settings, path, finder string,
 		}
 		query = append(query, more...)
 	}
-	c, err := request(s, http.MethodGet, path, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	c.URL.RawQuery = RestliQuery(query)
-	if err := admit(s, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return restliGet(s, path, query)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
 	"pluginserver/plugin"
@@ -61,33 +60,17 @@ var getMemberPostAnalytics = &plugin.Command{
 		if r != nil {
 			query = append(query, Field{"dateRange", Record{{"start", dateRecord(r.start)}, {"end", dateRecord(r.end)}}})
 		}
-		c, err := request(s, http.MethodGet, "/rest/memberCreatorPostAnalytics", nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		c.URL.RawQuery = RestliQuery(query)
-		if err := admit(s, c); err != nil {
-			return nil, err
-		}
-		return c, nil
+		return restliGet(s, "/rest/memberCreatorPostAnalytics", query)
 	},
-	Rows: func(output json.RawMessage) json.RawMessage {
-		o := decodeObject(output)
-		if o == nil {
-			return nil
-		}
-		var rows []row
-		for _, e := range elements(o) {
-			var r row
-			if dr, ok := e["dateRange"].(object); ok {
-				if d := dayOf(dr["start"]); d != "" {
-					r = append(r, Field{"date", d})
-				}
+	Rows: elementRows(func(e object) []row {
+		var r row
+		if dr, ok := e["dateRange"].(object); ok {
+			if d := dayOf(dr["start"]); d != "" {
+				r = append(r, Field{"date", d})
 			}
-			rows = append(rows, append(r, Field{"count", e["count"]}))
 		}
-		return rowsJSON(rows)
-	},
+		return []row{append(r, Field{"count", e["count"]})}
+	}),
 }
 
 // dateRecord is a day as LinkedIn's Date record: (day:1,month:11,year:2026).

@@ -21,23 +21,14 @@ var getPageStatistics = &plugin.Command{
 	Build: func(ctx context.Context, raw json.RawMessage, s plugin.Settings) (*plugin.Call, error) {
 		return statisticsCall(raw, s, "/rest/organizationPageStatistics", "organization", rangeLimits{}, nil)
 	},
-	Rows: func(output json.RawMessage) json.RawMessage {
-		o := decodeObject(output)
-		if o == nil {
-			return nil
+	Rows: elementRows(func(e object) []row {
+		total, _ := e["totalPageStatistics"].(object)
+		if date := rangeDate(e); date != "" {
+			return []row{pageViews(row{{"date", date}}, total)}
 		}
-		var rows []row
-		for _, e := range elements(o) {
-			total, _ := e["totalPageStatistics"].(object)
-			if date := rangeDate(e); date != "" {
-				rows = append(rows, pageViews(row{{"date", date}}, total))
-				continue
-			}
-			rows = append(rows, pageViews(row{{"facet", "total"}}, total))
-			rows = append(rows, facetRows(e, "pageStatisticsBy", "pageStatistics", func(c object) row { return pageViews(nil, c) })...)
-		}
-		return rowsJSON(rows)
-	},
+		return append([]row{pageViews(row{{"facet", "total"}}, total)},
+			facetRows(e, "pageStatisticsBy", "pageStatistics", func(c object) row { return pageViews(nil, c) })...)
+	}),
 }
 
 // pageViews adds a page statistics object's views to a row, one field a

@@ -28,27 +28,19 @@ var getShareStatistics = &plugin.Command{
 		return statisticsCall(raw, s, "/rest/organizationalEntityShareStatistics", "organizationalEntity",
 			rangeLimits{months: facts.ShareStatisticsMonths, what: "share statistics"}, sharePosts)
 	},
-	Rows: func(output json.RawMessage) json.RawMessage {
-		o := decodeObject(output)
-		if o == nil {
-			return nil
+	Rows: elementRows(func(e object) []row {
+		var r row
+		if date := rangeDate(e); date != "" {
+			r = append(r, Field{"date", date})
 		}
-		var rows []row
-		for _, e := range elements(o) {
-			var r row
-			if date := rangeDate(e); date != "" {
-				r = append(r, Field{"date", date})
+		for _, kind := range postKinds {
+			if urn, ok := e[kind].(string); ok {
+				r = append(r, Field{"post", urn})
 			}
-			for _, kind := range postKinds {
-				if urn, ok := e[kind].(string); ok {
-					r = append(r, Field{"post", urn})
-				}
-			}
-			stats, _ := e["totalShareStatistics"].(object)
-			rows = append(rows, metrics(r, stats))
 		}
-		return rowsJSON(rows)
-	},
+		stats, _ := e["totalShareStatistics"].(object)
+		return []row{metrics(r, stats)}
+	}),
 }
 
 // sharePosts are the posts a share statistics call is about, as LinkedIn

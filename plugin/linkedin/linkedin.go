@@ -150,6 +150,21 @@ func apiCall(s plugin.Settings, method, escapedPath string, query url.Values, bo
 	return c, nil
 }
 
+// restliGet is apiCall for a GET whose query carries Rest.li values
+// (records, lists, URNs), written by RestliQuery rather than url.Values,
+// which would escape their syntax.
+func restliGet(s plugin.Settings, escapedPath string, query Record) (*plugin.Call, error) {
+	c, err := request(s, http.MethodGet, escapedPath, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.URL.RawQuery = RestliQuery(query)
+	if err := admit(s, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // request builds a request to the LinkedIn API host. escapedPath starts
 // with /v2/ or /rest/ and is already percent-encoded.
 func request(s plugin.Settings, method, escapedPath string, query url.Values, body any) (*plugin.Call, error) {

@@ -3,7 +3,6 @@ package linkedin
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 
 	"pluginserver/plugin"
 )
@@ -42,33 +41,18 @@ var listReactions = &plugin.Command{
 		if sort == "" {
 			sort = "REVERSE_CHRONOLOGICAL"
 		}
-		c, err := request(s, http.MethodGet, "/rest/reactions/"+RestliEncode(Record{{"entity", post}}), nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		c.URL.RawQuery = RestliQuery(Record{{"q", "entity"}, {"sort", Record{{"value", sort}}}, {"count", count}, {"start", p.Start}})
-		if err := admit(s, c); err != nil {
-			return nil, err
-		}
-		return c, nil
+		return restliGet(s, "/rest/reactions/"+RestliEncode(Record{{"entity", post}}),
+			Record{{"q", "entity"}, {"sort", Record{{"value", sort}}}, {"count", count}, {"start", p.Start}})
 	},
-	Rows: func(output json.RawMessage) json.RawMessage {
-		o := decodeObject(output)
-		if o == nil {
-			return nil
-		}
-		var rows []row
-		for _, e := range elements(o) {
-			r := row{{"actor", e["actor"]}, {"reactionType", e["reactionType"]}}
-			if created, ok := e["created"].(object); ok {
-				if n, ok := created["time"].(json.Number); ok {
-					if ms, err := n.Int64(); err == nil {
-						r = append(r, Field{"createdAt", timeOf(ms)})
-					}
+	Rows: elementRows(func(e object) []row {
+		r := row{{"actor", e["actor"]}, {"reactionType", e["reactionType"]}}
+		if created, ok := e["created"].(object); ok {
+			if n, ok := created["time"].(json.Number); ok {
+				if ms, err := n.Int64(); err == nil {
+					r = append(r, Field{"createdAt", timeOf(ms)})
 				}
 			}
-			rows = append(rows, r)
 		}
-		return rowsJSON(rows)
-	},
+		return []row{r}
+	}),
 }

@@ -220,13 +220,8 @@ func roleLabel(role string) string {
 // pageNames are the pages' names by id from one batch call; a page whose
 // name cannot be read is left out, and listed by its URN.
 func pageNames(ctx context.Context, s plugin.Settings, send plugin.Send, ids []string) map[string]string {
-	batch, err := request(s, http.MethodGet, "/rest/organizations", nil, nil)
+	batch, err := restliGet(s, "/rest/organizations", Record{{"ids", ids}})
 	if err != nil {
-		return nil
-	}
-	// Rest.li 2.0 reads List( , ) as syntax, written as it is.
-	batch.URL.RawQuery = RestliQuery(Record{{"ids", ids}})
-	if admit(s, batch) != nil {
 		return nil
 	}
 	resp, err := send(ctx, batch)
