@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,6 +62,10 @@ type result struct {
 	failedBy     *tally
 	hostile      *tally
 	seconds, cpu float64
+	// runnable is how long the process's threads waited for a CPU, ready
+	// to run, in all: the machine's share of a slow answer, which no queue
+	// of the server's decides.
+	runnable float64
 	// wall is the time cpu was measured over, the hostile workspace's
 	// head start included; busy is the share of the whole machine's CPU
 	// time that was used meanwhile, by anyone.
@@ -102,6 +108,7 @@ func (r *result) add(round result) {
 	r.seconds += round.seconds
 	r.busy = (r.busy*r.wall + round.busy*round.wall) / (r.wall + round.wall)
 	r.cpu += round.cpu
+	r.runnable += round.runnable
 	r.wall += round.wall
 	r.latencies = append(r.latencies, round.latencies...)
 	r.inServer = append(r.inServer, round.inServer...)
@@ -269,6 +276,7 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 	rssReset := c.measured.resetPeakRSS()
 	runtime.GC()
 	cpuBefore, machineBefore, began := c.measured.cpuSeconds(), machineCPU(), time.Now()
+	waitedBefore := c.measured.runnableSeconds()
 	var hostile *tally
 	var hostileP *hostileProc
 	if c.hostile != nil {
@@ -348,7 +356,8 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 		inServer, _ = c.serverLog.quietSince(logged)
 	}
 	return result{name: c.name, inServer: inServer, requests: requests.Load(), upstream: upstream, failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
-		seconds: seconds, cpu: c.measured.cpuSeconds() - cpuBefore, wall: time.Since(began).Seconds(), busy: machineCPU().busySince(machineBefore), latencies: latencies, peakRSS: c.measured.peakRSS(), rssReset: rssReset,
+		runnable: c.measured.runnableSeconds() - waitedBefore,
+		seconds:  seconds, cpu: c.measured.cpuSeconds() - cpuBefore, wall: time.Since(began).Seconds(), busy: machineCPU().busySince(machineBefore), latencies: latencies, peakRSS: c.measured.peakRSS(), rssReset: rssReset,
 		concurrency: c.concurrency, pacedAt: c.rate, process: c.measured.name}, nil
 }
 
@@ -378,6 +387,27 @@ func (p *process) peakRSS() int64 {
 		peak = max(peak, peakRSS(procDir(pid)))
 	}
 	return peak
+}
+
+// runnableSeconds is how long the processes' threads have waited on the
+// kernel's run queues, summed (the second field of each thread's
+// schedstat, in nanoseconds); 0 where the kernel keeps no schedstat.
+func (p *process) runnableSeconds() float64 {
+	var ns int64
+	for _, pid := range p.pids {
+		stats, _ := filepath.Glob(procDir(pid) + "task/*/schedstat")
+		for _, path := range stats {
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			if f := strings.Fields(string(raw)); len(f) >= 2 {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				ns += n
+			}
+		}
+	}
+	return float64(ns) / 1e9
 }
 
 func procDir(pid int) string { return fmt.Sprintf("/proc/%d/", pid) }

@@ -165,6 +165,9 @@ func render(rs []result, d time.Duration, rounds int, setup string) string {
 					in.took.Round(10*time.Microsecond), inAlone.took.Round(10*time.Microsecond), float64(in.took)/float64(max(inAlone.took, 1)),
 					in.queued.Round(10*time.Microsecond), inAlone.queued.Round(10*time.Microsecond), in.linkedIn.Round(10*time.Microsecond), inAlone.linkedIn.Round(10*time.Microsecond))
 			}
+			if r.cpu > 0 && alone.cpu > 0 && alone.runnable > 0 {
+				fmt.Fprintf(&b, "; the server's threads waited %.2f s for a CPU per CPU-second they ran (%.2f s alone)", r.runnable/r.cpu, alone.runnable/alone.cpu)
+			}
 		}
 	}
 	b.WriteString("\n")
