@@ -35,7 +35,8 @@ const consoleShots = "testdata/console-shots"
 // tab ending on a small page ("Authorized. You can close this tab.")
 // that closes itself; then,
 // on the sandbox's Community Management app, posting as a page chosen in
-// the author dropdown and a refused scope told to the admin. Links forged
+// the author dropdown, a page's follower statistics drawn as a chart, and
+// a refused scope told to the admin. Links forged
 // to look like LinkedIn's return (?status=error&error=…&message=…) show
 // none of their free text, before the key or after: only the fixed text of
 // a known code, and what the server says of the datasource.
@@ -99,7 +100,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 	// A datasource on the sandbox's Community Management app
 	// (sandbox-community): the author dropdown lists the member's pages
-	// with their roles, sharePost posts as one, getPost reads it back; a
+	// with their roles, sharePost posts as one, getPost reads it back,
+	// getFollowerStatistics of the page from its picker over the last 30
+	// days draws a line per series with a point per day, a legend and the
+	// rows as a table, at 390 px and 1280 px with no sideways scroll; a
 	// datasource that also asks for openid shows a warning in its row and
 	// comes back from Authorize with LinkedIn's refusal, told to the admin.
 	t.Run("a community management app", func(t *testing.T) {

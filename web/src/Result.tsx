@@ -1,11 +1,17 @@
 import { redact, type Answer, type Envelope } from "./api";
+import { Chart, Rows, dateSeries } from "./Chart";
 
-/** The envelope of an execute: HTTP status, durations, error code and request id, the JSON. */
+/**
+ * The envelope of an execute: HTTP status, durations, error code and request
+ * id, an analytics answer's series as a chart and its rows as a table, the JSON.
+ */
 export function Result({ answer, label }: { answer: Answer<Envelope>; label?: string }) {
   const env = answer.body;
   const err = env?.error;
   const requestId = env?.meta?.requestId || answer.requestId;
   const ok = answer.httpStatus < 400;
+  // An analytics answer: its dated series as a chart, its rows as a table.
+  const series = err ? [] : dateSeries(env?.series);
   return (
     <section className={"result " + (ok ? "ok" : "failed")} aria-label={label ?? "Result"} data-testid="result">
       <p className="result-line">
@@ -23,6 +29,8 @@ export function Result({ answer, label }: { answer: Answer<Envelope>; label?: st
       ) : requestId ? (
         <p className="hint">request id <code>{requestId}</code></p>
       ) : null}
+      {series.length ? <Chart series={series} /> : null}
+      {err ? null : <Rows rows={env?.rows} />}
       <pre className="json" data-testid="envelope">{JSON.stringify(redact(env), null, 2)}</pre>
     </section>
   );

@@ -8,6 +8,10 @@ export type Envelope = {
   headers?: Record<string, string>;
   output: unknown;
   error?: { code: string; message: string; fields?: FieldError[] };
+  /** The analytics commands' answer as flat objects: one per day, month or breakdown value. */
+  rows?: Record<string, unknown>[];
+  /** The rows' numbers as chart series, one per numeric column: x a date or a breakdown's value. */
+  series?: Record<string, { x: string; y: number }[]>;
   meta?: {
     command?: string;
     durationMs?: number;

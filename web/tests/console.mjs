@@ -17,8 +17,10 @@
 //                 server's self-serve app; "community": after signing in,
 //                 datasources on the sandbox's Community Management app
 //                 (sandbox-community): posting as a page chosen in the
-//                 author dropdown, reading it back, and a scope that app
-//                 refuses (openid) coming back as a message to the admin
+//                 author dropdown, reading it back, the page's follower
+//                 statistics of the last 30 days drawn as a chart with
+//                 their rows as a table, and a scope that app refuses
+//                 (openid) coming back as a message to the admin
 // It prints one line per step and, last, "N passed, N failed"; it exits
 // non-zero when a check failed.
 import { chromium } from "playwright-core";
@@ -898,6 +900,74 @@ async function community() {
     expect(body.includes(postId.replace("urn:li:share:", "")), "another post: " + body.slice(0, 300));
     expect(body.includes("Hello from Sandbox Labs"), "not the text posted: " + body.slice(0, 300));
     await shot(page, "getPost-as-author");
+  });
+
+  await step("getFollowerStatistics of the page from the picker draws a chart of the last 30 days, and its rows as a table", async () => {
+    await chooseCommand("getFollowerStatistics");
+    const s = commandSection("getFollowerStatistics");
+    // The picker lists the pages whose statistics the member may read (ADMINISTRATOR).
+    const org = s.locator("select#cmd-getFollowerStatistics_organization");
+    await org.locator("option", { hasText: "Sandbox Devices" }).waitFor({ state: "attached" });
+    const labels = (await org.locator("option").allTextContents()).map((t) => t.trim());
+    expect(!labels.some((l) => l.includes("Sandbox Labs")), "a page the member may not read statistics of is listed: " + JSON.stringify(labels));
+    await org.selectOption({ label: labels.find((l) => l.startsWith("Sandbox Devices")) });
+    const page0 = await org.inputValue();
+    await s.locator("#cmd-getFollowerStatistics_start").fill("last 30 days");
+    await s.locator("#cmd-getFollowerStatistics_end").fill("");
+    await s.locator("select#cmd-getFollowerStatistics_granularity").selectOption({ label: "Day" });
+    const r = await run("getFollowerStatistics");
+    expect(r.status === 200 && r.envelope.status === 200, "answer " + JSON.stringify(r.envelope).slice(0, 400));
+    const rows = r.envelope.rows ?? [];
+    const names = Object.keys(r.envelope.series ?? {});
+    expect(rows.length === 30 && rows.every((x) => /^\d{4}-\d{2}-\d{2}$/.test(x.date)), `${rows.length} rows for 30 days: ${JSON.stringify(rows.slice(0, 2))}`);
+    expect(names.includes("followerGains") && names.length >= 2, "series " + JSON.stringify(names));
+    expect(JSON.stringify(r.envelope.output).includes(page0.replace(/^(urn:li:)?/, "urn:li:")), "not the page chosen: " + page0);
+
+    // One line per series, a point per day, the legend naming each column.
+    const chart = s.locator("[data-testid=chart]");
+    const svg = chart.locator("svg[role=img]");
+    await svg.waitFor();
+    expect((await chart.locator("g.series").count()) === names.length, `${await chart.locator("g.series").count()} lines for ${names.length} series`);
+    for (const name of names) {
+      const line = chart.locator(`g.series[data-series="${name}"]`);
+      const points = (await line.locator("polyline").getAttribute("points")).trim().split(/\s+/);
+      expect(points.length === 30 && (await line.locator("circle").count()) === 30, `${name}: ${points.length} points on the line, ${await line.locator("circle").count()} dots`);
+    }
+    const legend = (await chart.locator(".legend").innerText()).split("\n").map((t) => t.trim()).filter(Boolean);
+    expect(legend.includes("followerGains") && names.every((n) => legend.includes(n)), "legend " + JSON.stringify(legend));
+    // The axes: the first and last day, the lowest and highest value; a summary for screen readers.
+    const first = rows[0].date, last = rows[rows.length - 1].date;
+    const ticks = await svg.locator("text").allTextContents();
+    const ys = names.flatMap((n) => r.envelope.series[n].map((p) => p.y));
+    const fmt = (v) => v.toLocaleString("en-US", { maximumFractionDigits: 4 });
+    for (const t of [first, last, fmt(Math.min(...ys)), fmt(Math.max(...ys))]) expect(ticks.includes(t), `no ${t} on the axes: ${JSON.stringify(ticks)}`);
+    const summary = await svg.getAttribute("aria-label");
+    expect(summary.includes(first) && summary.includes(last) && summary.includes("followerGains"), "aria-label " + summary);
+    const tip = await chart.locator('g.series[data-series="followerGains"] circle title').first().textContent();
+    expect(tip === `followerGains on ${first}: ${rows[0].followerGains}`, "first point's title " + tip);
+
+    // The rows as a table: a line per day, a column per field.
+    const table = s.locator("[data-testid=rows] table");
+    expect((await table.locator("tbody tr").count()) === 30, `${await table.locator("tbody tr").count()} rows in the table`);
+    const heads = await table.locator("th").allTextContents();
+    expect(heads[0] === "date" && heads.includes("followerGains"), "table columns " + JSON.stringify(heads));
+    expect((await table.locator("tbody tr").first().locator("td").first().textContent()) === first, "the table's first day is not " + first);
+
+    // A column unchecked in the legend is not drawn.
+    await chart.locator(".legend label", { hasText: "paidFollowerGain" }).locator("input").uncheck();
+    expect((await chart.locator("g.series").count()) === names.length - 1 && (await chart.locator('g.series[data-series="paidFollowerGain"]').count()) === 0,
+      "paidFollowerGain still drawn once unchecked");
+    await chart.locator(".legend label", { hasText: "paidFollowerGain" }).locator("input").check();
+
+    await s.locator("[data-testid=result]").scrollIntoViewIfNeeded();
+    await fitsWidths(page, "getFollowerStatistics-chart", async (width) => {
+      // The chart fills its column at each width, no wider.
+      const w = await svg.evaluate((e) => ({ svg: e.getBoundingClientRect().width, box: e.parentElement.clientWidth, right: e.getBoundingClientRect().right, page: document.documentElement.clientWidth }));
+      expect(w.svg > 200 && w.svg <= w.box + 0.5 && w.right <= w.page, "chart " + JSON.stringify(w));
+      expect((await chart.locator("g.series circle").count()) === 30 * names.length, "dots lost on a resize");
+      // The result alone, to look at the chart closely.
+      await s.locator("[data-testid=result]").screenshot({ path: join(out, `${String(++shotNo).padStart(2, "0")}-getFollowerStatistics-result-${width}px.png`) });
+    });
   });
 
   await step("a datasource asking for openid and w_organization_social shows a warning in its row", async () => {
