@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"pluginserver/internal/workers"
 	"strings"
 	"sync"
 	"time"
 
 	ps "pluginserver"
+	"pluginserver/internal/workers"
 	"pluginserver/plugin"
 )
 

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"pluginserver/internal/workers"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 
 	ps "pluginserver"
 	"pluginserver/internal/catalog"
+	"pluginserver/internal/workers"
 	"pluginserver/plugin"
 	"pluginserver/schema"
 )

@@ -3,8 +3,9 @@ package wait
 
 import (
 	"context"
-	"pluginserver/internal/workers"
 	"time"
+
+	"pluginserver/internal/workers"
 )
 
 // Sleep waits d, or until ctx is done, whichever comes first, giving up
