@@ -431,12 +431,50 @@ func explain(r *plugin.Response) string {
 		}
 		return msg + ": the same post already exists; change the text to post again"
 	case "ACCESS_DENIED":
-		if page := pageActedAs(r.Call); page != "" {
-			return msg + ": to act as the page " + page + " the member needs an approved role on it that may post (" + strings.Join(facts.PostingRoles, " or ") + "), and the datasource the scope w_organization_social"
+		if page := pageOf(r.Call); page != "" {
+			return msg + ": " + pageRefusal(r.Call, page)
 		}
 		return msg + ": the app or the member lacks a permission for this route"
 	}
 	return msg
+}
+
+// pageOf is the page a call acts as or, on a route that reads a page
+// (its statistics, whose roles the table names), the page its query
+// names.
+func pageOf(c *plugin.Call) string {
+	if page := pageActedAs(c); page != "" || c == nil {
+		return page
+	}
+	if e := endpoint(c); e != nil && e.Roles != nil {
+		if q, err := url.QueryUnescape(c.URL.RawQuery); err == nil {
+			return organizationURN.FindString(q)
+		}
+	}
+	return ""
+}
+
+// pageRefusal says what LinkedIn wants of a call on a page it refused,
+// from the table of facts: the page role its route asks (a write's, one
+// that may post), and the scopes that admit it.
+func pageRefusal(c *plugin.Call, page string) string {
+	var roles, scopes []string
+	if e := endpoint(c); e != nil {
+		roles = e.Roles
+		scopes, _ = admits(e, c)
+	}
+	if roles == nil && c.Method != http.MethodGet {
+		roles = facts.PostingRoles
+	}
+	role := "an approved role on it"
+	if roles != nil {
+		role += " (" + strings.Join(roles, " or ") + ")"
+	}
+	scope := "a page scope"
+	if len(scopes) > 0 {
+		scope = "the scope " + strings.Join(scopes, " or ")
+	}
+	return "on the page " + page + " the member needs " + role + ", and the datasource " + scope
 }
 
 var (

@@ -149,8 +149,18 @@ func TestPageRefusalNamesThePage(t *testing.T) {
 	refused := &plugin.Response{Status: 403, Call: call,
 		Body: []byte(`{"serviceErrorCode":100,"code":"ACCESS_DENIED","message":"Not enough permissions to access: partnerApiReactions.CREATE.20261101","status":403}`)}
 	why := linkedin.Plugin().Explain(refused)
-	if !strings.Contains(why, "urn:li:organization:2414183") || !strings.Contains(why, "ADMINISTRATOR") {
+	if !strings.Contains(why, "urn:li:organization:2414183") || !strings.Contains(why, "ADMINISTRATOR or CONTENT_ADMINISTRATOR") || !strings.Contains(why, "w_organization_social") {
 		t.Errorf("explain: %s", why)
+	}
+	// A page's statistics ask for its administrators and
+	// rw_organization_admin, not a role that may post.
+	refused.Call, problems = run(t, "getFollowerStatistics", `{"organization":"organization:2414183"}`)
+	if problems != nil {
+		t.Fatal(problems)
+	}
+	if why := linkedin.Plugin().Explain(refused); !strings.Contains(why, "urn:li:organization:2414183") || !strings.Contains(why, "(ADMINISTRATOR)") ||
+		!strings.Contains(why, "rw_organization_admin") || strings.Contains(why, "CONTENT_ADMINISTRATOR") || strings.Contains(why, "w_organization_social") {
+		t.Errorf("explain, statistics: %s", why)
 	}
 	refused.Call, _ = run(t, "addReaction", `{"post":"share:1","actor":"person:1","reactionType":"LIKE"}`)
 	if why := linkedin.Plugin().Explain(refused); strings.Contains(why, "page") {

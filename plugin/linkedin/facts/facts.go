@@ -145,6 +145,10 @@ type Endpoint struct {
 	Member []string
 	// Page admits a call acting as a page; nil where no page acts.
 	Page []string
+	// Roles are the approved page roles LinkedIn asks of the member for
+	// a call on a page, where its page says which; nil where it does
+	// not, or where the roles are those that may post (PostingRoles).
+	Roles []string
 	// Text is the format of each text field of the body, by its path.
 	Text   map[string]TextFormat
 	Source string
@@ -219,9 +223,9 @@ var Endpoints = []*Endpoint{
 	// ADMINISTRATOR of; the follower count is in Organization Lookup (the
 	// follower statistics page sends there for it).
 	{Method: "GET", Path: "/rest/networkSizes/{organization}", Restli: "GET", Member: slices.Concat(pageAdmin, pageReads, pageWrites), Source: pageOrganizations},
-	{Method: "GET", Path: "/rest/organizationalEntityFollowerStatistics", Query: "q=organizationalEntity", Restli: "FINDER", Member: pageAnalytics, Source: pageFollowerStats},
-	{Method: "GET", Path: "/rest/organizationalEntityShareStatistics", Query: "q=organizationalEntity", Restli: "FINDER", Member: pageAnalytics, Source: pageShareStats},
-	{Method: "GET", Path: "/rest/organizationPageStatistics", Query: "q=organization", Restli: "FINDER", Member: pageAnalytics, Source: pagePageStats},
+	{Method: "GET", Path: "/rest/organizationalEntityFollowerStatistics", Query: "q=organizationalEntity", Restli: "FINDER", Member: pageAnalytics, Roles: AnalyticsRoles, Source: pageFollowerStats},
+	{Method: "GET", Path: "/rest/organizationalEntityShareStatistics", Query: "q=organizationalEntity", Restli: "FINDER", Member: pageAnalytics, Roles: AnalyticsRoles, Source: pageShareStats},
+	{Method: "GET", Path: "/rest/organizationPageStatistics", Query: "q=organization", Restli: "FINDER", Member: pageAnalytics, Roles: AnalyticsRoles, Source: pagePageStats},
 	{Method: "GET", Path: "/rest/socialMetadata/{post}", Restli: "GET", Member: slices.Concat(memberReads, pageReads), Source: pageSocialMetadata},
 	{Method: "GET", Path: "/rest/memberCreatorPostAnalytics", Query: "q=me", Restli: "FINDER", Member: memberPostAnalytics, Source: pageMemberPostStats},
 	{Method: "GET", Path: "/rest/memberCreatorPostAnalytics", Query: "q=entity", Restli: "FINDER", Member: memberPostAnalytics, Source: pageMemberPostStats},
