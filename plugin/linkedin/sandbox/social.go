@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -296,21 +295,16 @@ func (s *Sandbox) createReaction(w http.ResponseWriter, r *http.Request, g *gran
 // parentheses, colons and comma literal, each value percent-encoded (so an
 // unencoded URN's colons make it malformed).
 func parseCompoundKey(raw string) (map[string]string, bool) {
-	inner, ok := strings.CutPrefix(raw, "(")
-	if inner, ok = strings.CutSuffix(inner, ")"); !ok || inner == "" {
+	v, err := parseRestli(raw)
+	record, _ := v.(map[string]any)
+	if err != nil || len(record) == 0 {
 		return nil, false
 	}
 	key := map[string]string{}
-	for _, part := range strings.Split(inner, ",") {
-		k, v, found := strings.Cut(part, ":")
-		if !found || strings.ContainsAny(v, ":()") {
+	for k, v := range record {
+		if key[k], _ = v.(string); key[k] == "" {
 			return nil, false
 		}
-		value, err := url.PathUnescape(v)
-		if err != nil {
-			return nil, false
-		}
-		key[k] = value
 	}
 	return key, true
 }
