@@ -46,6 +46,9 @@ type hostileSpec struct {
 const (
 	caseQuietAlone  = "quiet getUserInfo, alone"
 	caseQuietBeside = "quiet getUserInfo, beside "
+	// caseControl is bad input sent to a server process of the hostile
+	// workspace's own (see main).
+	caseControl = "bad input served by another process"
 )
 
 // hostileLoad misbehaves until ctx is done, tallying what it got, and

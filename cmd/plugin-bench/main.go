@@ -136,6 +136,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer stopReplicas()
 	}
+	// The control case's hostile workspace has a server process of its
+	// own on this machine, as if it had been moved to a replica of its own.
+	apart, err := spec.startServers(ctx, filepath.Join(dir, "apart.db"), nil, "server apart")
+	if err != nil {
+		return err
+	}
+	defer apart[0].stop()
 	reference, err := spawnReference(fakeURL)
 	if err != nil {
 		return err
@@ -181,6 +188,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return c
 	}
+	// The control: the same bad input, served by the other process. What
+	// the quiet workspace loses then is what sharing the machine costs it,
+	// none of the hostile work being its server's.
+	control := quietCase("bad input")
+	control.name = caseQuietBeside + caseControl
+	control.hostile.ServerURL, control.hostile.Datasource = apart[0].url, apart[0].hostile.datasource
 	cases := []benchCase{
 		{name: "direct getUserInfo (the floor)", measured: harness, req: func(int) *http.Request {
 			r, _ := http.NewRequest("GET", fakeURL+"/v2/userinfo", nil)
@@ -204,6 +217,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		quietCase("slow bodies"),
 		quietCase("bad input"),
 		quietCase("a flood"),
+		control,
 	}
 	// Every case counts the calls LinkedIn received, for calls per answer.
 	for i := range cases {
@@ -238,7 +252,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		slices.Sort(r.latencies)
 	}
 	// The last lines of the servers' logs arrive after the load stops.
-	servers = append(servers, replicas...)
+	servers = append(append(servers, replicas...), apart...)
 	for _, s := range servers {
 		s.log.settle()
 	}

@@ -152,6 +152,12 @@ func render(rs []result, d time.Duration, rounds int, setup string) string {
 			if !ok {
 				continue
 			}
+			if beside == caseControl {
+				fmt.Fprintf(&b, "\nquiet workspace beside %s (a control, no target: what sharing this machine with that work costs the quiet workspace when none of it is its server's): p99 %s against %s alone, %.1f×; the machine %.0f%% busy; the hostile workspace got %s",
+					beside, r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond),
+					float64(r.pct(0.99))/float64(max(alone.pct(0.99), 1)), r.busy*100, cmp.Or(r.hostile.String(), "nothing"))
+				continue
+			}
 			fmt.Fprintf(&b, "\nquiet workspace beside %s: throughput %.2f of its own alone (target ≥ 0.90), p99 %s against %s alone, %.1f× (target ≤ 2×); the server's peak RSS %.0f MiB; the machine %.0f%% busy (%.0f%% alone); the hostile workspace got %s",
 				beside, r.rate()/alone.rate(), r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond),
 				float64(r.pct(0.99))/float64(max(alone.pct(0.99), 1)), float64(r.peakRSS)/(1<<20),
@@ -265,7 +271,11 @@ standing in for a client on a machine of its own, so what the quiet workspace lo
 is what the server lets the hostile one take from it, not CPU the load generator
 needs. Beside a hostile workspace the CPU column gives the cores the server used in
 all. The hostile workspace's outcomes are listed after the table and never count as
-failures.
+failures. A control case sends the same bad input to a second server process
+(another SQLite file, the same settings) on this machine, as if the hostile
+workspace had a replica of its own: the quiet workspace's p99 there is what
+sharing the machine with that work costs it, apart from how its own server
+schedules it.
 
 %s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
 }
