@@ -152,15 +152,15 @@ func render(rs []result, d time.Duration, rounds int, setup string) string {
 			if !ok {
 				continue
 			}
+			p99 := fmt.Sprintf("p99 %s against %s alone, %.1f×", r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond),
+				float64(r.pct(0.99))/float64(max(alone.pct(0.99), 1)))
 			if beside == caseControl {
-				fmt.Fprintf(&b, "\nquiet workspace beside %s (a control, no target: what sharing this machine with that work costs the quiet workspace when none of it is its server's): p99 %s against %s alone, %.1f×; the machine %.0f%% busy; the hostile workspace got %s",
-					beside, r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond),
-					float64(r.pct(0.99))/float64(max(alone.pct(0.99), 1)), r.busy*100, cmp.Or(r.hostile.String(), "nothing"))
+				fmt.Fprintf(&b, "\nquiet workspace beside %s (a control, no target: what sharing this machine with that work costs the quiet workspace when none of it is its server's): %s; the machine %.0f%% busy; the hostile workspace got %s",
+					beside, p99, r.busy*100, cmp.Or(r.hostile.String(), "nothing"))
 				continue
 			}
-			fmt.Fprintf(&b, "\nquiet workspace beside %s: throughput %.2f of its own alone (target ≥ 0.90), p99 %s against %s alone, %.1f× (target ≤ 2×); the server's peak RSS %.0f MiB; the machine %.0f%% busy (%.0f%% alone); the hostile workspace got %s",
-				beside, r.rate()/alone.rate(), r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond),
-				float64(r.pct(0.99))/float64(max(alone.pct(0.99), 1)), float64(r.peakRSS)/(1<<20),
+			fmt.Fprintf(&b, "\nquiet workspace beside %s: throughput %.2f of its own alone (target ≥ 0.90), %s (target ≤ 2×); the server's peak RSS %.0f MiB; the machine %.0f%% busy (%.0f%% alone); the hostile workspace got %s",
+				beside, r.rate()/alone.rate(), p99, float64(r.peakRSS)/(1<<20),
 				r.busy*100, alone.busy*100, cmp.Or(r.hostile.String(), "nothing"))
 			if len(r.inServer) > 0 && len(alone.inServer) > 0 {
 				// Inside the server is what its turns decide; the rest of a
