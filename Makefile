@@ -10,7 +10,7 @@ FUZZTIME ?= 20000x
 # PLUGIN_SERVER_TEST_POSTGRES, with the same default).
 POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: test memory fuzz soak bench load benchmarks run console console-check
+.PHONY: test memory fuzz soak bench load benchmarks wrk run console console-check
 
 test: web/node_modules
 	go vet ./...
@@ -34,12 +34,16 @@ bench:
 	go test -run '^$$' -bench . -benchtime 200x ./plugin/linkedin ./oauthbroker ./internal/app
 
 # The load harness in its short mode: it fails on errors, never on timings.
-load:
-	go run ./cmd/plugin-bench -short -postgres '$(POSTGRES)'
+# wrk (Debian's package) drives the cases the issue first measured with it.
+load: wrk
+	go run ./cmd/plugin-bench -short -postgres '$(POSTGRES)' -wrk wrk
 
 # The full load run, written to docs/benchmarks.md.
-benchmarks:
-	go run ./cmd/plugin-bench -report docs/benchmarks.md -postgres '$(POSTGRES)'
+benchmarks: wrk
+	go run ./cmd/plugin-bench -report docs/benchmarks.md -postgres '$(POSTGRES)' -wrk wrk
+
+wrk:
+	@command -v wrk >/dev/null || { echo "the load harness needs wrk (apt-get install wrk)"; exit 1; }
 
 # A bounded soak with injected faults; it prints its figures.
 soak:

@@ -50,6 +50,9 @@ type benchCase struct {
 	// serverLog, when set, is the measured server's log, from which the
 	// case reads what the quiet workspace's executes took inside it.
 	serverLog *logDrain
+	// wrk, when set, is the request wrk sends instead of the harness's
+	// own callers (see loadWrk); req is then unused.
+	wrk *wrkRequest
 }
 
 // result is what a case measured, over one round or all of them.
@@ -270,13 +273,13 @@ func (c *caller) do(client *http.Client, req *http.Request, hangUp bool) (ok, hu
 // server's cases, this harness's for the direct one. A share hangups of
 // the requests are hung up on mid-call.
 func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (result, error) {
+	if c.wrk != nil {
+		return loadWrk(ctx, c, d)
+	}
 	client := &http.Client{Transport: transport(), Timeout: callTimeout}
 	// Connections left open would weigh on the next case's memory.
 	defer client.CloseIdleConnections()
-	rssReset := c.measured.resetPeakRSS()
-	runtime.GC()
-	cpuBefore, machineBefore, began := c.measured.cpuSeconds(), machineCPU(), time.Now()
-	waitedBefore := c.measured.runnableSeconds()
+	m := startMeasuring(c)
 	var hostile *tally
 	var hostileP *hostileProc
 	if c.hostile != nil {
@@ -289,10 +292,7 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 		// at its worst from their first request.
 		time.Sleep(min(d/10, 500*time.Millisecond))
 	}
-	upstreamBefore := int64(-1)
-	if c.upstream != nil {
-		upstreamBefore = c.upstream.Load()
-	}
+	m.upstreamFrom()
 	var logged int
 	if c.serverLog != nil {
 		logged = c.serverLog.quietLogged()
@@ -342,10 +342,7 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 	}
 	wg.Wait()
 	seconds := time.Since(start).Seconds()
-	upstream := upstreamBefore
-	if c.upstream != nil {
-		upstream = c.upstream.Load() - upstreamBefore
-	}
+	upstream := m.upstreamSince()
 	if hostileP != nil {
 		if err := hostileP.stop(hostile); err != nil {
 			return result{}, fmt.Errorf("the hostile workspace's process: %w", err)
@@ -355,10 +352,60 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 	if c.serverLog != nil {
 		inServer, _ = c.serverLog.quietSince(logged)
 	}
-	return result{name: c.name, inServer: inServer, requests: requests.Load(), upstream: upstream, failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
-		runnable: c.measured.runnableSeconds() - waitedBefore,
-		seconds:  seconds, cpu: c.measured.cpuSeconds() - cpuBefore, wall: time.Since(began).Seconds(), busy: machineCPU().busySince(machineBefore), latencies: latencies, peakRSS: c.measured.peakRSS(), rssReset: rssReset,
-		concurrency: c.concurrency, pacedAt: c.rate, process: c.measured.name}, nil
+	return m.result(c, result{inServer: inServer, requests: requests.Load(), upstream: upstream, failures: failures.Load(), hangups: hungUp.Load(), failedBy: failedBy, hostile: hostile,
+		seconds: seconds, latencies: latencies}), nil
+}
+
+// measuring is what a case measures of its process and the machine, from
+// before its load starts.
+type measuring struct {
+	measured       *process
+	rssReset       bool
+	cpu, runnable  float64
+	machine        machineTicks
+	began          time.Time
+	upstream       *atomic.Int64
+	upstreamBefore int64
+}
+
+// startMeasuring resets c's process's peak RSS where it can and notes its
+// CPU, the machine's and the calls LinkedIn has received so far.
+func startMeasuring(c benchCase) *measuring {
+	m := &measuring{measured: c.measured, rssReset: c.measured.resetPeakRSS(), upstream: c.upstream}
+	runtime.GC()
+	m.cpu, m.machine, m.began, m.runnable = c.measured.cpuSeconds(), machineCPU(), time.Now(), c.measured.runnableSeconds()
+	m.upstreamFrom()
+	return m
+}
+
+// upstreamFrom counts LinkedIn's calls from now: after a hostile
+// workspace's head start, whose calls are not the case's.
+func (m *measuring) upstreamFrom() {
+	if m.upstream != nil {
+		m.upstreamBefore = m.upstream.Load()
+	}
+}
+
+// upstreamSince is how many calls LinkedIn received since upstreamFrom, -1
+// when the case does not count them.
+func (m *measuring) upstreamSince() int64 {
+	if m.upstream == nil {
+		return -1
+	}
+	return m.upstream.Load() - m.upstreamBefore
+}
+
+// result is what the load measured, r (LinkedIn's calls included: see
+// upstreamSince), with what m measured of the process and the machine
+// since it started.
+func (m *measuring) result(c benchCase, r result) result {
+	r.name, r.concurrency, r.pacedAt, r.process = c.name, c.concurrency, c.rate, c.measured.name
+	r.runnable = m.measured.runnableSeconds() - m.runnable
+	r.cpu = m.measured.cpuSeconds() - m.cpu
+	r.wall = time.Since(m.began).Seconds()
+	r.busy = machineCPU().busySince(m.machine)
+	r.peakRSS, r.rssReset = m.measured.peakRSS(), m.rssReset
+	return r
 }
 
 // resetPeakRSS resets the processes' peak RSS where Linux allows, and

@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -68,6 +69,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	slowBodies := fs.Int("slow-bodies", 150, "connections at once of the hostile workspace sending an execute body a byte at a time")
 	flood := fs.Int("flood", 256, "getUserInfo callers of the hostile workspace's flood, as fast as they can")
 	bigBodies := fs.Int("big-bodies", 16, "callers of the hostile workspace's flood sending 20 MiB JSON bodies, as fast as they can")
+	wrk := fs.String("wrk", "", "the wrk program: also drive getUserInfo and createPost at 64 and 1,000 callers with it, on the server and the reference proxy, as the issue's first measurements were")
 	only := fs.String("run", "", "run only the cases whose name contains this")
 	referenceFor := fs.String("reference-for", "", "(internal) serve the reference proxy to this LinkedIn until stdin closes")
 	hostileFor := fs.String("hostile-for", "", "(internal) misbehave as this hostile workspace until stdin closes")
@@ -82,6 +84,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *hangups < 0 || *hangups >= 1 {
 		return fmt.Errorf("-hangups %v: must be at least 0 and below 1", *hangups)
+	}
+	if *wrk != "" {
+		path, err := exec.LookPath(*wrk)
+		if err != nil {
+			return fmt.Errorf("-wrk: %w (Debian: apt-get install wrk)", err)
+		}
+		*wrk = path
 	}
 	if *postgres != "" {
 		if err := checkDSN(*postgres); err != nil {
@@ -157,18 +166,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	var seq atomic.Int64
-	post := func() string {
-		return fmt.Sprintf(`{"author":"urn:li:person:782bbtaQ","lifecycleState":"PUBLISHED","specificContent":{"com.linkedin.ugc.ShareContent":{"shareCommentary":{"text":"bench %d"},"shareMediaCategory":"NONE"}},"visibility":{"com.linkedin.ugc.MemberNetworkVisibility":"PUBLIC"}}`, seq.Add(1))
-	}
+	// Every post's text is new: LinkedIn refuses a duplicate.
+	postText := func() string { return fmt.Sprintf("bench %d", seq.Add(1)) }
 	referenceUserInfo := func(int) *http.Request {
 		r, _ := http.NewRequest("GET", reference.url+"/v2/userinfo", nil)
 		return r
 	}
-	referencePost := func(int) *http.Request {
-		r, _ := http.NewRequest("POST", reference.url+"/v2/ugcPosts", strings.NewReader(post()))
+	referencePostOf := func(text string) *http.Request {
+		r, _ := http.NewRequest("POST", reference.url+"/v2/ugcPosts", strings.NewReader(fmt.Sprintf(`{"author":"urn:li:person:782bbtaQ","lifecycleState":"PUBLISHED","specificContent":{"com.linkedin.ugc.ShareContent":{"shareCommentary":{"text":%q},"shareMediaCategory":"NONE"}},"visibility":{"com.linkedin.ugc.MemberNetworkVisibility":"PUBLIC"}}`, text)))
 		r.Header.Set("X-Restli-Protocol-Version", "2.0.0")
 		return r
 	}
+	referencePost := func(int) *http.Request { return referencePostOf(postText()) }
 	quiet := server.quiet
 	serverUserInfo := getUserInfoOn(server)
 	// The same reads on a datasource that keeps answers a minute.
@@ -179,9 +188,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	serverCachedUserInfo := func(int) *http.Request {
 		return server.execute(cached, `{"command":"getUserInfo","params":{}}`)
 	}
-	serverPost := func(int) *http.Request {
-		return server.execute(quiet, fmt.Sprintf(`{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":"bench %d","visibility":"PUBLIC"}}`, seq.Add(1)))
+	serverPostOf := func(text string) *http.Request {
+		return server.execute(quiet, fmt.Sprintf(`{"command":"createPost","params":{"author":"person:782bbtaQ","lifecycleState":"PUBLISHED","text":%q,"visibility":"PUBLIC"}}`, text))
 	}
+	serverPost := func(int) *http.Request { return serverPostOf(postText()) }
 	harness := &process{name: "harness", pids: []int{os.Getpid()}}
 	quietCase := func(hostileKind string) benchCase {
 		c := benchCase{name: caseQuietAlone, req: serverUserInfo, measured: server.process, rate: *paced, group: groupWorkspaces, serverLog: server.log}
@@ -214,6 +224,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		quietCase("slow bodies"),
 		quietCase("bad input"),
 		quietCase("a flood"),
+	}
+	if *wrk != "" {
+		// The issue's own measurements, with the client they were made
+		// with: wrk's callers never hang up mid-call, and its C costs the
+		// shared machine less than the harness's own callers do.
+		for _, group := range []int{groupCallers, groupThousand} {
+			n, suffix := *concurrency, ", by wrk"
+			if group == groupThousand {
+				n, suffix = 1000, ", 1,000 callers, by wrk"
+			}
+			cases = append(cases,
+				benchCase{name: "reference proxy getUserInfo" + suffix, wrk: viaWrk(*wrk, referenceUserInfo(0)), measured: reference.process, concurrency: n, group: group},
+				benchCase{name: "server getUserInfo" + suffix, wrk: viaWrk(*wrk, serverUserInfo(0)), measured: server.process, concurrency: n, group: group},
+				benchCase{name: "reference proxy createPost" + suffix, wrk: viaWrk(*wrk, referencePostOf("bench "+wrkSeq)), measured: reference.process, concurrency: n, group: group},
+				benchCase{name: "server createPost" + suffix, wrk: viaWrk(*wrk, serverPostOf("bench "+wrkSeq)), measured: server.process, concurrency: n, group: group})
+		}
 	}
 	if apart != nil {
 		// The control: the same bad input, served by the other process.

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// wrkSeq marks where in a request body wrk puts a number of its own, so
+// that no two posts it sends are alike (LinkedIn refuses a duplicate).
+const wrkSeq = "{seq}"
+
+// wrkRequest is one case's request as wrk sends it, taken from the
+// http.Request the harness's own callers send, so both drive the same.
+type wrkRequest struct {
+	bin     string // the wrk program
+	method  string
+	url     string
+	headers http.Header
+	body    string // may hold wrkSeq once
+}
+
+// viaWrk is r, sent by wrk at bin.
+func viaWrk(bin string, r *http.Request) *wrkRequest {
+	var body []byte
+	if r.Body != nil {
+		body, _ = io.ReadAll(r.Body)
+	}
+	return &wrkRequest{bin: bin, method: r.Method, url: r.URL.String(), headers: r.Header, body: string(body)}
+}
+
+// script is the Lua wrk runs: the request, a number of its own in the body
+// where it holds wrkSeq, and at the end the totals and every latency wrk
+// recorded, in microseconds with how many times each was seen, one line
+// each, so rounds merge as the harness's own callers' do.
+func (w *wrkRequest) script(run int64) (string, error) {
+	var b strings.Builder
+	quote := func(s string) (string, error) {
+		if strings.Contains(s, "]==]") {
+			return "", fmt.Errorf("wrk: %q cannot go in a Lua long string", s)
+		}
+		return "[==[" + s + "]==]", nil
+	}
+	method, err := quote(w.method)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, "wrk.method = %s\n", method)
+	for _, name := range slices.Sorted(func(yield func(string) bool) {
+		for k := range w.headers {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		k, err := quote(name)
+		if err != nil {
+			return "", err
+		}
+		v, err := quote(w.headers.Get(name))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "wrk.headers[ %s ] = %s\n", k, v) // "[[" would open a long string
+	}
+	before, after, numbered := strings.Cut(w.body, wrkSeq)
+	if before, err = quote(before); err != nil {
+		return "", err
+	}
+	if after, err = quote(after); err != nil {
+		return "", err
+	}
+	if numbered {
+		fmt.Fprintf(&b, `local before, after = %s, %s
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread", threads)
+end
+local n = 0
+function request()
+  n = n + 1
+  return wrk.format(nil, nil, nil, before .. "%d-" .. thread .. "-" .. n .. after)
+end
+`, before, after, run)
+	} else {
+		fmt.Fprintf(&b, "wrk.body = %s\n", before)
+	}
+	b.WriteString(`function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("wrk %d %d %d %d %d %d %d\n", summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout))
+  for i = 1, #latency do
+    local us, count = latency(i)
+    io.write(string.format("latency %d %d\n", us, count))
+  end
+end
+`)
+	return b.String(), nil
+}
+
+// wrkRuns numbers wrk's runs, so no run's posts repeat another's.
+var wrkRuns atomic.Int64
+
+// loadWrk drives case c with wrk for d: c.concurrency connections on as
+// many threads as cores, each sending its next request when the last is
+// answered, as the issue's measurements did. wrk hangs up only at its end,
+// on the calls then in flight, which it counts nowhere.
+func loadWrk(ctx context.Context, c benchCase, d time.Duration) (result, error) {
+	script, err := c.wrk.script(wrkRuns.Add(1))
+	if err != nil {
+		return result{}, err
+	}
+	dir, err := os.MkdirTemp("", "plugin-bench-wrk")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "case.lua")
+	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
+		return result{}, err
+	}
+	threads := min(runtime.NumCPU(), c.concurrency)
+	m := startMeasuring(c)
+	cmd := exec.CommandContext(ctx, c.wrk.bin, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(c.concurrency),
+		"-d", strconv.Itoa(max(int(d.Round(time.Second)/time.Second), 1))+"s", "--timeout", callTimeout.String(), "-s", path, c.wrk.url)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	dieWithParent(cmd)
+	out, err := cmd.Output()
+	if err != nil {
+		return result{}, fmt.Errorf("%s: wrk: %w: %s", c.name, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	r, err := parseWrk(out)
+	if err != nil {
+		return result{}, fmt.Errorf("%s: %w", c.name, err)
+	}
+	r.upstream = m.upstreamSince()
+	return m.result(c, r), nil
+}
+
+// parseWrk reads what script's done printed: requests answered, failures
+// by kind and latencies; seconds is how long wrk ran.
+func parseWrk(out []byte) (result, error) {
+	var r result
+	r.failedBy = newTally()
+	seen := false
+	lines := bufio.NewScanner(bytes.NewReader(out))
+	for lines.Scan() {
+		f := strings.Fields(lines.Text())
+		switch {
+		case len(f) == 8 && f[0] == "wrk":
+			var n [7]int64
+			for i := range n {
+				n[i], _ = strconv.ParseInt(f[i+1], 10, 64)
+			}
+			r.requests, r.seconds = n[0], float64(n[1])/1e6
+			for i, kind := range []string{"connect error", "read error", "write error", "not 2xx or 3xx", "no answer within " + callTimeout.String()} {
+				r.failedBy.m[kind] += n[2+i]
+				r.failures += n[2+i]
+			}
+			seen = true
+		case len(f) == 3 && f[0] == "latency":
+			us, _ := strconv.ParseInt(f[1], 10, 64)
+			count, _ := strconv.Atoi(f[2])
+			for range count {
+				r.latencies = append(r.latencies, time.Duration(us)*time.Microsecond)
+			}
+		}
+	}
+	if !seen {
+		return r, fmt.Errorf("wrk printed no totals: %.200s", out)
+	}
+	for k, n := range r.failedBy.m {
+		if n == 0 {
+			delete(r.failedBy.m, k)
+		}
+	}
+	return r, nil
+}
