@@ -25,6 +25,8 @@ import (
 
 // Proxy sends calls with a member's token.
 type Proxy struct {
+	// Client's Transport sends the calls; its redirect policy, cookie jar
+	// and timeout play no part (see roundTrip).
 	Client *http.Client
 	// left counts the calls left to end on their own (doUntilGone).
 	left atomic.Int64
@@ -165,7 +167,7 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 		// A file streams from the caller: when the caller goes, the
 		// stream ends and so does the call, on its own, and the file
 		// cut short is told apart from LinkedIn's failure.
-		answer, err = client.Do(req)
+		answer, err = roundTrip(client, req)
 	} else {
 		answer, left, err = p.doUntilGone(ctx, client, req, stop)
 	}
@@ -226,7 +228,7 @@ func (p *Proxy) doUntilGone(ctx context.Context, client *http.Client, req *http.
 	}
 	done := make(chan result, 1)
 	go func() {
-		answer, err := client.Do(req)
+		answer, err := roundTrip(client, req)
 		done <- result{answer, err}
 	}()
 	select {
@@ -251,6 +253,19 @@ func (p *Proxy) doUntilGone(ctx context.Context, client *http.Client, req *http.
 		}()
 		return nil, true, context.Cause(ctx)
 	}
+}
+
+// roundTrip sends req once on client's transport. A redirect is
+// LinkedIn's answer, never followed, so the token goes to no host we did
+// not choose; a call is bounded by its context, not a client's timeout.
+// client.Do would do the same for a client from NewClient, after cloning
+// every request's headers for a redirect that never comes.
+func roundTrip(client *http.Client, req *http.Request) (*http.Response, error) {
+	t := client.Transport
+	if t == nil {
+		t = http.DefaultTransport
+	}
+	return t.RoundTrip(req)
 }
 
 // freeAnswer is what an answer may hold without counting against its

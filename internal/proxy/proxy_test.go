@@ -38,10 +38,16 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+"/steal", http.StatusFound)
 	}))
 	defer linkedIn.Close()
-	p := &proxy.Proxy{Client: proxy.NewClient(5 * time.Second)}
-	resp, err := p.Do(context.Background(), call(t, linkedIn.URL+"/v2/userinfo"), "tok")
-	if err != nil || resp.Status != http.StatusFound {
-		t.Fatalf("%+v, %v", resp, err)
+	// Go's own client follows redirects by default: the proxy does not,
+	// whatever client it is given.
+	for name, client := range map[string]*http.Client{"NewClient": proxy.NewClient(5 * time.Second), "Go's default client": {}} {
+		t.Run(name, func(t *testing.T) {
+			p := &proxy.Proxy{Client: client}
+			resp, err := p.Do(context.Background(), call(t, linkedIn.URL+"/v2/userinfo"), "tok")
+			if err != nil || resp.Status != http.StatusFound {
+				t.Fatalf("%+v, %v", resp, err)
+			}
+		})
 	}
 }
 
