@@ -13,6 +13,7 @@ const form = `{"type":"object","additionalProperties":false,"required":["kind","
 	"kind":{"type":"string","oneOf":[{"const":"A","title":"Apple"},{"const":"B","title":"Banana"}]},
 	"name":{"type":"string","minLength":1,"maxLength":5,"pattern":"^[a-z]+$","errorMessage":"must be lower-case letters"},
 	"tags":{"type":"array","items":{"type":"string","oneOf":[{"const":"x"},{"const":"y"}]}},
+	"sign":{"type":"string","enum":["a.b","c+"]},
 	"nested":{"type":"object","properties":{"n":{"type":"integer"}}}}}`
 
 func TestProblems(t *testing.T) {
@@ -31,6 +32,14 @@ func TestProblems(t *testing.T) {
 		{`{"kind":"A","name":"","tags":["x"]}`, []plugin.FieldProblem{{Field: "name", Message: "must not be empty"}}},
 		{`{"kind":"A","name":"abcdef","tags":["x"]}`, []plugin.FieldProblem{{Field: "name", Message: "must be at most 5 characters"}}},
 		{`{"kind":"A","name":"ab","tags":["x","z"]}`, []plugin.FieldProblem{{Field: "tags.1", Message: "must be one of x, y"}}},
+		// A choice of strings is exactly one of them: not a prefix, not
+		// with a line after it, not read as a pattern, not another type.
+		{`{"kind":"AB","name":"ab","tags":["x"]}`, []plugin.FieldProblem{{Field: "kind", Message: "must be one of A, B"}}},
+		{`{"kind":"A\n","name":"ab","tags":["x"]}`, []plugin.FieldProblem{{Field: "kind", Message: "must be one of A, B"}}},
+		{`{"kind":1,"name":"ab","tags":["x"]}`, []plugin.FieldProblem{{Field: "kind", Message: "must be one of A, B"}}},
+		{`{"kind":"A","name":"ab","tags":["x"],"sign":"c+"}`, nil},
+		{`{"kind":"A","name":"ab","tags":["x"],"sign":"axb"}`, []plugin.FieldProblem{{Field: "sign", Message: "must be one of a.b, c+"}}},
+		{`{"kind":"A","name":"ab","tags":["x"],"sign":"cc"}`, []plugin.FieldProblem{{Field: "sign", Message: "must be one of a.b, c+"}}},
 		{`{"kind":"A","name":"ab","tags":["x"],"nested":{"n":"1"}}`, []plugin.FieldProblem{{Field: "nested.n", Message: "must be an integer"}}},
 		{`{"kind":"A","name":"ab","tags":["x"],"extra":1}`, []plugin.FieldProblem{{Field: "extra", Message: "is not a known field"}}},
 		{`[]`, []plugin.FieldProblem{{Field: "", Message: "must be an object"}}},
