@@ -91,19 +91,14 @@ func bodyOwners(workspace, datasource string) []string {
 // take waits for n units of a pool, as long as the call may wait: a caller
 // over its share, or finding the pool full, is told to come back.
 func (s *Server) take(ctx context.Context, pool *share.Pool, n int64, what string, owners []string) error {
-	if pool.TryAcquire(n, owners...) {
+	err := pool.AcquireWithin(ctx, s.CallTimeout, n, owners...)
+	if err == nil {
 		return nil
 	}
-	wait, cancel := context.WithTimeout(ctx, s.CallTimeout)
-	defer cancel()
-	err := pool.Acquire(wait, n, owners...)
-	var tooLarge *share.ErrTooLarge
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooLarge):
+	if tooLarge := (*share.ErrTooLarge)(nil); errors.As(err, &tooLarge) {
 		return tooLargeError(tooLarge.Each)
-	case ctx.Err() != nil:
+	}
+	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,

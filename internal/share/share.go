@@ -17,11 +17,13 @@ package share
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Pool is a weighted semaphore with a cap per owner. A nil Pool rations
@@ -80,6 +82,17 @@ func (e *ErrTooLarge) Error() string {
 // its datasource, say), waiting while the pool is full or any owner holds
 // its share. It returns ctx's error, holding nothing, when ctx ends first.
 func (p *Pool) Acquire(ctx context.Context, n int64, owners ...string) error {
+	return p.AcquireWithin(ctx, 0, n, owners...)
+}
+
+// ErrWaitedTooLong is AcquireWithin's error when its time passes first.
+var ErrWaitedTooLong = errors.New("share: waited too long")
+
+// AcquireWithin is Acquire giving up after within (0: never), holding
+// nothing, with ErrWaitedTooLong. Its timer starts only when the units are
+// not free at once: a context with a deadline would be made, and
+// registered with the caller's, on every call of a busy workspace.
+func (p *Pool) AcquireWithin(ctx context.Context, within time.Duration, n int64, owners ...string) error {
 	if p == nil {
 		return nil
 	}
@@ -96,16 +109,26 @@ func (p *Pool) Acquire(ctx context.Context, n int64, owners ...string) error {
 	w := &waiter{n: n, owners: owners, ready: make(chan struct{})}
 	p.enqueue(w, blocker)
 	p.mu.Unlock()
+	var expired <-chan time.Time
+	if within > 0 {
+		t := time.NewTimer(within)
+		defer t.Stop()
+		expired = t.C
+	}
+	var err error
 	select {
 	case <-w.ready:
 		return nil
 	case <-ctx.Done():
+		err = ctx.Err()
+	case <-expired:
+		err = ErrWaitedTooLong
 	}
 	p.mu.Lock()
 	if w.granted {
 		p.mu.Unlock()
 		p.Release(n, owners...)
-		return ctx.Err()
+		return err
 	}
 	if w.queue == "" {
 		p.leaveFull(w)
@@ -113,7 +136,7 @@ func (p *Pool) Acquire(ctx context.Context, n int64, owners ...string) error {
 		p.setQueue(w.queue, without(p.queues[w.queue], w))
 	}
 	p.mu.Unlock()
-	return ctx.Err()
+	return err
 }
 
 // enqueue queues w behind what blocks it: an owner, or "" for the pool

@@ -152,6 +152,30 @@ func TestCancelledWaiterLeavesNothing(t *testing.T) {
 	}
 }
 
+// A waiter whose time passes holds nothing and is not handed anything
+// later; one whose units come in time gets them, and one that need not
+// wait starts no timer to wait on.
+func TestAcquireWithin(t *testing.T) {
+	p := New(1, 1)
+	ctx := context.Background()
+	if err := p.AcquireWithin(ctx, time.Nanosecond, 1, "a"); err != nil {
+		t.Fatalf("free units: %v", err)
+	}
+	if err := p.AcquireWithin(ctx, time.Millisecond, 1, "b"); !errors.Is(err, ErrWaitedTooLong) {
+		t.Fatalf("waited past its time: %v", err)
+	}
+	if p.used != 1 || len(p.full) != 0 || len(p.turns) != 0 || len(p.queues) != 0 {
+		t.Fatalf("left over: used %d held %v queues %v full %v turns %v", p.used, p.held, p.queues, p.full, p.turns)
+	}
+	done := make(chan error)
+	go func() { done <- p.AcquireWithin(ctx, time.Hour, 1, "b") }()
+	waitFor(t, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return len(p.full["b"]) == 1 })
+	p.Release(1, "a")
+	if err := <-done; err != nil || p.held["b"] != 1 {
+		t.Fatalf("in time: %v, held %v", err, p.held)
+	}
+}
+
 // TestFullPoolTakesTurns: when the pool is full, the units freed go to
 // the workspaces waiting in turn, one each, each one's calls oldest
 // first; the order is checked, never the time.
