@@ -44,7 +44,9 @@ func viaWrk(bin string, r *http.Request) *wrkRequest {
 // script is the Lua wrk runs: the request, a number of its own in the body
 // where it holds wrkSeq, and at the end the totals and every latency wrk
 // recorded, in microseconds with how many times each was seen, one line
-// each, so rounds merge as the harness's own callers' do.
+// each, so rounds merge as the harness's own callers' do. wrk's latencies
+// hold, besides one per answer, the samples it adds for requests a slow
+// answer held back (its correction for coordinated omission).
 func (w *wrkRequest) script(run int64) (string, error) {
 	var b strings.Builder
 	quote := func(s string) (string, error) {
