@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -153,7 +154,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			took := time.Since(start)
 			route, datasource := "unmatched", ""
 			if rc := chi.RouteContext(r.Context()); rc != nil {
-				if p := rc.RoutePattern(); p != "" {
+				if p := s.routes.of(rc); p != "" {
 					route = p
 				}
 				// The caller's text until the store finds it.
@@ -248,4 +249,38 @@ func (s *Server) adminOnly(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// routePatterns keeps each route's pattern as chi gives it: chi joins and
+// rewrites a route's patterns on every call, a percent of the server's CPU
+// under load. The routes are the router's, so the map stays small.
+type routePatterns struct {
+	mu   sync.RWMutex
+	seen map[routeKey]string
+}
+
+// routeKey is a route's patterns, up to four: an array of strings is a map
+// key without an allocation, where a joined string would need one.
+type routeKey [4]string
+
+func (p *routePatterns) of(rc *chi.Context) string {
+	var k routeKey
+	if len(rc.RoutePatterns) > len(k) {
+		return rc.RoutePattern()
+	}
+	copy(k[:], rc.RoutePatterns)
+	p.mu.RLock()
+	pattern, ok := p.seen[k]
+	p.mu.RUnlock()
+	if ok {
+		return pattern
+	}
+	pattern = rc.RoutePattern()
+	p.mu.Lock()
+	if p.seen == nil {
+		p.seen = map[routeKey]string{}
+	}
+	p.seen[k] = pattern
+	p.mu.Unlock()
+	return pattern
 }

@@ -101,6 +101,7 @@ type Server struct {
 	MetricsPublic bool
 
 	openAPIDoc []byte
+	routes     routePatterns
 }
 
 // Default caps of request bodies.
