@@ -115,10 +115,11 @@ end
 // wrkRuns numbers wrk's runs, so no run's posts repeat another's.
 var wrkRuns atomic.Int64
 
-// loadWrk drives case c with wrk for d: c.concurrency connections on as
-// many threads as cores, each sending its next request when the last is
-// answered, as the measurements did. wrk hangs up only at its end,
-// on the calls then in flight, which it counts nowhere.
+// loadWrk drives case c with wrk for d, rounded to a second (wrk takes
+// whole seconds; its rate is from its own duration): c.concurrency
+// connections on as many threads as cores, each sending its next request
+// when the last is answered, as the measurements did. wrk hangs up
+// only at its end, on the calls then in flight, which it counts nowhere.
 func loadWrk(ctx context.Context, c benchCase, d time.Duration) (result, error) {
 	script, err := c.wrk.script(wrkRuns.Add(1))
 	if err != nil {
