@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -171,13 +172,7 @@ func (t *tally) String() string {
 	if t == nil || len(t.m) == 0 {
 		return ""
 	}
-	keys := slices.Collect(func(yield func(string) bool) {
-		for k := range t.m {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	keys := slices.Collect(maps.Keys(t.m))
 	slices.SortFunc(keys, func(a, b string) int { return cmp.Or(cmp.Compare(t.m[b], t.m[a]), strings.Compare(a, b)) })
 	var parts []string
 	for _, k := range keys {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -60,13 +61,7 @@ func (w *wrkRequest) script(run int64) (string, error) {
 		return "", err
 	}
 	fmt.Fprintf(&b, "wrk.method = %s\n", method)
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range w.headers {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(w.headers)) {
 		k, err := quote(name)
 		if err != nil {
 			return "", err
@@ -170,8 +165,10 @@ func parseWrk(out []byte) (result, error) {
 			}
 			r.requests, r.seconds = n[0], float64(n[1])/1e6
 			for i, kind := range []string{"connect error", "read error", "write error", "not 2xx or 3xx", "no answer within " + callTimeout.String()} {
-				r.failedBy.m[kind] += n[2+i]
-				r.failures += n[2+i]
+				if n[2+i] > 0 {
+					r.failedBy.m[kind] += n[2+i]
+					r.failures += n[2+i]
+				}
 			}
 			seen = true
 		case len(f) == 3 && f[0] == "latency":
@@ -184,11 +181,6 @@ func parseWrk(out []byte) (result, error) {
 	}
 	if !seen {
 		return r, fmt.Errorf("wrk printed no totals: %.200s", out)
-	}
-	for k, n := range r.failedBy.m {
-		if n == 0 {
-			delete(r.failedBy.m, k)
-		}
 	}
 	return r, nil
 }
