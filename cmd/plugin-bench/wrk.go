@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -107,16 +107,14 @@ end
 	return b.String(), nil
 }
 
-// wrkRuns numbers wrk's runs, so no run's posts repeat another's.
-var wrkRuns atomic.Int64
-
 // loadWrk drives case c with wrk for d, rounded to a second (wrk takes
 // whole seconds; its rate is from its own duration): c.concurrency
 // connections on as many threads as cores, each sending its next request
 // when the last is answered, as the measurements did. wrk hangs up
 // only at its end, on the calls then in flight, which it counts nowhere.
 func loadWrk(ctx context.Context, c benchCase, d time.Duration) (result, error) {
-	script, err := c.wrk.script(wrkRuns.Add(1))
+	// A run of its own in every post's text, so no run repeats another's.
+	script, err := c.wrk.script(rand.Int64())
 	if err != nil {
 		return result{}, err
 	}
