@@ -79,10 +79,9 @@ func (v *Validator) collect(path string, node map[string]any) {
 		// A choice of strings is checked as a pattern of the same strings:
 		// gojsonschema checks an enum by encoding the value to JSON,
 		// decoding and encoding it again, which was a third of what
-		// validating a post cost. The choices give the message.
-		if _, named := v.choices[path]; !named {
-			v.choices[path] = values
-		}
+		// validating a post cost. The choices give the message (a oneOf's
+		// are the same values).
+		v.choices[path] = values
 		quoted := make([]string, len(values))
 		for i, value := range values {
 			quoted[i] = regexp.QuoteMeta(value)

@@ -282,13 +282,12 @@ The cases marked "by wrk" send the same requests with wrk, the client the
 issue's first figures came from, instead of the harness's callers: as many
 threads as cores, each connection sending its next request when the last is
 answered, each round's share of the time rounded to a whole second (wrk's
-unit; its rate is from its own duration). wrk hangs up only when it stops, on the calls then in flight, which
-it counts nowhere; its latencies count from when each request was sent, with
-the samples wrk adds for requests a slow answer held back (its correction for
-coordinated omission). Being
-C, it leaves more of the shared machine to the process measured than the
-harness's callers do, so the server's CPU per request weighs more in its
-ratios. The table after the summary is the issue's, from those cases.
+unit; its rate is from its own duration). wrk hangs up only when it stops, on
+the calls then in flight, which it counts nowhere; its latencies count from
+when each request was sent, with the samples wrk adds for requests a slow
+answer held back (its correction for coordinated omission). Being C, it
+leaves more of the shared machine to the process measured than the harness's
+callers do, so the server's CPU per request weighs more in its ratios. The table after the summary is the issue's, from those cases.
 
 %s`, model, runtime.NumCPU(), runtime.Version(), time.Now().UTC().Format("2006-01-02"), table)
 }
