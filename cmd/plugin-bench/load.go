@@ -290,7 +290,7 @@ func load(ctx context.Context, c benchCase, d time.Duration, hangups float64) (r
 	m.upstreamFrom()
 	var logged int
 	if c.serverLog != nil {
-		logged = c.serverLog.quietLogged()
+		logged = c.serverLog.keepQuiet()
 	}
 	var mu sync.Mutex
 	var latencies []time.Duration

@@ -363,6 +363,10 @@ func (s *serverProc) stop() {
 type logDrain struct {
 	lines, bytes, requestLines, dropped atomic.Int64
 	done                                chan struct{}
+	// keeping says a case wants the quiet workspace's executes: only
+	// then is a request line decoded, so the harness's own bookkeeping
+	// is not charged to every case's machine.
+	keeping atomic.Bool
 
 	mu sync.Mutex
 	// quiet are the durations the server logged for the quiet
@@ -404,7 +408,7 @@ func (d *logDrain) take(line []byte) {
 	d.lines.Add(1)
 	if bytes.Contains(line, []byte(`"message":"request"`)) {
 		d.requestLines.Add(1)
-		if bytes.Contains(line, []byte(`"workspace":"quiet"`)) && bytes.Contains(line, []byte(`"command":`)) {
+		if d.keeping.Load() && bytes.Contains(line, []byte(`"workspace":"quiet"`)) && bytes.Contains(line, []byte(`"command":`)) {
 			var l struct{ Duration, Queued, LinkedIn float64 }
 			if json.Unmarshal(line, &l) == nil {
 				ms := func(f float64) time.Duration { return time.Duration(f * float64(time.Millisecond)) }
@@ -435,8 +439,10 @@ func (d *logDrain) take(line []byte) {
 	}
 }
 
-// quietLogged is how many of the quiet workspace's executes were logged.
-func (d *logDrain) quietLogged() int {
+// keepQuiet starts keeping the quiet workspace's executes as they are
+// logged, and says how many were kept before.
+func (d *logDrain) keepQuiet() int {
+	d.keeping.Store(true)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.quiet)
@@ -448,8 +454,9 @@ func (d *logDrain) quietLogged() int {
 type loggedExecute struct{ took, queued, linkedIn time.Duration }
 
 // quietSince is what the quiet workspace's executes took in the server,
-// as logged, after the first n of them.
+// as logged, after the first n of them; it stops keeping them.
 func (d *logDrain) quietSince(n int) ([]loggedExecute, int) {
+	d.keeping.Store(false)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return slices.Clone(d.quiet[min(n, len(d.quiet)):]), len(d.quiet)
