@@ -455,14 +455,23 @@ func output(body []byte) json.RawMessage {
 // usefulHeaders are LinkedIn's headers a builder may need, lower-case and
 // never a cookie.
 func usefulHeaders(h http.Header) map[string]string {
-	out := map[string]string{}
-	for _, k := range []string{"Content-Type", "Location", "Retry-After", "X-Restli-Id", "X-Li-Uuid", "X-Linkedin-Id", "Linkedin-Version", "X-Restli-Gateway-Error"} {
-		if v := h.Get(k); v != "" {
-			out[strings.ToLower(k)] = v
+	out := make(map[string]string, 4)
+	for _, k := range keptHeaders {
+		if v := h[k.canonical]; len(v) > 0 && v[0] != "" {
+			out[k.lower] = v[0]
 		}
 	}
 	return out
 }
+
+// keptHeaders are the headers of LinkedIn's answer an envelope keeps,
+// under the names http.Header files them and the envelope gives them.
+var keptHeaders = func() (kept []struct{ canonical, lower string }) {
+	for _, k := range []string{"Content-Type", "Location", "Retry-After", "X-Restli-Id", "X-Li-Uuid", "X-Linkedin-Id", "Linkedin-Version", "X-Restli-Gateway-Error"} {
+		kept = append(kept, struct{ canonical, lower string }{http.CanonicalHeaderKey(k), strings.ToLower(k)})
+	}
+	return kept
+}()
 
 // dryRun describes the request that would be sent, token redacted.
 func dryRun(c *plugin.Call) json.RawMessage {

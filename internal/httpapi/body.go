@@ -48,6 +48,9 @@ func isFileType(mediaType string) bool {
 // A file is recognised by its media type or by command in the query.
 func bodyKind(r *http.Request) (string, error) {
 	ct := r.Header.Get("Content-Type")
+	if ct == "application/json" && r.URL.RawQuery == "" {
+		return "", nil // what nearly every execute sends, without parsing
+	}
 	mediaType, _, err := mime.ParseMediaType(ct)
 	fileInQuery := r.URL.Query().Has("command")
 	switch {

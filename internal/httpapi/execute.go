@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -87,7 +86,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		// its Idempotency-Key) and once its answer is ready to write.
 		onWorker := time.Since(queued)
 		turn, err := s.Turns.Take(r.Context(), d.Workspace)
-		defer turn.Leave()
+		defer turn.End()
 		defer func() {
 			if info := infoOf(r.Context()); info != nil {
 				forTurns, outside := turn.Waited()
@@ -110,12 +109,14 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 		work()
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.CallTimeout)
-	defer cancel()
-	// Workspaces waiting for a worker take turns, one execute each.
-	if err := s.Workers.DoFor(ctx, d.Workspace, work); err != nil && !callerGone(r) {
+	// The executes holding a share are as many as the workers at most
+	// (both are PLUGIN_SERVER_MAX_EXECUTES), so a worker takes this one
+	// as soon as one finishes: the wait for a share above is the one with
+	// a time limit. What is left is the caller hanging up, or the server
+	// shutting down.
+	if err := s.Workers.DoFor(r.Context(), d.Workspace, work); err != nil && !callerGone(r) {
 		s.writeError(w, r, &plugin.Error{Code: plugin.RateLimited, RetryAfter: 1,
-			Message: "the server is running as many executes as it may at once (PLUGIN_SERVER_MAX_EXECUTES); try again shortly"})
+			Message: "the server is shutting down; try again shortly"})
 	}
 }
 

@@ -31,8 +31,8 @@ func settled(t *testing.T, g *Turns, n int) {
 	t.Helper()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.free != n || g.lent != 0 || len(g.holders) != 0 || g.waiting != 0 {
-		t.Fatalf("turns not settled: free %d of %d, lent %d, holders %d, waiting %d", g.free, n, g.lent, len(g.holders), g.waiting)
+	if g.free != n || g.lent != 0 || len(g.holders) != 0 || g.waiting != 0 || len(g.active) != 0 {
+		t.Fatalf("turns not settled: free %d of %d, lent %d, holders %d, waiting %d, active %v", g.free, n, g.lent, len(g.holders), g.waiting, g.active)
 	}
 }
 
@@ -41,7 +41,9 @@ func settled(t *testing.T, g *Turns, n int) {
 func TestTurnsGoRoundRobin(t *testing.T) {
 	g := NewTurns(1, 0)
 	ctx := context.Background()
-	first, err := g.Take(ctx, "flood")
+	// A third owner's execute holds the one turn, so the flood is not
+	// alone.
+	first, err := g.Take(ctx, "other")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +63,7 @@ func TestTurnsGoRoundRobin(t *testing.T) {
 			mu.Lock()
 			order = append(order, name)
 			mu.Unlock()
-			turn.Leave()
+			turn.End()
 		}()
 		waitUntil(t, name+" waits", func() bool { return g.waitingNow() == before+1 })
 	}
@@ -69,7 +71,7 @@ func TestTurnsGoRoundRobin(t *testing.T) {
 	queue("flood", "flood 2")
 	queue("flood", "flood 3")
 	queue("quiet", "quiet 1")
-	first.Leave()
+	first.End()
 	wg.Wait()
 	if want := []string{"flood 1", "quiet 1", "flood 2", "flood 3"}; !slices.Equal(order, want) {
 		t.Fatalf("turns went %v, want %v", order, want)
@@ -92,7 +94,7 @@ func TestOutsideGivesTheTurnUp(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
-		other.Leave()
+		other.End()
 	})
 	if !turn.held || g.Held() != 1 {
 		t.Fatalf("after Outside: held %v, %d held in all", turn.held, g.Held())
@@ -102,6 +104,8 @@ func TestOutsideGivesTheTurnUp(t *testing.T) {
 	}
 	Leave(ctx)
 	Leave(ctx) // a second Leave does nothing
+	turn.End()
+	turn.End() // and a second End
 	settled(t, g, 1)
 	// Without a turn in the context, Outside only runs its function.
 	ran := false
@@ -127,9 +131,9 @@ func TestStuckTurnIsLent(t *testing.T) {
 		if err != nil {
 			t.Fatal(i, err)
 		}
-		other.Leave()
+		other.End()
 	}
-	stuck.Leave()
+	stuck.End()
 	settled(t, g, 1)
 }
 
@@ -144,7 +148,8 @@ func TestTakeGivesUpWithItsContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		_, err := g.Take(ctx, "b")
+		turn, err := g.Take(ctx, "b")
+		turn.End()
 		done <- err
 	}()
 	waitUntil(t, "b waits", func() bool { return g.waitingNow() == 1 })
@@ -152,10 +157,14 @@ func TestTakeGivesUpWithItsContext(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("Take returned no error for an ended context")
 	}
-	holder.Leave()
+	holder.End()
 	settled(t, g, 1)
 
-	// Hand-overs racing cancellations: every turn still comes back.
+	// Hand-overs racing cancellations: every turn still comes back. One
+	// owner's execute is under way throughout, waiting Outside its turn,
+	// so none is alone.
+	always, _ := g.Take(context.Background(), "d")
+	always.Leave()
 	var wg sync.WaitGroup
 	for i := range 200 {
 		wg.Add(1)
@@ -167,13 +176,12 @@ func TestTakeGivesUpWithItsContext(t *testing.T) {
 			} else {
 				defer cancel()
 			}
-			turn, err := g.Take(ctx, []string{"a", "b", "c"}[i%3])
-			if err == nil {
-				turn.Leave()
-			}
+			turn, _ := g.Take(ctx, []string{"a", "b", "c"}[i%3])
+			turn.End()
 		}()
 	}
 	wg.Wait()
+	always.End()
 	settled(t, g, 1)
 }
 
@@ -193,14 +201,14 @@ func TestWaitsOutsideCannotDeadlock(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			defer turn.Leave()
+			defer turn.End()
 			ctx := With(ctx, turn)
 			if i == 0 {
 				go func() {
 					// The shared call computes in a turn of its own.
 					lead, err := g.Take(context.Background(), "w")
 					if err == nil {
-						lead.Leave()
+						lead.End()
 					}
 					close(leaderDone)
 				}()
@@ -223,9 +231,62 @@ func TestNilTurns(t *testing.T) {
 		t.Fatal(err)
 	}
 	turn.Leave()
+	turn.End()
 	var none *Turn
 	none.Leave()
+	none.End()
 	if err := none.Retake(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// An owner alone takes turns past the limit without waiting. Once another
+// owner starts an execute, the turns past the limit are taken back as they
+// end, the next goes to the newcomer, and the first owner waits its turn
+// again.
+func TestAnOwnerAloneTakesTurnsAtOnce(t *testing.T) {
+	g := NewTurns(1, 0)
+	ctx := context.Background()
+	var alone []*Turn
+	for range 5 {
+		turn, err := g.Take(ctx, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone = append(alone, turn)
+	}
+	if g.Held() != 5 || g.waitingNow() != 0 {
+		t.Fatalf("owner alone: %d turns held, %d waiting; want 5 held, none waiting", g.Held(), g.waitingNow())
+	}
+	took := make(chan string, 2)
+	newcomer := make(chan *Turn)
+	go func() {
+		turn, _ := g.Take(ctx, "b")
+		took <- "b"
+		newcomer <- turn
+	}()
+	waitUntil(t, "b waits", func() bool { return g.waitingNow() == 1 })
+	later := make(chan *Turn)
+	go func() {
+		turn, _ := g.Take(ctx, "a")
+		took <- "a"
+		later <- turn
+	}()
+	waitUntil(t, "a's sixth waits", func() bool { return g.waitingNow() == 2 })
+	for _, turn := range alone[:4] {
+		turn.End()
+	}
+	if g.waitingNow() != 2 {
+		t.Fatalf("turns past the limit were handed on: %d still waiting, want 2", g.waitingNow())
+	}
+	alone[4].End()
+	if who := <-took; who != "b" {
+		t.Fatalf("the turn went to %s first, want the newcomer b", who)
+	}
+	(<-newcomer).End()
+	if who := <-took; who != "a" {
+		t.Fatalf("then %s, want a", who)
+	}
+	(<-later).End()
+	settled(t, g, 1)
 }
