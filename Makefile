@@ -55,6 +55,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParams$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzLittleText$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./oauthbroker
+	go test -run '^$$' -fuzz '^FuzzCommandAndParams$$' -fuzztime $(FUZZTIME) ./internal/httpapi
 
 run:
 	go run ./cmd/plugin-server --sandbox
