@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"pluginserver/plugin"
 )
 
 // decodedSlowly is what decodeStrict makes of an execute's body, the
@@ -83,6 +85,39 @@ func FuzzCommandAndParams(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if command, params, ok := commandAndParams(raw); ok {
 			sameAsDecoding(t, raw, command, params)
+		}
+	})
+}
+
+// encoded is env as json.Encoder writes it, without HTML escaping: what
+// appendHead and appendMeta must write around an output.
+func encoded(t *testing.T, env plugin.Envelope) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&env); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func FuzzPlainEnvelope(f *testing.F) {
+	f.Add(201, "x-restli-id", "urn:li:share:1", "createPost", "eaa9f8df1566263a", "o0tqQtzbMp766HOwlKAfnU", "", int64(3), false, false)
+	f.Add(200, "content-type", "application/json", "getUserInfo", "", "", "hit", int64(0), true, true)
+	f.Add(404, "location", "a\"b\\c\n\r\t\x00\x1f\u2028\u2029<>&\xff", "caf\u00e9 \xc3", "\x7f", "\U0001F600", "", int64(-1), false, true)
+	f.Fuzz(func(t *testing.T, status int, key, value, command, requestID, linkedInID, cache string, ms int64, dryRun, coalesced bool) {
+		env := plugin.Envelope{Status: status, Headers: map[string]string{key: value, "x-li-uuid": linkedInID, "": command},
+			Output: json.RawMessage(`{"id":"urn:li:share:1"}`),
+			Meta:   plugin.Meta{Command: command, DurationMs: ms, RequestID: requestID, LinkedInRequestID: linkedInID, DryRun: dryRun, Coalesced: coalesced, Cache: cache}}
+		got := append(append(appendHead(nil, &env), env.Output...), appendMeta(nil, &env.Meta)...)
+		if want := encoded(t, env); !bytes.Equal(got, want) {
+			t.Fatalf("written\n%s\nencoded\n%s", got, want)
+		}
+		env.Headers = nil
+		got = append(append(appendHead(nil, &env), env.Output...), appendMeta(nil, &env.Meta)...)
+		if want := encoded(t, env); !bytes.Equal(got, want) {
+			t.Fatalf("without headers, written\n%s\nencoded\n%s", got, want)
 		}
 	})
 }
