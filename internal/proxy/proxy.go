@@ -130,7 +130,7 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	if c.Stream != nil {
 		send = io.NopCloser(c.Stream) // hides the type, so ContentLength below is what is sent
 	}
-	reqCtx, stop := detached(ctx)
+	reqCtx, stop := detached(ctx, c.Stream != nil)
 	var left bool // the caller hung up: the call ends on its own, and stops itself
 	defer func() {
 		if !left {
@@ -163,13 +163,17 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 		client = p.UploadClient
 	}
 	var answer *http.Response
+	var body []byte // read with the call when small
 	if c.Stream != nil {
 		// A file streams from the caller: when the caller goes, the
 		// stream ends and so does the call, on its own, and the file
 		// cut short is told apart from LinkedIn's failure.
 		answer, err = roundTrip(client, req)
 	} else {
-		answer, left, err = p.doUntilGone(ctx, client, req, stop)
+		answer, body, left, err = p.doUntilGone(ctx, client, req, stop)
+	}
+	if cut := (*answerCut)(nil); errors.As(err, &cut) {
+		return nil, true, transportError(ctx, cut.err, true)
 	}
 	if err != nil {
 		return nil, true, transportError(ctx, err, false)
@@ -179,7 +183,13 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	if limit <= 0 {
 		limit = DefaultMaxBody
 	}
-	body, err := readAnswer(ctx, answer, limit)
+	if body == nil {
+		if c.Stream == nil {
+			// The call carries no deadline of its own (detached).
+			defer context.AfterFunc(ctx, stop)()
+		}
+		body, err = readAnswer(ctx, answer, limit)
+	}
 	if pe := (*plugin.Error)(nil); errors.As(err, &pe) {
 		return nil, false, err
 	}
@@ -193,8 +203,11 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 	return &plugin.Response{Status: answer.StatusCode, Header: answer.Header, Body: body, Duration: time.Since(start), Call: c}, false, nil
 }
 
-// detached is the context a call goes to LinkedIn with: ctx's deadline,
-// never its cancellation, which doUntilGone handles.
+// detached is the context a call goes to LinkedIn with: never ctx's
+// cancellation, which doUntilGone handles, and ctx's deadline. A stream's
+// carries the deadline. Any other call is cancelled by doUntilGone at the
+// deadline, or by a timer it starts only when the caller hangs up: a timer
+// for every call was a fiftieth of createPost's CPU.
 //
 // Go's transport gives a connection whose answer had no body (a create's
 // 201, a delete's 204) back to its pool before it hands the answer to the
@@ -203,11 +216,12 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 // caller was there (about one call in 50,000 under hang-ups: a post made,
 // its answer lost). A call whose caller hung up is therefore left to end
 // on its own, never cancelled.
-func detached(ctx context.Context) (context.Context, func()) {
-	if deadline, ok := ctx.Deadline(); ok {
+func detached(ctx context.Context, stream bool) (context.Context, func()) {
+	if deadline, ok := ctx.Deadline(); ok && stream {
 		return context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	}
-	return context.WithoutCancel(ctx), func() {}
+	call, stop := context.WithCancel(context.WithoutCancel(ctx))
+	return call, stop
 }
 
 // maxLeft bounds the calls left to end on their own after their callers
@@ -216,43 +230,83 @@ func detached(ctx context.Context) (context.Context, func()) {
 // is slow cannot hold the connections to it that others need.
 const maxLeft = 64
 
-// doUntilGone sends req and returns its answer, or ctx's error as soon as
-// ctx is cancelled (the caller hung up): the call then ends on its own,
-// within its deadline, and its answer is read and dropped so its
-// connection goes back to the pool; stop is called then. Past maxLeft
-// such calls, stop is called at once, cancelling it.
-func (p *Proxy) doUntilGone(ctx context.Context, client *http.Client, req *http.Request, stop func()) (answer *http.Response, left bool, err error) {
+// doUntilGone sends req and returns its answer, with its body read when
+// it announced at most smallAnswer bytes (most answers, which need no
+// share of memory), or ctx's error as soon as ctx ends. At ctx's deadline,
+// stop cancels the call. When the caller hung up, the call ends on its
+// own, within the deadline, and its answer is read and dropped so its
+// connection goes back to the pool; stop is called then. Past maxLeft such
+// calls, stop is called at once, cancelling it.
+func (p *Proxy) doUntilGone(ctx context.Context, client *http.Client, req *http.Request, stop func()) (answer *http.Response, body []byte, left bool, err error) {
 	type result struct {
 		answer *http.Response
+		body   []byte
 		err    error
 	}
 	done := make(chan result, 1)
 	go func() {
 		answer, err := roundTrip(client, req)
-		done <- result{answer, err}
+		if err == nil && answer.ContentLength >= 0 && answer.ContentLength <= smallAnswer && req.Method != http.MethodHead {
+			n := answer.ContentLength
+			body := make([]byte, n)
+			if _, err = io.ReadFull(answer.Body, body); err == nil {
+				done <- result{answer, body, nil}
+				return
+			}
+			answer.Body.Close()
+			err = &answerCut{err}
+		}
+		done <- result{answer, nil, err}
 	}()
 	select {
 	case r := <-done:
-		return r.answer, false, r.err
+		return r.answer, r.body, false, r.err
 	case <-ctx.Done():
-		if p.left.Add(1) > maxLeft {
-			p.left.Add(-1)
+		if ctx.Err() == context.DeadlineExceeded || !p.leave() {
 			stop()
-			if r := <-done; r.answer != nil {
+			if r := <-done; r.err == nil {
 				r.answer.Body.Close()
 			}
-			return nil, false, context.Cause(ctx)
+			return nil, nil, false, context.Cause(ctx)
+		}
+		var timeUp *time.Timer
+		if deadline, ok := ctx.Deadline(); ok {
+			timeUp = time.AfterFunc(time.Until(deadline), stop)
 		}
 		go func() {
 			defer p.left.Add(-1)
 			defer stop()
-			if r := <-done; r.answer != nil {
+			if r := <-done; r.err == nil {
 				io.Copy(io.Discard, io.LimitReader(r.answer.Body, DefaultMaxBody))
 				r.answer.Body.Close()
 			}
+			if timeUp != nil {
+				timeUp.Stop()
+			}
 		}()
-		return nil, true, context.Cause(ctx)
+		return nil, nil, true, context.Cause(ctx)
 	}
+}
+
+// smallAnswer is the largest answer doUntilGone reads with its call: far
+// below freeAnswer, what an answer may hold without its caller's share.
+const smallAnswer = 16 << 10
+
+// answerCut is an answer whose announced body did not all arrive: it had
+// begun to arrive, so LinkedIn received the call.
+type answerCut struct{ err error }
+
+func (e *answerCut) Error() string { return e.err.Error() }
+func (e *answerCut) Unwrap() error { return e.err }
+
+// leave counts a call left to end on its own after its caller hung up,
+// unless maxLeft are already.
+func (p *Proxy) leave() bool {
+	if p.left.Add(1) > maxLeft {
+		p.left.Add(-1)
+		return false
+	}
+	return true
 }
 
 // roundTrip sends req once on client's transport. A redirect is
