@@ -187,7 +187,8 @@ func wire(ctx context.Context, cfg *config.Config, log zerolog.Logger, opts Opti
 		Idempotency: &idempotency.Guard{Store: st, Now: opts.Now, Wait: cfg.CallTimeout},
 		CallTimeout: cfg.CallTimeout, UploadTimeout: cfg.UploadTimeout, Workers: workers.New(cfg.MaxExecutes),
 		// Whose turn it is to compute: each workspace's, round robin,
-		// about one turn per core.
+		// about one turn per core, once two workspaces have executes
+		// under way.
 		Turns: workers.NewTurns(runtime.GOMAXPROCS(0), turnStall),
 		// Whose share is whose: every workspace, and every datasource in
 		// it, may hold at most WorkspaceShare of each pool.

@@ -85,8 +85,9 @@ type Server struct {
 	// Workers run JSON executes, a bounded number at once; nil runs each
 	// on its connection's goroutine.
 	Workers *workers.Pool
-	// Turns share the CPU between workspaces: an execute computes only in
-	// its workspace's turn (nil: no turns).
+	// Turns share the CPU between workspaces: beside another workspace's
+	// executes, an execute computes only in its workspace's turn (nil: no
+	// turns).
 	Turns *workers.Turns
 	// Each workspace, and each datasource, may hold only its share of
 	// these (nil: no limit): Executes are JSON executes running or
