@@ -205,9 +205,12 @@ func (p *Proxy) once(ctx context.Context, c *plugin.Call, token string) (resp *p
 
 // detached is the context a call goes to LinkedIn with: never ctx's
 // cancellation, which doUntilGone handles, and ctx's deadline. A stream's
-// carries the deadline. Any other call is cancelled by doUntilGone at the
-// deadline, or by a timer it starts only when the caller hangs up: a timer
-// for every call was a fiftieth of createPost's CPU.
+// context carries the deadline itself. Any other call is cancelled by
+// doUntilGone at the deadline, or by a timer it starts only when the
+// caller hangs up, and the body of a large answer, read after doUntilGone,
+// when ctx ends: a timer for every call was a fiftieth of createPost's
+// CPU. (Cancelling a read of a body cannot close a pooled connection: the
+// connection goes back to the pool only once its body is read.)
 //
 // Go's transport gives a connection whose answer had no body (a create's
 // 201, a delete's 204) back to its pool before it hands the answer to the
