@@ -106,10 +106,10 @@ func (t *Turn) End() {
 	if t == nil || t.g == nil {
 		return
 	}
-	t.Leave()
 	g := t.g
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	t.leave()
 	if !t.entered {
 		return
 	}
@@ -185,9 +185,17 @@ func (t *Turn) Leave() {
 	if t == nil || !t.held || t.g == nil {
 		return
 	}
+	t.g.mu.Lock()
+	defer t.g.mu.Unlock()
+	t.leave()
+}
+
+// leave gives the turn up if held; g.mu is held.
+func (t *Turn) leave() {
+	if !t.held {
+		return
+	}
 	g := t.g
-	g.mu.Lock()
-	defer g.mu.Unlock()
 	t.held = false
 	for i, h := range g.holders {
 		if h == t {

@@ -259,20 +259,21 @@ func TestAnOwnerAloneTakesTurnsAtOnce(t *testing.T) {
 		t.Fatalf("owner alone: %d turns held, %d waiting; want 5 held, none waiting", g.Held(), g.waitingNow())
 	}
 	took := make(chan string, 2)
-	newcomer := make(chan *Turn)
-	go func() {
-		turn, _ := g.Take(ctx, "b")
-		took <- "b"
-		newcomer <- turn
-	}()
-	waitUntil(t, "b waits", func() bool { return g.waitingNow() == 1 })
-	later := make(chan *Turn)
-	go func() {
-		turn, _ := g.Take(ctx, "a")
-		took <- "a"
-		later <- turn
-	}()
-	waitUntil(t, "a's sixth waits", func() bool { return g.waitingNow() == 2 })
+	// waitFor takes owner's turn on a goroutine of its own, saying in took
+	// when it has it, and waits until it is queued.
+	waitFor := func(owner string) <-chan *Turn {
+		before := g.waitingNow()
+		turn := make(chan *Turn, 1)
+		go func() {
+			t, _ := g.Take(ctx, owner)
+			took <- owner
+			turn <- t
+		}()
+		waitUntil(t, owner+" waits", func() bool { return g.waitingNow() == before+1 })
+		return turn
+	}
+	newcomer := waitFor("b")
+	later := waitFor("a")
 	for _, turn := range alone[:4] {
 		turn.End()
 	}
