@@ -75,6 +75,8 @@ type result struct {
 	// time that was used meanwhile, by anyone.
 	wall, busy float64
 	latencies  []time.Duration
+	// quantiles says wrk sent quantiles of its latencies, not each one.
+	quantiles bool
 	// inServer are the quiet workspace's executes as the server logged
 	// them, when the case reads its log.
 	inServer []loggedExecute

@@ -285,7 +285,9 @@ answered, each round's share of the time rounded to a whole second (wrk's
 unit; its rate is from its own duration). wrk hangs up only when it stops, on
 the calls then in flight, which it counts nowhere; its latencies count from
 when each request was sent, with the samples wrk adds for requests a slow
-answer held back (its correction for coordinated omission). Being C, it
+answer held back (its correction for coordinated omission); past 1,000
+distinct latencies wrk reports 1,090 quantiles of them (every 0.1%% to 99%%,
+then every 0.01%%), as reading each costs it seconds. Being C, it
 leaves more of the shared machine to the process measured than the harness's
 callers do, so the server's CPU per request weighs more in its ratios. The table after the summary is the issue's, from those cases.
 

@@ -31,6 +31,9 @@ type wrkRequest struct {
 	url     string
 	headers http.Header
 	body    string // may hold wrkSeq once
+	// exact is how many distinct latencies wrk may report one by one;
+	// past it, quantiles (wrkExactDistinct but in tests).
+	exact int
 }
 
 // viaWrk is r, sent by wrk at bin.
@@ -39,15 +42,24 @@ func viaWrk(bin string, r *http.Request) *wrkRequest {
 	if r.Body != nil {
 		body, _ = io.ReadAll(r.Body)
 	}
-	return &wrkRequest{bin: bin, method: r.Method, url: r.URL.String(), headers: r.Header, body: string(body)}
+	return &wrkRequest{bin: bin, method: r.Method, url: r.URL.String(), headers: r.Header, body: string(body), exact: wrkExactDistinct}
 }
 
+// wrkExactDistinct is how many distinct latencies the script reports one
+// by one. wrk's latency(i) walks its histogram, a slot per microsecond,
+// from the start on every call, so reading them all costs their number
+// times the histogram's span: at 1,000 callers wrk spent 20 to 30 s of a
+// core on it after each case. Past this many, 1,090 quantiles stand for
+// them: every 0.1% to 99%, then every 0.01%.
+const wrkExactDistinct = 1000
+
 // script is the Lua wrk runs: the request, a number of its own in the body
-// where it holds wrkSeq, and at the end the totals and every latency wrk
-// recorded, in microseconds with how many times each was seen, one line
-// each, so rounds merge as the harness's own callers' do. wrk's latencies
-// hold, besides one per answer, the samples it adds for requests a slow
-// answer held back (its correction for coordinated omission).
+// where it holds wrkSeq, and at the end the totals and the latencies wrk
+// recorded, in microseconds, so rounds merge as the harness's own callers'
+// do: each with how many times it was seen, or quantiles with the share of
+// samples each stands for, in ten-thousandths. wrk's latencies hold,
+// besides one per answer, the samples it adds for requests a slow answer
+// held back (its correction for coordinated omission).
 func (w *wrkRequest) script(run int64) (string, error) {
 	var b strings.Builder
 	quote := func(s string) (string, error) {
@@ -98,9 +110,19 @@ end
 	b.WriteString(`function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("wrk %d %d %d %d %d %d %d\n", summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout))
-  for i = 1, #latency do
-    local us, count = latency(i)
-    io.write(string.format("latency %d %d\n", us, count))
+  local distinct = #latency
+  if distinct <= ` + strconv.Itoa(w.exact) + ` then
+    for i = 1, distinct do
+      local us, count = latency(i)
+      io.write(string.format("latency %d %d\n", us, count))
+    end
+    return
+  end
+  for i = 1, 990 do
+    io.write(string.format("quantile %d 10\n", latency:percentile(i / 10)))
+  end
+  for i = 9901, 10000 do
+    io.write(string.format("quantile %d 1\n", latency:percentile(i / 100)))
   end
 end
 `)
@@ -152,6 +174,7 @@ func parseWrk(out []byte) (result, error) {
 	var r result
 	r.failedBy = newTally()
 	seen := false
+	var owed int64 // ten-thousandths of a sample the quantiles so far stand for
 	lines := bufio.NewScanner(bytes.NewReader(out))
 	for lines.Scan() {
 		f := strings.Fields(lines.Text())
@@ -173,6 +196,14 @@ func parseWrk(out []byte) (result, error) {
 			us, _ := strconv.ParseInt(f[1], 10, 64)
 			count, _ := strconv.Atoi(f[2])
 			for range count {
+				r.latencies = append(r.latencies, time.Duration(us)*time.Microsecond)
+			}
+		case len(f) == 3 && f[0] == "quantile":
+			// A quantile stands for its share of the answers.
+			us, _ := strconv.ParseInt(f[1], 10, 64)
+			share, _ := strconv.ParseInt(f[2], 10, 64)
+			r.quantiles = true
+			for owed += r.requests * share; owed >= 10000; owed -= 10000 {
 				r.latencies = append(r.latencies, time.Duration(us)*time.Microsecond)
 			}
 		}
