@@ -132,7 +132,7 @@ func (v *Validator) Validate(doc []byte) []plugin.FieldProblem {
 	if msg := checkShape(doc); msg != "" {
 		return []plugin.FieldProblem{{Field: "", Message: msg}}
 	}
-	res, err := v.schema.Validate(gojsonschema.NewBytesLoader(doc))
+	res, err := v.schema.Validate(document(doc))
 	if err != nil {
 		return []plugin.FieldProblem{{Field: "", Message: "is not valid JSON"}}
 	}
