@@ -44,8 +44,8 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 	// until the answer is written (proxy's readAnswer).
 	answers := s.BodyMemory.Account(owners...)
 	defer answers.Close()
-	r = r.WithContext(share.WithAccount(r.Context(), answers))
 	if mediaType != "" {
+		r = r.WithContext(share.WithAccount(r.Context(), answers))
 		if err := s.take(r.Context(), s.Uploads, 1, "upload streams", owners); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -97,7 +97,8 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		r := r.WithContext(workers.With(r.Context(), turn))
+		// One copy of the request carries both the account and the turn.
+		r := r.WithContext(workers.With(share.WithAccount(r.Context(), answers), turn))
 		req, err := decodeExecute(held.raw)
 		if err != nil {
 			s.writeError(w, r, err)

@@ -22,16 +22,15 @@ import (
 
 type ctxKey int
 
-const (
-	requestKey ctxKey = iota
-	callerKey
-)
+const requestKey ctxKey = 0
 
 // requestInfo is what the request log says of a request: its id, and the
-// workspace authenticate finds later, on a request of its own that the
-// log's request never sees. One value, so the request is copied once.
+// caller authenticate finds later, on a request of its own that the log's
+// request never sees. One value, so the request is copied once.
 type requestInfo struct {
-	id, workspace string
+	id string
+	// caller is who the API key says the caller is (authenticate).
+	caller ps.Caller
 	// outcome is the envelope's error code, or "ok"; "" until a handler
 	// says (writeError, an execute's answer).
 	outcome string
@@ -114,8 +113,10 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 }
 
 func callerOf(ctx context.Context) ps.Caller {
-	c, _ := ctx.Value(callerKey).(ps.Caller)
-	return c
+	if info := infoOf(ctx); info != nil {
+		return info.caller
+	}
+	return ps.Caller{}
 }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
@@ -185,13 +186,13 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if outcome == metrics.CallerGone || (!answered || outcome != "ok") && hungUp(r) {
 				status, outcome = metrics.StatusCallerGone, metrics.CallerGone
 			}
-			s.Metrics.Request(route, r.Method, status, info.workspace, took)
+			s.Metrics.Request(route, r.Method, status, info.caller.Workspace, took)
 			if info.execute {
-				s.Metrics.Execute(info.command, outcome, info.workspace, took)
+				s.Metrics.Execute(info.command, outcome, info.caller.Workspace, took)
 			}
 			line := s.Log.Info().Str("method", r.Method).Str("route", route).Int("status", status).
 				Dur("duration", took).Str("requestId", info.id).
-				Str("workspace", info.workspace)
+				Str("workspace", info.caller.Workspace)
 			if datasource != "" {
 				line = line.Str("datasource", datasource)
 			}
@@ -233,10 +234,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			s.writeError(w, r, plugin.Errorf(plugin.Unauthenticated, "a valid API key is required: Authorization: Bearer <key>"))
 			return
 		}
-		if info, ok := r.Context().Value(requestKey).(*requestInfo); ok {
-			info.workspace = caller.Workspace
+		info := infoOf(r.Context())
+		if info == nil { // withRequestID comes first on every route; a caller is never lost
+			info = &requestInfo{}
+			r = r.WithContext(context.WithValue(r.Context(), requestKey, info))
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey, caller)))
+		info.caller = caller
+		next.ServeHTTP(w, r)
 	})
 }
 
