@@ -253,15 +253,27 @@ func readWithin(w http.ResponseWriter, r *http.Request, timeout time.Duration, w
 }
 
 // readAllSized reads r to its end after prefix, into one buffer sized
-// for the expected length: a known body is read without growing copies.
-// The buffer keeps bytes.MinRead spare, or bytes.Buffer would double it
-// to look for the end of a body that filled it exactly.
+// for the expected length: a known body is read without growing copies,
+// into a buffer one byte longer, where a read finds the body's end.
 func readAllSized(prefix []byte, r io.Reader, expect, ceiling int64) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(int(min(max(expect, int64(len(prefix))), ceiling)) + bytes.MinRead)
-	buf.Write(prefix)
-	_, err := buf.ReadFrom(r)
-	return buf.Bytes(), err
+	size := int(min(max(expect, int64(len(prefix))), ceiling)) + 1
+	if expect <= 0 {
+		size += bytes.MinRead
+	}
+	buf := append(make([]byte, 0, size), prefix...)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 func readError(err error, limit int64) error {
