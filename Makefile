@@ -57,7 +57,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./oauthbroker
 	go test -run '^$$' -fuzz '^FuzzCommandAndParams$$' -fuzztime $(FUZZTIME) ./internal/httpapi
 	go test -run '^$$' -fuzz '^FuzzPlainEnvelope$$' -fuzztime $(FUZZTIME) ./internal/httpapi
-	go test -run '^$$' -fuzz '^FuzzDocument$$' -fuzztime $(FUZZTIME) ./schema
+	go test -run '^$$' -fuzz '^FuzzValue$$' -fuzztime $(FUZZTIME) ./internal/jsontext
 
 run:
 	go run ./cmd/plugin-server --sandbox

@@ -104,3 +104,71 @@ func valueEnd(doc []byte, i int) int {
 	}
 	return i
 }
+
+// Value decodes doc, a document json.Valid accepted, into what
+// encoding/json decodes into an interface with UseNumber, in one pass,
+// without the decoder's buffering and reflection: a json.Decoder per
+// document was half of a createPost's validation. A string with an escape
+// or invalid UTF-8 is left to encoding/json, whose way with them (U+FFFD
+// for each bad byte, surrogate pairs) is the one to keep.
+func Value(doc []byte) (any, error) {
+	v, _, err := valueAt(doc, skipSpace(doc, 0))
+	return v, err
+}
+
+// valueAt decodes the value starting at doc[i] and says where it ends.
+func valueAt(doc []byte, i int) (any, int, error) {
+	switch doc[i] {
+	case '{':
+		m := map[string]any{}
+		for i = skipSpace(doc, i+1); doc[i] != '}'; i = skipSpace(doc, i) {
+			if doc[i] == ',' {
+				i = skipSpace(doc, i+1)
+			}
+			k, end, err := stringAt(doc, i)
+			if err != nil {
+				return nil, 0, err
+			}
+			v, end, err := valueAt(doc, skipSpace(doc, skipSpace(doc, end)+1)) // past the colon
+			if err != nil {
+				return nil, 0, err
+			}
+			m[k], i = v, end // a repeated name: the last wins, as in encoding/json
+		}
+		return m, i + 1, nil
+	case '[':
+		a := []any{}
+		for i = skipSpace(doc, i+1); doc[i] != ']'; i = skipSpace(doc, i) {
+			if doc[i] == ',' {
+				i = skipSpace(doc, i+1)
+			}
+			v, end, err := valueAt(doc, i)
+			if err != nil {
+				return nil, 0, err
+			}
+			a, i = append(a, v), end
+		}
+		return a, i + 1, nil
+	case '"':
+		return stringAt(doc, i)
+	case 't':
+		return true, i + len("true"), nil
+	case 'f':
+		return false, i + len("false"), nil
+	case 'n':
+		return nil, i + len("null"), nil
+	}
+	end := valueEnd(doc, i)
+	return json.Number(doc[i:end]), end, nil
+}
+
+// stringAt decodes the string starting at doc[i] and says where it ends.
+func stringAt(doc []byte, i int) (string, int, error) {
+	end := valueEnd(doc, i)
+	if s, ok := PlainString(doc[i:end]); ok {
+		return s, end, nil
+	}
+	var s string
+	err := json.Unmarshal(doc[i:end], &s)
+	return s, end, err
+}
