@@ -54,6 +54,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzEncodeURN$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzParams$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzLittleText$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
+	go test -run '^$$' -fuzz '^FuzzAuthorURN$$' -fuzztime $(FUZZTIME) ./plugin/linkedin
 	go test -run '^$$' -fuzz '^FuzzCallbackQuery$$' -fuzztime $(FUZZTIME) ./oauthbroker
 	go test -run '^$$' -fuzz '^FuzzCommandAndParams$$' -fuzztime $(FUZZTIME) ./internal/httpapi
 	go test -run '^$$' -fuzz '^FuzzPlainEnvelope$$' -fuzztime $(FUZZTIME) ./internal/httpapi

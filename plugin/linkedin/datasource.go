@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"pluginserver/internal/jsontext"
 	"pluginserver/plugin/linkedin/facts"
 )
 
@@ -71,6 +72,21 @@ func ParseConfig(raw json.RawMessage) Config {
 	return c
 }
 
+// configMembers are Config's JSON names; pinnedVersion reads its own.
+var configMembers = []string{"scopes", "linkedinVersion", "clientId", "readCacheSeconds"}
+
 // pinnedVersion is the LinkedIn-Version a datasource's config names, ""
-// for none.
-func pinnedVersion(config json.RawMessage) string { return ParseConfig(config).LinkedInVersion }
+// for none. Every call asks, so a config as the server stores it is read
+// in one pass without decoding the rest; anything else is parsed.
+func pinnedVersion(config json.RawMessage) string {
+	var values [4][]byte
+	if jsontext.Members(config, configMembers, values[:]) {
+		if values[1] == nil {
+			return ""
+		}
+		if v, ok := jsontext.PlainString(values[1]); ok {
+			return v
+		}
+	}
+	return ParseConfig(config).LinkedInVersion
+}

@@ -220,15 +220,30 @@ func EncodeURN(urn string) string {
 	return b.String()
 }
 
-var authorPattern = regexp.MustCompile(`^(?:urn:li:)?(person|organization):([A-Za-z0-9_-]+)$`)
-
 // authorURN turns person:ID, organization:ID or a full URN into a URN.
+// It runs for every post, so it reads the string itself rather than
+// through a regular expression.
 func authorURN(author string) (string, error) {
-	m := authorPattern.FindStringSubmatch(author)
-	if m == nil {
+	short, full := strings.CutPrefix(author, "urn:li:")
+	kind, id, _ := strings.Cut(short, ":")
+	if (kind != "person" && kind != "organization") || !isURNID(id) {
 		return "", plugin.InvalidField("author", "must be person:ID, organization:ID or a urn:li:person / urn:li:organization URN")
 	}
-	return "urn:li:" + m[1] + ":" + m[2], nil
+	if full {
+		return author, nil
+	}
+	return "urn:li:" + short, nil
+}
+
+// isURNID is whether id is an ID as a member's or a page's URN writes
+// it: letters, digits, '_' and '-', at least one.
+func isURNID(id string) bool {
+	for _, c := range []byte(id) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return id != ""
 }
 
 // decode reads params that already passed the form's schema.
