@@ -76,8 +76,7 @@ func (s *Sandbox) createPost(w http.ResponseWriter, r *http.Request, g *grant) {
 		if !dup {
 			s.seq++
 			id = fmt.Sprintf("urn:li:share:%d", s.seq)
-			s.posts[fingerprint] = id
-			s.restPosts[id] = s.fromUGC(id, p, fingerprint, s.seq)
+			s.keepPost(s.fromUGC(id, p, fingerprint, s.seq))
 		}
 		s.mu.Unlock()
 		if dup {

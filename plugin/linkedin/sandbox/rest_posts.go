@@ -433,8 +433,7 @@ func (s *Sandbox) createRestPost(w http.ResponseWriter, r *http.Request, g *gran
 	if !dup {
 		s.seq++
 		post.seq, post.ID = s.seq, fmt.Sprintf("urn:li:share:%d", s.seq)
-		s.posts[post.fingerprint] = post.ID
-		s.restPosts[post.ID] = post
+		s.keepPost(post)
 	}
 	s.mu.Unlock()
 	if dup {
@@ -768,6 +767,34 @@ func (s *Sandbox) deleteRestPost(w http.ResponseWriter, r *http.Request, g *gran
 		return
 	}
 	s.mu.Lock()
+	s.forgetPost(post)
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// keepPost files a new post under its URN and its fingerprint, and
+// forgets the oldest posts past Options.KeepPosts. s.mu is held.
+func (s *Sandbox) keepPost(post *restPost) {
+	s.posts[post.fingerprint] = post.ID
+	s.restPosts[post.ID] = post
+	s.postOrder = append(s.postOrder, post.ID)
+	for len(s.restPosts) > s.opts.KeepPosts {
+		oldest := s.postOrder[0]
+		s.postOrder = s.postOrder[1:]
+		if p := s.restPosts[oldest]; p != nil {
+			s.forgetPost(p)
+		}
+	}
+	// Posts deleted since stay listed until they come up as the oldest;
+	// past twice the bound, only the posts still kept are listed.
+	if len(s.postOrder) > 2*s.opts.KeepPosts {
+		s.postOrder = slices.DeleteFunc(s.postOrder, func(id string) bool { return s.restPosts[id] == nil })
+	}
+}
+
+// forgetPost removes a post with its comments and reactions; its content
+// may then be posted again. s.mu is held.
+func (s *Sandbox) forgetPost(post *restPost) {
 	delete(s.restPosts, post.ID)
 	if s.posts[post.fingerprint] == post.ID {
 		delete(s.posts, post.fingerprint)
@@ -778,6 +805,4 @@ func (s *Sandbox) deleteRestPost(w http.ResponseWriter, r *http.Request, g *gran
 			delete(s.reactions, k)
 		}
 	}
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
 }

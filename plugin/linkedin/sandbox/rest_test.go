@@ -392,6 +392,57 @@ func TestUGCPostsAreRestPosts(t *testing.T) {
 	})
 }
 
+// The sandbox keeps the newest posts, however made, and forgets the
+// oldest with their comments: a forgotten post is not found, and its
+// text may be posted again.
+func TestKeepPosts(t *testing.T) {
+	srv, _ := start(t, sandbox.Options{KeepPosts: 2})
+	tok := tokensFor(t, srv)
+	c := newRest(t, srv)
+	ugc := `{"author":"` + member + `","lifecycleState":"PUBLISHED","specificContent":{"com.linkedin.ugc.ShareContent":{"shareCommentary":{"text":"Oldest"},"shareMediaCategory":"NONE"}},"visibility":{"com.linkedin.ugc.MemberNetworkVisibility":"PUBLIC"}}`
+	comment := jsonOf(map[string]any{"actor": member, "object": "{oldest}", "message": map[string]string{"text": "On the oldest"}})
+	notFound := []string{"RESOURCE_NOT_FOUND"}
+	c.run([]step{
+		{name: "the oldest, by ugcPosts", method: "POST", path: "/v2/ugcPosts", token: tok.member, body: ugc, status: 201, save: "oldest"},
+		{name: "a comment on it", method: "POST", path: "/rest/socialActions/{oldest%}/comments", token: tok.member, body: comment, status: 201},
+		{name: "the second", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Second"), status: 201, save: "second"},
+		{name: "the oldest is kept at the bound", method: "GET", path: "/rest/posts/{oldest%}", token: tok.memberReader, status: 200},
+		{name: "the third", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Third"), status: 201, save: "third"},
+		{name: "the oldest is forgotten", method: "GET", path: "/rest/posts/{oldest%}", token: tok.memberReader, status: 404, want: notFound},
+		{name: "with its comments", method: "GET", path: "/rest/socialActions/{oldest%}/comments", token: tok.memberReader, status: 404, want: notFound},
+		{name: "the second is kept", method: "GET", path: "/rest/posts/{second%}", token: tok.memberReader, status: 200, want: []string{`"commentary":"Second"`}},
+		{name: "the third's text is still a duplicate", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Third"), status: 422, want: []string{"DUPLICATE_POST"}},
+		{name: "the oldest's text is not", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Oldest"), status: 201, save: "again"},
+		{name: "the third, deleted", method: "DELETE", path: "/rest/posts/{third%}", token: tok.member, status: 204},
+		{name: "a fifth", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Fifth"), status: 201},
+		// The deleted third left room: the oldest kept stays.
+		{name: "the oldest kept stays", method: "GET", path: "/rest/posts/{again%}", token: tok.memberReader, status: 200},
+		{name: "a sixth", method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Sixth"), status: 201},
+		{name: "now it is forgotten", method: "GET", path: "/rest/posts/{again%}", token: tok.memberReader, status: 404, want: notFound},
+	})
+}
+
+// Posts made and deleted over and over leave the sandbox's list of posts
+// bounded, and the newest kept.
+func TestKeepPostsAfterManyDeleted(t *testing.T) {
+	srv, _ := start(t, sandbox.Options{KeepPosts: 2})
+	tok := tokensFor(t, srv)
+	c := newRest(t, srv)
+	var steps []step
+	for i := range 9 {
+		steps = append(steps,
+			step{name: fmt.Sprint("made ", i), method: "POST", path: "/rest/posts", token: tok.member, body: post(member, fmt.Sprint("Gone ", i)), status: 201, save: "gone"},
+			step{name: fmt.Sprint("deleted ", i), method: "DELETE", path: "/rest/posts/{gone%}", token: tok.member, status: 204})
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		steps = append(steps, step{name: name, method: "POST", path: "/rest/posts", token: tok.member, body: post(member, "Kept "+name), status: 201, save: name})
+	}
+	c.run(append(steps,
+		step{name: "a is forgotten", method: "GET", path: "/rest/posts/{a%}", token: tok.memberReader, status: 404},
+		step{name: "b is kept", method: "GET", path: "/rest/posts/{b%}", token: tok.memberReader, status: 200},
+		step{name: "c is kept", method: "GET", path: "/rest/posts/{c%}", token: tok.memberReader, status: 200}))
+}
+
 func TestRefuseVersionsAfter(t *testing.T) {
 	srv, _ := start(t, sandbox.Options{RefuseVersionsAfter: "202610"})
 	c := newRest(t, srv)

@@ -45,6 +45,12 @@ type Options struct {
 	Now           func() time.Time
 	// Record is how many requests are kept for Requests; default 1000.
 	Record int
+	// KeepPosts is how many posts are kept, the oldest forgotten (with
+	// their comments and reactions) past it; default 10,000. Everything
+	// the emulator knows is in memory, and a load harness posts hundreds
+	// of thousands: kept, they grew its process by hundreds of MiB, and
+	// its collector's work slowed every answer it gave after.
+	KeepPosts int
 	// RefuseVersionsAfter (YYYYMM) makes every LinkedIn-Version newer than
 	// it answer 426 NONEXISTENT_VERSION although it is within the year
 	// LinkedIn keeps versions, as when a client asks for a version LinkedIn
@@ -111,6 +117,9 @@ type Sandbox struct {
 	// The /rest content API's posts (created there or through ugcPosts),
 	// their comments, and reactions keyed by actor and post.
 	restPosts map[string]*restPost
+	// postOrder is the posts' URNs oldest first, for forgetting the
+	// oldest past KeepPosts; a post deleted since may still be listed.
+	postOrder []string
 	comments  map[string][]*comment
 	reactions map[reactionKey]*reaction
 }
@@ -164,6 +173,9 @@ func New(opts Options) *Sandbox {
 	}
 	if opts.Record == 0 {
 		opts.Record = 1000
+	}
+	if opts.KeepPosts == 0 {
+		opts.KeepPosts = 10000
 	}
 	opts.BaseURL = strings.TrimSuffix(opts.BaseURL, "/")
 	s := &Sandbox{opts: opts, codes: map[string]*grant{}, tokens: map[string]*grant{}, refresh: map[string]*grant{},
