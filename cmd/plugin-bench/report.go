@@ -70,6 +70,22 @@ func p99Added(server, reference result) (perRound []time.Duration, median time.D
 	return perRound, median
 }
 
+// p99Ratio is the quiet workspace's p99 beside a hostile case as a
+// multiple of its p99 alone, round by round (a round's cases run minutes
+// apart at most, where a full run's first and last are many minutes
+// apart), and the median of those: one stall of the shared machine in
+// one round, landing in either case, moves that round's ratio alone.
+func p99Ratio(beside, alone result) (perRound []float64, median float64) {
+	for i := range min(len(beside.roundP99s), len(alone.roundP99s)) {
+		perRound = append(perRound, float64(beside.roundP99s[i])/float64(max(alone.roundP99s[i], 1)))
+	}
+	sorted := slices.Sorted(slices.Values(perRound))
+	if n := len(sorted); n > 0 {
+		median = (sorted[(n-1)/2] + sorted[n/2]) / 2
+	}
+	return perRound, median
+}
+
 func render(rs []result, d time.Duration, rounds int, setup string) string {
 	var b bytes.Buffer
 	inRounds := fmt.Sprintf("in %d rounds the cases take turns in", rounds)
@@ -153,8 +169,13 @@ func render(rs []result, d time.Duration, rounds int, setup string) string {
 			if !ok {
 				continue
 			}
-			p99 := fmt.Sprintf("p99 %s against %s alone, %.1f×", r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond),
-				float64(r.pct(0.99))/float64(max(alone.pct(0.99), 1)))
+			perRound, median := p99Ratio(r, alone)
+			byRound := make([]string, len(perRound))
+			for i, x := range perRound {
+				byRound[i] = fmt.Sprintf("%.1f×", x)
+			}
+			p99 := fmt.Sprintf("p99 %.1f× its p99 alone, the median of the rounds' (by round %s; all rounds together %s against %s)",
+				median, strings.Join(byRound, ", "), r.pct(0.99).Round(10*time.Microsecond), alone.pct(0.99).Round(10*time.Microsecond))
 			if beside == caseControl {
 				fmt.Fprintf(&b, "\nquiet workspace beside %s (a control, no target: what sharing this machine with that work costs the quiet workspace when none of it is its server's): %s; the machine %.0f%% busy; the hostile workspace got %s",
 					beside, p99, r.busy*100, cmp.Or(r.hostile.String(), "nothing"))
@@ -256,7 +277,9 @@ httputil.ReverseProxy to the same fake LinkedIn) each run in a process of their 
 and their rows measure that process's CPU and peak RSS; the direct row measures the
 harness process (load generator and fake LinkedIn). With -postgres, the row of two
 server replicas sharing PostgreSQL measures both: their CPU summed, the larger peak RSS. Cases with as many callers take
-turns in rounds, so a change in the machine's other load touches each alike. Peak
+turns in rounds, so a change in the machine's other load touches each alike; before
+each case the fake LinkedIn closes the connections it holds idle and the harness
+collects its garbage, so no case starts with what the one before left. Peak
 RSS is reset before each round where the kernel allows; "(so far)" marks a peak up
 to that case. Paced callers' latency counts from when each request was due. "p99
 added" is the median, over rounds, of the server's p99 less the reference's in the
@@ -266,8 +289,9 @@ failures. Failures are listed by status and error code.
 
 The two-workspace cases put a second workspace beside the one measured: the quiet
 workspace asks getUserInfo at the paced rate, alone, then beside the hostile
-workspace's slow bodies, bad input or flood. It asks a rate the server can keep up
-with, and the hostile load runs in a process of its own at the lowest CPU priority,
+workspace's slow bodies, bad input or flood. Its p99 beside each is taken as a multiple of its p99 alone in
+the same round, and the median of those reported, each round's listed. It asks a
+rate the server can keep up with, and the hostile load runs in a process of its own at the lowest CPU priority,
 standing in for a client on a machine of its own, so what the quiet workspace loses
 is what the server lets the hostile one take from it, not CPU the load generator
 needs. Beside a hostile workspace the CPU column gives the cores the server used in
