@@ -269,21 +269,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 					continue
 				}
 				c.concurrency = cmp.Or(c.concurrency, *concurrency)
-				// Every case starts as the first did: with no connection
-				// to the fake LinkedIn left by the case before (a case of
-				// 1,000 callers leaves hundreds open, each a goroutine and
-				// buffers of the fake's, here), and none of its garbage
-				// left to this process's collector. Left, they slowed what
-				// the fake and the callers here measured after: the quiet
-				// workspace alone, measured after the 1,000-caller cases,
-				// had two to four times its p99 when measured first.
-				fake.SetKeepAlivesEnabled(false)
-				fake.SetKeepAlivesEnabled(true)
-				// The closes reach the server's and the proxy's pools in
-				// microseconds; a call sent on a connection in between
-				// may have reached LinkedIn, so it is not sent again,
-				// fails, and a burst of them opens the server's circuit.
-				time.Sleep(100 * time.Millisecond)
+				// No case pays for the garbage of the one before: the
+				// harness (callers and fake LinkedIn) shares the machine
+				// with the process measured.
 				runtime.GC()
 				r, err := load(ctx, c, *duration/time.Duration(*rounds), *hangups)
 				if err != nil {

@@ -277,9 +277,7 @@ httputil.ReverseProxy to the same fake LinkedIn) each run in a process of their 
 and their rows measure that process's CPU and peak RSS; the direct row measures the
 harness process (load generator and fake LinkedIn). With -postgres, the row of two
 server replicas sharing PostgreSQL measures both: their CPU summed, the larger peak RSS. Cases with as many callers take
-turns in rounds, so a change in the machine's other load touches each alike; before
-each case the fake LinkedIn closes the connections it holds idle and the harness
-collects its garbage, so no case starts with what the one before left. Peak
+turns in rounds, so a change in the machine's other load touches each alike. Peak
 RSS is reset before each round where the kernel allows; "(so far)" marks a peak up
 to that case. Paced callers' latency counts from when each request was due. "p99
 added" is the median, over rounds, of the server's p99 less the reference's in the
