@@ -72,19 +72,19 @@ func ParseConfig(raw json.RawMessage) Config {
 	return c
 }
 
-// configMembers are Config's JSON names; pinnedVersion reads its own.
-var configMembers = []string{"scopes", "linkedinVersion", "clientId", "readCacheSeconds"}
+// configMembers are Config's JSON names, linkedinVersion first.
+var configMembers = [...]string{"linkedinVersion", "scopes", "clientId", "readCacheSeconds"}
 
 // pinnedVersion is the LinkedIn-Version a datasource's config names, ""
 // for none. Every call asks, so a config as the server stores it is read
 // in one pass without decoding the rest; anything else is parsed.
 func pinnedVersion(config json.RawMessage) string {
-	var values [4][]byte
-	if jsontext.Members(config, configMembers, values[:]) {
-		if values[1] == nil {
+	var values [len(configMembers)][]byte
+	if jsontext.Members(config, configMembers[:], values[:]) {
+		if values[0] == nil {
 			return ""
 		}
-		if v, ok := jsontext.PlainString(values[1]); ok {
+		if v, ok := jsontext.PlainString(values[0]); ok {
 			return v
 		}
 	}

@@ -2,7 +2,10 @@ package linkedin
 
 import (
 	"encoding/json"
+	"reflect"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +60,18 @@ func TestPinnedVersionAgreesWithParseConfig(t *testing.T) {
 		if got, want := pinnedVersion(json.RawMessage(config)), ParseConfig(json.RawMessage(config)).LinkedInVersion; got != want {
 			t.Errorf("pinnedVersion(%s) = %q, want %q as ParseConfig reads it", config, got, want)
 		}
+	}
+}
+
+// A Config member pinnedVersion does not know sends every config that
+// has it to the slower ParseConfig.
+func TestConfigMembersAreConfigs(t *testing.T) {
+	var names []string
+	for f := range reflect.TypeFor[Config]().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		names = append(names, name)
+	}
+	if got := slices.Sorted(slices.Values(configMembers[:])); !slices.Equal(got, slices.Sorted(slices.Values(names))) {
+		t.Errorf("configMembers %v, Config's members %v", got, names)
 	}
 }

@@ -785,8 +785,9 @@ func (s *Sandbox) keepPost(post *restPost) {
 			s.forgetPost(p)
 		}
 	}
-	// Posts deleted since stay listed until they come up as the oldest;
-	// past twice the bound, only the posts still kept are listed.
+	// A post deleted since keeps its place in postOrder until it comes up
+	// as the oldest; past twice the bound, postOrder is cut to the posts
+	// still kept.
 	if len(s.postOrder) > 2*s.opts.KeepPosts {
 		s.postOrder = slices.DeleteFunc(s.postOrder, func(id string) bool { return s.restPosts[id] == nil })
 	}
