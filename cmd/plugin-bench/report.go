@@ -63,11 +63,17 @@ func p99Added(server, reference result) (perRound []time.Duration, median time.D
 	for i := range min(len(server.roundP99s), len(reference.roundP99s)) {
 		perRound = append(perRound, (server.roundP99s[i] - reference.roundP99s[i]).Round(10*time.Microsecond))
 	}
-	sorted := slices.Sorted(slices.Values(perRound))
-	if n := len(sorted); n > 0 {
-		median = (sorted[(n-1)/2] + sorted[n/2]) / 2
+	return perRound, medianOf(perRound)
+}
+
+// medianOf is the middle of xs, or the mean of its middle two; 0 for none.
+func medianOf[T time.Duration | float64](xs []T) T {
+	sorted := slices.Sorted(slices.Values(xs))
+	n := len(sorted)
+	if n == 0 {
+		return 0
 	}
-	return perRound, median
+	return (sorted[(n-1)/2] + sorted[n/2]) / 2
 }
 
 // p99Ratio is the quiet workspace's p99 beside a hostile case as a
@@ -79,11 +85,7 @@ func p99Ratio(beside, alone result) (perRound []float64, median float64) {
 	for i := range min(len(beside.roundP99s), len(alone.roundP99s)) {
 		perRound = append(perRound, float64(beside.roundP99s[i])/float64(max(alone.roundP99s[i], 1)))
 	}
-	sorted := slices.Sorted(slices.Values(perRound))
-	if n := len(sorted); n > 0 {
-		median = (sorted[(n-1)/2] + sorted[n/2]) / 2
-	}
-	return perRound, median
+	return perRound, medianOf(perRound)
 }
 
 func render(rs []result, d time.Duration, rounds int, setup string) string {
@@ -287,10 +289,10 @@ failures. Failures are listed by status and error code.
 
 The two-workspace cases put a second workspace beside the one measured: the quiet
 workspace asks getUserInfo at the paced rate, alone, then beside the hostile
-workspace's slow bodies, bad input or flood. Its p99 beside each is taken as a multiple of its p99 alone in
-the same round, and the median of those reported, each round's listed. It asks a
-rate the server can keep up with, and the hostile load runs in a process of its own at the lowest CPU priority,
-standing in for a client on a machine of its own, so what the quiet workspace loses
+workspace's slow bodies, bad input or flood. Its p99 beside each is taken as a
+multiple of its p99 alone in the same round, and the median of those reported,
+each round's listed. It asks a rate the server can keep up with, and the hostile
+load runs in a process of its own at the lowest CPU priority, standing in for a client on a machine of its own, so what the quiet workspace loses
 is what the server lets the hostile one take from it, not CPU the load generator
 needs. Beside a hostile workspace the CPU column gives the cores the server used in
 all. The hostile workspace's outcomes are listed after the table and never count as
