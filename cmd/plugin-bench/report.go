@@ -292,8 +292,8 @@ workspace asks getUserInfo at the paced rate, alone, then beside the hostile
 workspace's slow bodies, bad input or flood. Its p99 beside each is taken as a
 multiple of its p99 alone in the same round, and the median of those reported,
 each round's listed. It asks a rate the server can keep up with, and the hostile
-load runs in a process of its own at the lowest CPU priority, standing in for a client on a machine of its own, so what the quiet workspace loses
-is what the server lets the hostile one take from it, not CPU the load generator
+load runs in a process of its own at the lowest CPU priority, standing in for a
+client on a machine of its own, so what the quiet workspace loses is what the server lets the hostile one take from it, not CPU the load generator
 needs. Beside a hostile workspace the CPU column gives the cores the server used in
 all. The hostile workspace's outcomes are listed after the table and never count as
 failures. A control case sends the same bad input to a second server process
